@@ -1,0 +1,56 @@
+# Two commands set everything up on a fresh clone: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEV := DJANGO_SETTINGS_MODULE=cac_platform.settings.dev
+
+.PHONY: run test venv setup lint format messages check-migrations demo clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+setup: venv
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(DEV) $(PY) manage.py load_demo
+	$(DEV) $(PY) manage.py ensure_admin
+
+run: setup
+	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
+	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# pytest exits 5 when it collects nothing: that must fail, never pass silently.
+node_modules/.installed: package.json
+	@if command -v npm >/dev/null; then npm install --no-audit --no-fund --silent && touch $@; \
+	  else echo "npm not found: the accessibility check will be skipped"; fi
+
+test: venv node_modules/.installed
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$status
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-migrations: venv
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
+
+messages: venv
+	$(DEV) $(PY) manage.py makemessages -l ko --ignore=.venv --ignore=node_modules --no-obsolete
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

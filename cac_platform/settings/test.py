@@ -1,0 +1,27 @@
+"""Test settings: the dev settings with what makes tests fast and isolated."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import DATABASES
+
+# A fixed key: tests never sign anything that leaves the test run.
+SECRET_KEY = "test-only-secret-key"  # noqa: S105
+# Tests see production-like behaviour (404 pages, no debug toolbar).
+DEBUG = False
+# Fast hashing: password strength is not what the tests measure.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Mails are collected in django.core.mail.outbox.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Plain static storage: tests do not need collectstatic's manifest.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Test client requests come from "testserver".
+ALLOWED_HOSTS = ["*"]
+# Each test gets an empty cache, so cached pages never leak between tests.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# SQLite tests run on a file-less database unless DATABASE_URL points elsewhere.
+if not os.environ.get("DATABASE_URL"):
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}

@@ -1,0 +1,345 @@
+"""The case-study knowledge model: taxonomy snippets, measure-type tags and the case pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from django_countries.fields import CountryField
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import ItemBase, TagBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page, TranslatableMixin
+from wagtail.search import index
+
+from .blocks import CaseStudyBodyBlock
+
+CASES_PER_PAGE = 12
+
+
+def is_korean() -> bool:
+    return (get_language() or "en").startswith("ko")
+
+
+class Continent(models.TextChoices):
+    AFRICA = "africa", _("Africa")
+    ASIA = "asia", _("Asia")
+    EUROPE = "europe", _("Europe")
+    NORTH_AMERICA = "north-america", _("North America")
+    SOUTH_AMERICA = "south-america", _("South America")
+    OCEANIA = "oceania", _("Oceania")
+
+
+class PolicyArea(TranslatableMixin, models.Model):
+    """One of the summit's ten policy areas; the slug is stable across languages."""
+
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=40)
+    description = models.CharField(_("description"), max_length=200)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description"), FieldPanel("sort_order")]
+
+    class Meta(TranslatableMixin.Meta):
+        ordering = ["sort_order", "name"]
+        unique_together = [("translation_key", "locale"), ("slug", "locale")]
+        verbose_name = _("policy area")
+        verbose_name_plural = _("policy areas")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the visitor's language, whichever locale row a page links to."""
+        return self.localized.name
+
+    @property
+    def display_description(self) -> str:
+        return self.localized.description
+
+
+class City(index.Indexed, models.Model):
+    """A city; its country and continent come with it, so a case needs only the city."""
+
+    name = models.CharField(_("name (English)"), max_length=100)
+    name_ko = models.CharField(_("name (Korean)"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    country = CountryField(_("country"))
+    continent = models.CharField(_("continent"), max_length=20, choices=Continent.choices)
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("name_ko")]),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("country"), FieldPanel("continent")]),
+        FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+    ]
+    search_fields = [
+        index.SearchField("name"),
+        index.SearchField("name_ko"),
+        index.AutocompleteField("name"),
+        index.AutocompleteField("name_ko"),
+        index.FilterField("continent"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            raise ValidationError({"latitude": _("Latitude must be between -90 and 90.")})
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            raise ValidationError({"longitude": _("Longitude must be between -180 and 180.")})
+
+    @property
+    def display_name(self) -> str:
+        return self.name_ko if is_korean() and self.name_ko else self.name
+
+    @property
+    def country_name(self) -> str:
+        return str(self.country.name)
+
+
+class MeasureType(TagBase):
+    """A kind of measure, from a curated vocabulary cross-referenced with the trackers' codes."""
+
+    # Editors pick from the curated list; new types come through the snippet or an import.
+    free_tagging = False
+
+    name_ko = models.CharField(_("name (Korean)"), max_length=100, blank=True)
+    description = models.CharField(_("description (English)"), max_length=250, blank=True)
+    description_ko = models.CharField(_("description (Korean)"), max_length=250, blank=True)
+    phsm_code = models.CharField(
+        _("WHO PHSM code"), max_length=12, blank=True, help_text=_("e.g. 3.2.1 for contact tracing")
+    )
+    oxcgrt_code = models.CharField(
+        _("OxCGRT indicator"), max_length=4, blank=True, help_text=_("e.g. H3 for contact tracing")
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("name_ko")]),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        FieldPanel("description_ko"),
+        FieldRowPanel([FieldPanel("phsm_code"), FieldPanel("oxcgrt_code")]),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("measure type")
+        verbose_name_plural = _("measure types")
+
+    @property
+    def display_name(self) -> str:
+        return self.name_ko if is_korean() and self.name_ko else self.name
+
+
+class TaggedCaseStudy(ItemBase):
+    tag = models.ForeignKey(MeasureType, related_name="tagged_cases", on_delete=models.CASCADE)
+    content_object = ParentalKey(
+        "casestudies.CaseStudyPage", related_name="tagged_measures", on_delete=models.CASCADE
+    )
+
+
+def live_cases():
+    """Case studies a visitor may see: published, not private, in the active language."""
+    return (
+        CaseStudyPage.objects.live()
+        .public()
+        .filter(locale__language_code=(get_language() or "en").split("-")[0])
+    )
+
+
+class CaseStudyIndexPage(Page):
+    """Lists the case studies beneath it, newest first, with simple taxonomy filters."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["casestudies.CaseStudyPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("case study index")
+
+    def filtered_cases(self, params):
+        """Apply the ?area, ?continent, ?city and ?measure filters; unknown values are a 404."""
+        cases = (
+            CaseStudyPage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("city")
+            .prefetch_related("policy_areas", "measure_types")
+            .order_by("-start_date", "-pk")
+        )
+        active = {}
+        area = params.get("area")
+        if area:
+            if not PolicyArea.objects.filter(slug=area).exists():
+                raise Http404(_("Unknown policy area."))
+            cases = cases.filter(policy_areas__slug=area)
+            active["area"] = PolicyArea.objects.filter(slug=area).first().localized
+        continent = params.get("continent")
+        if continent:
+            if continent not in Continent.values:
+                raise Http404(_("Unknown continent."))
+            cases = cases.filter(city__continent=continent)
+            active["continent"] = Continent(continent).label
+        city = params.get("city")
+        if city:
+            city_obj = City.objects.filter(slug=city).first()
+            if city_obj is None:
+                raise Http404(_("Unknown city."))
+            cases = cases.filter(city=city_obj)
+            active["city"] = city_obj
+        measure = params.get("measure")
+        if measure:
+            measure_obj = MeasureType.objects.filter(slug=measure).first()
+            if measure_obj is None:
+                raise Http404(_("Unknown measure type."))
+            cases = cases.filter(measure_types=measure_obj)
+            active["measure"] = measure_obj
+        return cases.distinct(), active
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        cases, active = self.filtered_cases(request.GET)
+        paginator = Paginator(cases, CASES_PER_PAGE)
+        context["cases"] = paginator.get_page(request.GET.get("page"))
+        context["active_filters"] = active
+        context["areas"] = PolicyArea.objects.filter(locale=self.locale)
+        context["continents"] = Continent.choices
+        query = request.GET.copy()
+        query.pop("page", None)
+        context["filter_query"] = query.urlencode()
+        return context
+
+
+class CaseStudySource(Orderable):
+    page = ParentalKey("casestudies.CaseStudyPage", related_name="sources", on_delete=models.CASCADE)
+    title = models.CharField(_("title"), max_length=255)
+    url = models.URLField(_("URL"), max_length=500)
+
+    panels = [FieldPanel("title"), FieldPanel("url")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CaseStudyPage(Page):
+    """One city's measure against COVID-19: what was done, what came of it, and where to ask."""
+
+    summary = models.TextField(
+        _("summary"), max_length=300, help_text=_("Plain text, at most 300 characters.")
+    )
+    city = models.ForeignKey(
+        City, verbose_name=_("city"), null=True, blank=False, on_delete=models.PROTECT, related_name="cases"
+    )
+    policy_areas = ParentalManyToManyField(PolicyArea, verbose_name=_("policy areas"), related_name="cases")
+    measure_types = ClusterTaggableManager(
+        verbose_name=_("measure types"), through=TaggedCaseStudy, blank=True
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    body = StreamField(CaseStudyBodyBlock(), verbose_name=_("what was done"), blank=True)
+    outcomes = RichTextField(_("outcomes"), blank=True, features=["bold", "italic", "link", "ol", "ul"])
+    lessons_learned = RichTextField(
+        _("lessons learned"), blank=True, features=["bold", "italic", "link", "ol", "ul"]
+    )
+    contact_organisation = models.CharField(_("contact organisation"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=120, blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [
+                FieldPanel("city"),
+                FieldPanel("policy_areas", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("measure_types"),
+                FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
+            ],
+            heading=_("Where, what and when"),
+        ),
+        FieldPanel("body"),
+        FieldPanel("outcomes"),
+        FieldPanel("lessons_learned"),
+        InlinePanel("sources", label=_("Sources")),
+        MultiFieldPanel(
+            [FieldPanel("contact_organisation"), FieldPanel("contact_email"), FieldPanel("contact_person")],
+            heading=_("Contact"),
+        ),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.SearchField("outcomes"),
+        index.SearchField("lessons_learned"),
+        index.RelatedFields("city", [index.SearchField("name"), index.SearchField("name_ko")]),
+        index.FilterField("start_date"),
+        index.FilterField("city"),
+    ]
+
+    parent_page_types = ["casestudies.CaseStudyIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("case study")
+        verbose_name_plural = _("case studies")
+
+    def clean(self) -> None:
+        super().clean()
+        if len(self.summary or "") > 300:
+            raise ValidationError({"summary": _("The summary must be at most 300 characters.")})
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+
+    @property
+    def country(self):
+        return self.city.country if self.city_id else None
+
+    @property
+    def continent(self) -> str:
+        return self.city.continent if self.city_id else ""
+
+    def related_cases(self, limit: int = 4):
+        """Live cases sharing this case's areas or measure types, most shared first (one SQL query)."""
+        area_slugs = list(self.policy_areas.values_list("slug", flat=True))
+        measure_ids = list(self.measure_types.values_list("pk", flat=True))
+        return (
+            CaseStudyPage.objects.live()
+            .public()
+            .filter(locale_id=self.locale_id)
+            .exclude(pk=self.pk)
+            .annotate(
+                shared_areas=Count("policy_areas", filter=Q(policy_areas__slug__in=area_slugs), distinct=True),
+                shared_measures=Count(
+                    "tagged_measures", filter=Q(tagged_measures__tag_id__in=measure_ids), distinct=True
+                ),
+            )
+            .filter(Q(shared_areas__gt=0) | Q(shared_measures__gt=0))
+            .select_related("city")
+            .order_by("-shared_measures", "-shared_areas", "-start_date")[:limit]
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["related_cases"] = self.related_cases()
+        context["index_page"] = self.get_parent().specific
+        return context

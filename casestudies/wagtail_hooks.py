@@ -1,0 +1,42 @@
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import City, MeasureType, PolicyArea
+
+
+class PolicyAreaViewSet(SnippetViewSet):
+    model = PolicyArea
+    icon = "folder-open-inverse"
+    menu_label = _("Policy areas")
+    list_display = ["name", "slug", "locale"]
+    list_filter = ["locale"]
+    ordering = ["sort_order"]
+
+
+class CityViewSet(SnippetViewSet):
+    model = City
+    icon = "site"
+    menu_label = _("Cities")
+    list_display = ["name", "name_ko", "country", "continent"]
+    list_filter = ["continent"]
+    search_fields = ["name", "name_ko"]
+
+
+class MeasureTypeViewSet(SnippetViewSet):
+    model = MeasureType
+    icon = "tag"
+    menu_label = _("Measure types")
+    list_display = ["name", "name_ko", "slug", "phsm_code", "oxcgrt_code"]
+    search_fields = ["name", "name_ko", "slug"]
+
+
+class TaxonomyGroup(SnippetViewSetGroup):
+    menu_label = _("Taxonomy")
+    menu_icon = "list-ul"
+    menu_order = 250
+    items = (PolicyAreaViewSet, CityViewSet, MeasureTypeViewSet)
+
+
+register_snippet(TaxonomyGroup)

@@ -1,0 +1,109 @@
+"""Site-wide template tags: the language switcher, hreflang alternates and navigation."""
+
+from __future__ import annotations
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language, get_language_info
+
+from wagtail.models import Locale, Page, Site
+
+register = template.Library()
+
+
+def _home_for(language_code: str, request) -> Page | None:
+    site = Site.find_for_request(request)
+    if site is None:
+        return None
+    return (
+        site.root_page.get_translations(inclusive=True)
+        .filter(locale__language_code=language_code)
+        .live()
+        .first()
+    )
+
+
+def language_versions(context) -> list[dict]:
+    """Each language with the URL of this page in it, or None when no translation is live."""
+    request = context["request"]
+    page = context.get("page") or context.get("self")
+    current = get_language() or settings.LANGUAGE_CODE
+    versions = []
+    for code, _name in settings.LANGUAGES:
+        info = get_language_info(code)
+        entry = {"code": code, "name": info["name_local"], "current": code == current, "url": None}
+        if isinstance(page, Page) and page.pk:
+            if code == page.locale.language_code:
+                entry["url"] = page.url
+            else:
+                translation = (
+                    page.get_translations()
+                    .filter(locale__language_code=code)
+                    .live()
+                    .public()
+                    .first()
+                )
+                entry["url"] = translation.url if translation else None
+        else:
+            entry["url"] = translate_url(request.get_full_path(), code)
+        if entry["url"] is None:
+            home = _home_for(code, request)
+            entry["fallback_url"] = home.url if home else f"/{code}/"
+        versions.append(entry)
+    return versions
+
+
+@register.inclusion_tag("includes/language_switcher.html", takes_context=True)
+def language_switcher(context):
+    return {"versions": language_versions(context)}
+
+
+@register.inclusion_tag("includes/hreflang.html", takes_context=True)
+def hreflang_alternates(context):
+    request = context["request"]
+    versions = [v for v in language_versions(context) if v["url"]]
+    for version in versions:
+        version["absolute_url"] = request.build_absolute_uri(version["url"])
+    default = next((v for v in versions if v["code"] == settings.LANGUAGE_CODE), None)
+    return {"versions": versions, "default": default}
+
+
+@register.simple_tag(takes_context=True)
+def locale_home(context) -> Page | None:
+    return _home_for(get_language() or settings.LANGUAGE_CODE, context["request"])
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context) -> list[Page]:
+    home = _home_for(get_language() or settings.LANGUAGE_CODE, context["request"])
+    if home is None:
+        return []
+    return list(home.get_children().live().public().in_menu())
+
+
+@register.simple_tag
+def active_locale() -> Locale | None:
+    return Locale.objects.filter(language_code=get_language() or settings.LANGUAGE_CODE).first()
+
+
+@register.simple_tag(takes_context=True)
+def query_without(context, key: str, value: str = "") -> str:
+    """The current query string without one parameter value (for removable filter chips)."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    if value:
+        values = [v for v in query.getlist(key) if v != str(value)]
+        query.setlist(key, values)
+    else:
+        query.pop(key, None)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, key: str, value) -> str:
+    """The current query string with one parameter set (pagination links keep the filters)."""
+    query = context["request"].GET.copy()
+    query[key] = str(value)
+    return f"?{query.urlencode()}"
