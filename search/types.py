@@ -1,0 +1,99 @@
+"""The search service's contract: what a request asks and what every backend answers.
+
+Both backends (database and Elasticsearch) take a `SearchRequest` and return a `SearchResponse`;
+the views, the JSON form, the exports and the contract tests speak only these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal, Protocol
+
+FACETS: tuple[str, ...] = ("area", "continent", "country", "measure", "year")
+SORTS: tuple[str, ...] = ("relevance", "newest")
+DOC_TYPES: tuple[str, ...] = ("case", "session")
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+MAX_QUERY_LENGTH = 500  # characters kept from q; the rest is ignored, never an error
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A parsed, validated search: every value is already known to be well-formed."""
+
+    language: str  # "en" | "ko"
+    query: str = ""
+    area: tuple[str, ...] = ()  # policy-area slugs (OR within, AND across facets)
+    continent: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, upper case
+    measure: tuple[str, ...] = ()  # measure-type slugs
+    year: tuple[int, ...] = ()
+    doc_type: tuple[str, ...] = ()  # () means every type
+    sort: Literal["relevance", "newest"] = "relevance"
+    page: int = 1
+    page_size: int = PAGE_SIZE
+
+    def filters(self) -> dict[str, tuple]:
+        return {name: getattr(self, name) for name in FACETS}
+
+    def without(self, facet: str) -> SearchRequest:
+        """The same request with one facet's own selection removed (disjunctive facet counts)."""
+        from dataclasses import replace
+
+        return replace(self, **{facet: ()})
+
+
+@dataclass
+class SearchHit:
+    page_id: int
+    doc_type: str
+    title: str
+    url: str
+    locale: str
+    city: str  # display name in the request's language
+    country: str  # ISO alpha-2
+    country_name: str
+    continent: str
+    policy_areas: list[str]  # slugs
+    measure_types: list[str]  # slugs
+    start_date: date | None
+    summary: str
+    highlight: str  # summary (or a fragment) with matches wrapped in <mark>, HTML-escaped otherwise
+    score: float | None
+
+
+@dataclass
+class SearchResponse:
+    count: int
+    page: int
+    num_pages: int
+    hits: list[SearchHit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # facet -> value -> count
+    backend: str = "database"
+
+
+@dataclass
+class Suggestion:
+    kind: Literal["case", "session", "city", "measure"]
+    label: str
+    url: str
+    value: str  # what to put in the box, or the facet value for a city/measure
+
+
+class SearchBackend(Protocol):
+    name: str
+
+    def search(self, request: SearchRequest) -> SearchResponse: ...
+
+    def suggest(self, language: str, prefix: str, limit: int = 8) -> list[Suggestion]: ...
+
+    def index_pages(self, page_ids: list[int]) -> None:
+        """(Re)index these pages if live and public, remove them from the index otherwise."""
+        ...
+
+    def remove_pages(self, page_ids: list[int]) -> None: ...
+
+    def rebuild(self, progress=None) -> int:
+        """Rebuild the whole index from the database; returns the number of documents indexed."""
+        ...
