@@ -1,0 +1,98 @@
+"""Factories for case-study tests: pages land under the locale's home page and case index."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+from factory.django import DjangoModelFactory
+
+from wagtail.models import Locale
+from wagtail_factories import PageFactory
+
+from home.models import HomePage
+
+from .models import CaseStudyIndexPage, CaseStudyPage, City, Continent, MeasureType, PolicyArea
+
+
+def home_page(language_code: str = "en") -> HomePage:
+    return HomePage.objects.get(locale__language_code=language_code)
+
+
+def policy_area(slug: str, language_code: str = "en") -> PolicyArea:
+    return PolicyArea.objects.get(slug=slug, locale__language_code=language_code)
+
+
+class CityFactory(DjangoModelFactory):
+    class Meta:
+        model = City
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Testville {n}")
+    name_ko = factory.Sequence(lambda n: f"테스트시 {n}")
+    slug = factory.Sequence(lambda n: f"testville-{n}")
+    country = "KR"
+    continent = Continent.ASIA
+    latitude = 37.5
+    longitude = 127.0
+
+
+class MeasureTypeFactory(DjangoModelFactory):
+    class Meta:
+        model = MeasureType
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Measure {n}")
+    name_ko = factory.Sequence(lambda n: f"조치 {n}")
+    slug = factory.Sequence(lambda n: f"measure-{n}")
+
+
+class CaseStudyIndexPageFactory(PageFactory):
+    class Meta:
+        model = CaseStudyIndexPage
+
+    title = "Case studies"
+    slug = "cases"
+    parent = factory.LazyFunction(lambda: home_page("en"))
+
+
+class CaseStudyPageFactory(PageFactory):
+    """A live case study; pass `areas=[slug, ...]` and `measures=[MeasureType, ...]`."""
+
+    class Meta:
+        model = CaseStudyPage
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Case study {n}")
+    summary = "A city measure against COVID-19."
+    city = factory.SubFactory(CityFactory)
+    start_date = factory.Sequence(lambda n: datetime.date(2020, 3, 1) + datetime.timedelta(days=n))
+    parent = factory.LazyFunction(lambda: index_page("en"))
+
+    @factory.post_generation
+    def areas(obj, create, extracted, **kwargs):
+        slugs = extracted if extracted is not None else ["quarantine"]
+        obj.policy_areas.set(PolicyArea.objects.filter(slug__in=slugs, locale=obj.locale))
+        if create:
+            obj.save_revision().publish()
+
+    @factory.post_generation
+    def measures(obj, create, extracted, **kwargs):
+        if extracted:
+            obj.measure_types.set(extracted)
+            if create:
+                obj.save_revision().publish()
+
+
+def index_page(language_code: str = "en") -> CaseStudyIndexPage:
+    """The case index of a language, created (as a translation for ko) when missing."""
+    existing = CaseStudyIndexPage.objects.filter(locale__language_code=language_code).first()
+    if existing:
+        return existing
+    if language_code == "en":
+        return CaseStudyIndexPageFactory()
+    source = index_page("en")
+    translation = source.copy_for_translation(Locale.objects.get(language_code=language_code))
+    translation.title = "사례"
+    translation.save_revision().publish()
+    return translation

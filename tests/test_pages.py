@@ -1,0 +1,127 @@
+"""Pages render in both languages; drafts and private pages stay hidden; taxonomy links work."""
+
+import pytest
+
+from wagtail.models import Locale, PageViewRestriction
+
+from casestudies.factories import CaseStudyPageFactory, CityFactory, MeasureTypeFactory, index_page
+
+pytestmark = pytest.mark.django_db
+
+
+def test_root_redirects_by_accept_language(client):
+    assert client.get("/").headers["Location"] == "/en/"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="ko-KR,ko;q=0.9").headers["Location"] == "/ko/"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="fr").headers["Location"] == "/en/"
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_home_page_renders_in_each_language(client, language):
+    response = client.get(f"/{language}/")
+    assert response.status_code == 200
+    assert f'<html lang="{language}">' in response.content.decode()
+
+
+def test_home_lists_ten_areas_with_live_counts(client, en_index):
+    CaseStudyPageFactory(areas=["education"])
+    CaseStudyPageFactory(areas=["education", "culture"])
+    draft = CaseStudyPageFactory(areas=["education"])
+    draft.unpublish()
+    response = client.get("/en/")
+    areas = {area.slug: area.case_count for area in response.context["areas"]}
+    assert len(areas) == 10
+    assert areas["education"] == 2
+    assert areas["culture"] == 1
+    assert areas["sports"] == 0
+
+
+def test_case_page_renders_with_taxonomy_links(client, en_index):
+    city = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR")
+    measure = MeasureTypeFactory(name="Drive-through testing", slug="drive-through-testing", oxcgrt_code="H2")
+    case = CaseStudyPageFactory(title="Drive-through stations", city=city, areas=["quarantine"], measures=[measure])
+    response = client.get(case.url)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "South Korea" in html
+    assert f'{en_index.url}?area=quarantine' in html
+    assert f'{en_index.url}?measure=drive-through-testing' in html
+    assert f'{en_index.url}?city=seoul' in html
+    assert "OxCGRT H2" in html
+
+
+def test_taxonomy_links_filter_the_index(client, en_index):
+    seoul = CityFactory(slug="seoul", continent="asia")
+    paris = CityFactory(slug="paris", country="FR", continent="europe")
+    asian = CaseStudyPageFactory(title="Asian case", city=seoul, areas=["quarantine"])
+    european = CaseStudyPageFactory(title="European case", city=paris, areas=["culture"])
+    titles = lambda response: [case.title for case in response.context["cases"]]  # noqa: E731
+    assert titles(client.get(en_index.url, {"area": "culture"})) == [european.title]
+    assert titles(client.get(en_index.url, {"continent": "asia"})) == [asian.title]
+    assert titles(client.get(en_index.url, {"city": "paris"})) == [european.title]
+
+
+@pytest.mark.parametrize(
+    "params", [{"area": "no-such-area"}, {"continent": "atlantis"}, {"city": "nowhere"}, {"measure": "magic"}]
+)
+def test_unknown_taxonomy_slugs_are_404(client, en_index, params):
+    assert client.get(en_index.url, params).status_code == 404
+
+
+@pytest.mark.parametrize("page_param", ["999", "abc", "0", "-1"])
+def test_out_of_range_page_numbers_fall_back(client, en_index, page_param):
+    for _ in range(13):
+        CaseStudyPageFactory()
+    response = client.get(en_index.url, {"page": page_param})
+    assert response.status_code == 200
+    assert response.context["cases"].number in (1, 2)
+
+
+def test_index_lists_newest_first(client, en_index):
+    import datetime
+
+    old = CaseStudyPageFactory(start_date=datetime.date(2020, 2, 1))
+    new = CaseStudyPageFactory(start_date=datetime.date(2020, 9, 1))
+    cases = list(client.get(en_index.url).context["cases"])
+    assert cases.index(new) < cases.index(old)
+
+
+def test_draft_case_is_404_to_the_public(client, en_index):
+    case = CaseStudyPageFactory()
+    url = case.url
+    case.unpublish()
+    assert client.get(url).status_code == 404
+    assert case.title not in client.get(en_index.url).content.decode()
+
+
+def test_private_case_is_hidden_from_the_public(client, en_index):
+    case = CaseStudyPageFactory(title="Restricted case")
+    PageViewRestriction.objects.create(page=case, restriction_type=PageViewRestriction.LOGIN)
+    response = client.get(case.url)
+    assert response.status_code == 302  # to the login page, never the content
+    assert "Restricted case" not in client.get(en_index.url).content.decode()
+    assert "Restricted case" not in client.get("/en/").content.decode()
+
+
+def test_related_cases_share_area_or_measure_in_same_language(en_index):
+    measure = MeasureTypeFactory()
+    case = CaseStudyPageFactory(areas=["welfare"], measures=[measure])
+    same_measure = CaseStudyPageFactory(areas=["sports"], measures=[measure])
+    same_area = CaseStudyPageFactory(areas=["welfare"])
+    unrelated = CaseStudyPageFactory(areas=["culture"])
+    related = list(case.related_cases())
+    assert related[0] == same_measure  # a shared measure type ranks first
+    assert same_area in related
+    assert unrelated not in related and case not in related
+
+
+def test_language_switcher_links_to_translation_or_says_missing(client, en_index):
+    case = CaseStudyPageFactory(title="Walk-through booths")
+    html = client.get(case.url).content.decode()
+    assert "this page is not translated yet" in html
+    index_page("ko")
+    translation = case.copy_for_translation(Locale.objects.get(language_code="ko"))
+    translation.title = "워크스루 선별진료소"
+    translation.save_revision().publish()
+    html = client.get(case.url).content.decode()
+    assert f'href="{translation.url}" hreflang="ko"' in html
+    assert f'rel="alternate" hreflang="ko" href="http://testserver{translation.url}"' in html
