@@ -320,8 +320,9 @@ class CaseStudyPage(Page):
 
     def related_cases(self, limit: int = 4):
         """Live cases sharing this case's areas or measure types, most shared first (one SQL query)."""
-        area_slugs = list(self.policy_areas.values_list("slug", flat=True))
-        measure_ids = list(self.measure_types.values_list("pk", flat=True))
+        # Works on a saved page and on an unsaved preview (in-memory cluster relations) alike.
+        area_slugs = [area.slug for area in self.policy_areas.all()]
+        measure_ids = [measure.pk for measure in self.measure_types.all()]
         return (
             CaseStudyPage.objects.live()
             .public()
