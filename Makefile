@@ -19,7 +19,6 @@ venv: $(VENV)/.installed
 
 setup: venv
 	$(DEV) $(PY) manage.py migrate --noinput
-	$(DEV) $(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(DEV) $(PY) manage.py load_demo
 	$(DEV) $(PY) manage.py ensure_admin
 
@@ -33,7 +32,6 @@ node_modules/.installed: package.json
 	  else echo "npm not found: the accessibility check will be skipped"; fi
 
 test: venv node_modules/.installed
-	$(DEV) $(PY) manage.py compilemessages --ignore=.venv -v 0
 	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$status
 
