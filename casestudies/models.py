@@ -21,6 +21,7 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
 from .blocks import CaseStudyBodyBlock
+from .forms import CaseStudyPageForm
 
 CASES_PER_PAGE = 12
 
@@ -296,6 +297,7 @@ class CaseStudyPage(Page):
         index.FilterField("city"),
     ]
 
+    base_form_class = CaseStudyPageForm
     parent_page_types = ["casestudies.CaseStudyIndexPage"]
     subpage_types: list[str] = []
 
