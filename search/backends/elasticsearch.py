@@ -41,7 +41,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
@@ -106,6 +106,7 @@ MAX_RESULT_WINDOW = 200_000  # index.max_result_window: deepest page reachable (
 HIGHLIGHT_MAX_ANALYZED_OFFSET = 100_000  # characters of a field analysed for highlighting
 BODY_FRAGMENT_SIZE = 180
 MEASURE_CACHE_SECONDS = 300.0
+SUGGEST_PER_KIND = 3  # cities and measure types in one suggestion list (as the database backend)
 TEXT_FIELDS: tuple[str, ...] = ("title^3", "summary^2", "body_text")
 # Terms-aggregation sizes: at least the size of each vocabulary, so no facet value is cut.
 FACET_SIZES: dict[str, int] = {"area": 100, "continent": 20, "country": 300, "measure": 500, "year": 200}
@@ -206,6 +207,7 @@ class PageDocument(Document):
     year = Integer()
     start_date = Date()
     published_at = Date()
+    expire_at = Date()  # a page past its expiry is hidden at query time, before any unpublish job runs
     url = Keyword(index=False)
 
     class Meta:
@@ -284,6 +286,7 @@ def document_source(doc) -> dict[str, Any]:
         "start_date": _iso(doc.start_date),
         "published_at": _iso(doc.published_at),
         "url": doc.url_path,
+        "expire_at": _iso(getattr(doc, "expire_at", None)),
     }
 
 
@@ -294,22 +297,36 @@ def _facet_filter(facet: str, values: Iterable) -> Q:
     return Q("terms", **{FACET_FIELDS[facet]: list(values)})
 
 
+def not_expired() -> Q:
+    """No expiry date, or one still ahead (rounded to the minute so the filter stays cacheable)."""
+    return Q(
+        "bool",
+        should=[Q("bool", must_not=[Q("exists", field="expire_at")]), Q("range", expire_at={"gt": "now/m"})],
+        minimum_should_match=1,
+    )
+
+
 def base_filters(request: SearchRequest) -> list[Q]:
-    """What always narrows a search (results and every facet count): language and type."""
-    filters = [Q("term", locale=request.language)]
+    """What always narrows a search (results and every facet count): language, visibility, type."""
+    filters = [Q("term", locale=request.language), not_expired()]
     if request.doc_type:
         filters.append(Q("terms", doc_type=list(request.doc_type)))
     return filters
 
 
 def text_query(query: str) -> Q:
-    """Every word must occur, in any of the fields (``cross_fields``: the same analyser everywhere)."""
+    """Every word must occur, in any of the fields (``cross_fields``: the same analyser everywhere).
+
+    The text is never parsed as query syntax: quotes, ``*``, ``OR``, ``-``, ``:`` are just text.
+    """
     return Q(
         "multi_match",
         query=query,
         fields=list(TEXT_FIELDS),
         type="cross_fields",
         operator="and",
+        # Only stop words ("the", "of"): list everything, as the database backend does.
+        zero_terms_query="all",
     )
 
 
@@ -350,17 +367,14 @@ def build_search(request: SearchRequest, index_name: str) -> Search:
             ),
         )
 
-    newest = [
-        {"start_date": {"order": "desc", "missing": "_last"}},
-        {"published_at": {"order": "desc", "missing": "_last"}},
-        {"page_id": {"order": "desc"}},
-    ]
-    if request.sort == "newest":
+    # The database backend's order: score, then newest start date (undated last), then page id.
+    newest = [{"start_date": {"order": "desc", "missing": "_last"}}, {"page_id": {"order": "desc"}}]
+    if request.sort == "newest" or not query:
         search = search.sort(*newest)
         if query:
             search = search.extra(track_scores=True)
     else:
-        search = search.sort("_score", newest[0], newest[2])
+        search = search.sort("_score", *newest)
 
     size = max(0, int(request.page_size))
     start = (max(1, int(request.page)) - 1) * size
@@ -450,7 +464,10 @@ def parse_response(resp, request: SearchRequest) -> SearchResponse:
     facets: dict[str, dict[str, int]] = {}
     for facet in FACETS:
         buckets = ((aggregations.get(f"facet_{facet}") or {}).get("counts") or {}).get("buckets") or []
-        facets[facet] = {str(b["key"]): int(b["doc_count"]) for b in buckets if b.get("doc_count")}
+        counts = {str(b["key"]): int(b["doc_count"]) for b in buckets if b.get("doc_count")}
+        for selected in getattr(request, facet):
+            counts.setdefault(str(selected), 0)  # a selection always shows, even when nothing is left
+        facets[facet] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     return SearchResponse(
         count=count,
         page=int(request.page),
@@ -481,7 +498,7 @@ def build_suggest(language: str, prefix: str, index_name: str, limit: int = 8) -
     (``search_as_you_type``), or when the words match as in a search (stemmed, Korean
     compounds split), e.g. ``진료소`` finds ``선별진료소``.
     """
-    locale = Q("term", locale=language)
+    locale = Q("bool", filter=[Q("term", locale=language), not_expired()])
     title = Q(
         "bool",
         should=[
@@ -500,7 +517,14 @@ def build_suggest(language: str, prefix: str, index_name: str, limit: int = 8) -
     everything = search.aggs.bucket("all", A("global"))
     everything.bucket("cities", A("filter", filter=Q("bool", filter=[locale, city]))).bucket(
         "ids", A("terms", field="city_id", size=max(1, limit))
-    ).bucket("city", A("top_hits", size=1, _source={"includes": ["city_name", "city_name_ko", "country"]}))
+    ).bucket(
+        "city",
+        A(
+            "top_hits",
+            size=1,
+            _source={"includes": ["city_name", "city_name_ko", "country", "country_name"]},
+        ),
+    )
     everything.bucket("measures", A("filter", filter=locale)).bucket(
         "slugs", A("terms", field="measure", size=FACET_SIZES["measure"])
     )
@@ -534,52 +558,43 @@ def parse_suggest_response(
     measure_names: dict[str, tuple[str, str]],
     limit: int = 8,
 ) -> list[Suggestion]:
-    """Cities first, then measure types, then titles; at most ``limit`` in all.
+    """Titles first, then up to 3 cities and up to 3 measure types; at most ``limit`` in all.
 
-    ``measure_names`` maps a measure slug to its (English, Korean) names.
+    The same shape as the database backend's answer.  ``measure_names`` maps a measure
+    slug to its (English, Korean) names.
     """
     raw = _raw(resp)
     aggs = (raw.get("aggregations") or {}).get("all") or {}
+    short = min(SUGGEST_PER_KIND, limit)
     cities: list[Suggestion] = []
     for bucket in ((aggs.get("cities") or {}).get("ids") or {}).get("buckets") or []:
         top = (((bucket.get("city") or {}).get("hits") or {}).get("hits") or [{}])[0]
-        label = city_label(top.get("_source") or {}, language)
-        if label:
-            cities.append(
-                Suggestion(kind="city", label=label, url=_search_url(language, q=label), value=label)
-            )
+        source = top.get("_source") or {}
+        name = city_label(source, language)
+        if name and len(cities) < short:
+            country = source.get("country_name") or source.get("country") or ""
+            label = f"{name}, {country}" if country else name
+            cities.append(Suggestion(kind="city", label=label, url=_search_url(language, q=name), value=name))
 
     measures: list[Suggestion] = []
     for bucket in ((aggs.get("measures") or {}).get("slugs") or {}).get("buckets") or []:
         slug = str(bucket["key"])
         name, name_ko = measure_names.get(slug, (slug, ""))
-        label = (name_ko or name) if language.startswith("ko") else name
         if _starts_a_word(prefix, name) or (name_ko and _starts_a_word(prefix, name_ko)):
+            label = (name_ko or name) if language.startswith("ko") else name
             measures.append(
                 Suggestion(kind="measure", label=label, url=_search_url(language, measure=slug), value=slug)
             )
+    measures = sorted(measures, key=lambda s: s.label.casefold())[:short]
 
     titles: list[Suggestion] = []
     for hit in (raw.get("hits") or {}).get("hits") or []:
         src = hit.get("_source") or {}
         kind = "session" if src.get("doc_type") == "session" else "case"
-        titles.append(
-            Suggestion(
-                kind=kind,
-                label=src.get("title") or "",
-                url=src.get("url") or "",
-                value=src.get("title") or "",
-            )
-        )
-
-    # Interleave so that each kind gets a place before any kind gets a second one.
-    merged: list[Suggestion] = []
-    groups = [titles, cities, measures]
-    while len(merged) < limit and any(groups):
-        for group in groups:
-            if group and len(merged) < limit:
-                merged.append(group.pop(0))
-    return merged
+        title = src.get("title") or ""
+        titles.append(Suggestion(kind=kind, label=title, url=src.get("url") or "", value=title))
+    titles = titles[: max(limit - len(cities) - len(measures), 0) or 1]
+    return (titles + cities + measures)[:limit]
 
 
 # ==========================================================================
@@ -620,7 +635,9 @@ class ElasticsearchSearchBackend:
         request_timeout: float | None = None,
         refresh: bool | str = False,
         breaker_seconds: float = BREAKER_SECONDS,
+        **client_options: Any,
     ) -> None:
+        """``client_options`` go to ``Elasticsearch()`` (e.g. ``ca_certs``, ``api_key``, ``node_class``)."""
         self.url = url if url is not None else getattr(settings, "ELASTICSEARCH_URL", "")
         self.request_timeout = (
             request_timeout
@@ -630,9 +647,8 @@ class ElasticsearchSearchBackend:
         if client is None:
             if not self.url:
                 raise SearchBackendUnavailable("ELASTICSEARCH_URL is not set")
-            client = Elasticsearch(
-                self.url, request_timeout=self.request_timeout, max_retries=0, retry_on_timeout=False
-            )
+            options = {"request_timeout": self.request_timeout, "max_retries": 0, "retry_on_timeout": False}
+            client = Elasticsearch(self.url, **{**options, **client_options})
         self.client = client
         prefix = (
             index_prefix if index_prefix is not None else getattr(settings, "CAC_SEARCH_INDEX_PREFIX", "cac")
@@ -766,7 +782,7 @@ class ElasticsearchSearchBackend:
                 targets[language].append(self.next_alias(language))
         return targets
 
-    def _bulk(self, client, actions: Iterable[dict], what: str) -> int:
+    def _bulk(self, client, actions: Iterable[dict]) -> int:
         done = 0
         for ok, _item in streaming_bulk(
             client,
@@ -781,41 +797,51 @@ class ElasticsearchSearchBackend:
 
     # ---- writes ------------------------------------------------------------
     def index_pages(self, page_ids: list[int]) -> None:
-        """(Re)index these pages if live and public, remove them from every index otherwise."""
+        """(Re)index these pages if indexable (search.documents decides), delete them otherwise."""
         ids = sorted({int(pk) for pk in page_ids})
         if not ids:
             return
-        from search.documents import build_document
+        from search.documents import build_documents
 
-        documents = []
-        for page in visible_pages(ids):
-            doc = build_document(page)
-            if doc is not None and doc.language in self.languages:
-                documents.append(doc)
+        documents = [doc for doc in build_documents(ids) if doc.language in self.languages]
         indexed = {doc.page_id for doc in documents}
+        gone = [pk for pk in ids if pk not in indexed]
         with self._guard("indexing", read=False):
             targets = self._write_targets({doc.language for doc in documents}, create=True)
-            actions: list[dict] = []
-            for doc in documents:
-                source = document_source(doc)
-                for target in targets.get(doc.language, []):
-                    actions.append(
-                        {"_op_type": "index", "_index": target, "_id": str(doc.page_id), "_source": source}
-                    )
-            gone = [pk for pk in ids if pk not in indexed]
+            actions = self._index_actions(documents, targets)
             if gone:
-                actions.extend(self._delete_actions(gone, create=False))
-            self._bulk(self.client, actions, "indexing")
+                actions.extend(self._delete_actions(gone))
+            self._bulk(self.client, actions)
+
+    def index_documents(self, documents: list) -> None:
+        """Write already-built ``IndexedDocument``s (as the database backend's method of that name)."""
+        documents = [doc for doc in documents if doc.language in self.languages]
+        if not documents:
+            return
+        with self._guard("indexing", read=False):
+            targets = self._write_targets({doc.language for doc in documents}, create=True)
+            self._bulk(self.client, self._index_actions(documents, targets))
+
+    def _index_actions(self, documents: list, targets: dict[str, list[str]]) -> list[dict]:
+        actions = []
+        for doc in documents:
+            source = document_source(doc)
+            for target in targets.get(doc.language, []):
+                actions.append(
+                    {"_op_type": "index", "_index": target, "_id": str(doc.page_id), "_source": source}
+                )
+        return actions
 
     def remove_pages(self, page_ids: list[int]) -> None:
         ids = sorted({int(pk) for pk in page_ids})
         if not ids:
             return
         with self._guard("removal", read=False):
-            self._bulk(self.client, self._delete_actions(ids, create=False), "removal")
+            self._bulk(self.client, self._delete_actions(ids))
 
-    def _delete_actions(self, ids: list[int], *, create: bool) -> list[dict]:
-        targets = self._write_targets(self.languages, create=create)
+    def _delete_actions(self, ids: list[int]) -> list[dict]:
+        """Deletions from every language's index (and running rebuild); absent indices are skipped."""
+        targets = self._write_targets(self.languages, create=False)
         return [
             {"_op_type": "delete", "_index": target, "_id": str(pk)}
             for names in targets.values()
@@ -824,18 +850,21 @@ class ElasticsearchSearchBackend:
         ]
 
     def rebuild(self, progress: Callable[[int, int], Any] | None = None) -> int:
-        """Index every live, public page into fresh indices, then swap the aliases atomically.
+        """Index every indexable page into fresh indices, then swap the aliases atomically.
 
-        ``progress(done, total)`` is called after each bulk chunk with the number of pages
-        processed and the number of candidate pages.  Returns the number of documents indexed.
-        While it runs, each new index also carries the ``-next`` alias, which
-        ``index_pages``/``remove_pages`` write to as well.  On failure the new indices
-        are deleted and the old ones stay in service.
+        ``progress(done, total)`` is called before the first and after each batch of
+        ``BULK_CHUNK_SIZE`` pages, with the documents built so far and
+        ``search.documents.count_indexable()`` (as the database backend does).
+        Returns the number of documents indexed.  While it runs, each new index also
+        carries the ``-next`` alias, which ``index_pages``/``remove_pages`` write to as
+        well.  On failure the new indices are deleted and the old ones stay in service.
         """
-        from search.documents import build_document
+        from search.documents import count_indexable, iter_document_batches
 
         client = self.client.options(request_timeout=REBUILD_TIMEOUT)
         created: dict[str, str] = {}
+        total = count_indexable()
+        indexed = 0
         try:
             with self._guard("rebuild", read=False):
                 for language in self.languages:
@@ -845,30 +874,27 @@ class ElasticsearchSearchBackend:
                         aliases=[self.next_alias(language)],
                         refresh_interval="-1",
                     )
-                pages = candidate_pages()
-                total = pages.count()
-                state = {"pages": 0}
-
-                def actions() -> Iterator[dict]:
-                    for page in pages.iterator(chunk_size=BULK_CHUNK_SIZE):
-                        state["pages"] += 1
-                        doc = build_document(page)
-                        if doc is None or doc.language not in created:
-                            continue
-                        yield {
+                done = 0
+                if progress is not None:
+                    progress(0, total)
+                for batch in iter_document_batches(BULK_CHUNK_SIZE):
+                    actions = [
+                        {
                             "_op_type": "index",
                             "_index": created[doc.language],
                             "_id": str(doc.page_id),
                             "_source": document_source(doc),
                         }
-
-                indexed = 0
-                for ok, _item in streaming_bulk(
-                    client, actions(), chunk_size=BULK_CHUNK_SIZE, max_retries=2, raise_on_error=True
-                ):
-                    indexed += ok
-                    if progress is not None and indexed % BULK_CHUNK_SIZE == 0:
-                        progress(state["pages"], total)
+                        for doc in batch
+                        if doc.language in created
+                    ]
+                    for ok, _item in streaming_bulk(
+                        client, actions, chunk_size=BULK_CHUNK_SIZE, max_retries=2, raise_on_error=True
+                    ):
+                        indexed += ok
+                    done += len(batch)
+                    if progress is not None:
+                        progress(done, max(total, done))
                 for name in created.values():
                     client.indices.put_settings(index=name, settings={"index": {"refresh_interval": None}})
                     client.indices.refresh(index=name)
@@ -876,8 +902,6 @@ class ElasticsearchSearchBackend:
         except BaseException:
             self._drop(client, created.values())
             raise
-        if progress is not None:
-            progress(total, total)
         return indexed
 
     def _swap_aliases(self, client, created: dict[str, str]) -> None:
@@ -917,17 +941,3 @@ class ElasticsearchSearchBackend:
                 client.options(ignore_status=404).indices.delete(index=name)
             except _ES_ERRORS as exc:  # pragma: no cover - best effort cleanup
                 logger.warning("search: could not delete index %s: %s", name, exc)
-
-
-# ==========================================================================
-# Database side: which pages are indexed
-# ==========================================================================
-def candidate_pages():
-    """Every page a visitor may see (live, public, not expired), as its specific class."""
-    from wagtail.models import Page
-
-    return Page.objects.live().public().filter(expired=False).specific().order_by("pk")
-
-
-def visible_pages(ids: list[int]):
-    return candidate_pages().filter(pk__in=ids)
