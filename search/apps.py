@@ -6,3 +6,9 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "search"
     verbose_name = _("Search")
+
+    def ready(self):
+        from search import documents, signals
+
+        documents._register_builtin_builders()
+        signals.connect()

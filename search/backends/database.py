@@ -1,0 +1,460 @@
+"""The database search backend: SQLite FTS5 or PostgreSQL full-text over `search.models`.
+
+One search costs two SQL statements, whatever the filters:
+
+1. one statement that materialises the full-text match once (a `MATERIALIZED` CTE holding id,
+   facet columns and score of every matching document in the language) and, from it, returns
+   the total, the five disjunctive facet counts (GROUP BY) and the ids of the requested page,
+   all as one UNION ALL;
+2. one ORM query for the rows of those (at most `page_size`) documents.
+
+The highlight is computed in Python for the hits of the page only.
+
+SQL is assembled from constants (table names, column lists, `%s` placeholders): every value a
+visitor sends travels as a parameter, and the full-text terms are analyser tokens (letters and
+digits only), quoted for FTS5 / tsquery on top; hence the `noqa: S608` marks.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import math
+import re
+from collections.abc import Iterable
+
+from django.db import connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from search import fts
+from search.analysis import analyze, analyze_query, autocomplete_text, prefix_tokens
+from search.documents import IndexedDocument, build_documents, count_indexable, iter_document_batches
+from search.models import SearchDocument, SearchDocumentArea, SearchDocumentMeasure
+from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
+
+logger = logging.getLogger(__name__)
+
+DOC = SearchDocument._meta.db_table
+AREA = SearchDocumentArea._meta.db_table
+MEASURE = SearchDocumentMeasure._meta.db_table
+
+# bm25 column weights on SQLite (title, body); PostgreSQL uses setweight A/B and ts_rank_cd.
+TITLE_WEIGHT = 4.0
+BODY_WEIGHT = 1.0
+
+_WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_TRAILING_WORD_RE = re.compile(r"[^\W_]+$")
+
+
+def _placeholders(values: Iterable) -> str:
+    return ", ".join(["%s"] * len(list(values)))
+
+
+def _fts5_phrase(token: str, prefix: bool = False) -> str:
+    """One FTS5 string: quoted (so no operator or column syntax can leak) and optionally a prefix."""
+    quoted = '"' + token.replace('"', '""') + '"'
+    return quoted + " *" if prefix else quoted
+
+
+def _tsquery_term(token: str, prefix: bool = False) -> str:
+    quoted = "'" + token.replace("\\", "").replace("'", "''") + "'"
+    return quoted + ":*" if prefix else quoted
+
+
+@functools.lru_cache(maxsize=50_000)
+def _word_tokens(word: str, language: str) -> frozenset[str]:
+    return frozenset(analyze(word, language))
+
+
+def highlight(text: str, query_tokens: Iterable[str], language: str) -> str:
+    """`text` HTML-escaped, with each word whose analysed tokens meet the query's wrapped in <mark>."""
+    wanted = frozenset(query_tokens)
+    if not text:
+        return ""
+    if not wanted:
+        return html.escape(text)
+    out: list[str] = []
+    last = 0
+    for match in _WORD_RE.finditer(text):
+        word = match.group()
+        if _word_tokens(word, language) & wanted:
+            out.append(html.escape(text[last : match.start()]))
+            out.append(f"<mark>{html.escape(word)}</mark>")
+            last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+class DatabaseSearchBackend:
+    """`search.types.SearchBackend` over the SQL database (SQLite FTS5 or PostgreSQL tsvector)."""
+
+    name = "database"
+
+    def __init__(self, using: str = "default"):
+        self.using = using
+
+    @property
+    def connection(self):
+        return connections[self.using]
+
+    @property
+    def vendor(self) -> str:
+        return self.connection.vendor
+
+    # ----------------------------------------------------------------------------------------
+    # Search
+    # ----------------------------------------------------------------------------------------
+    def _base(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list, bool]:
+        """SQL of the matching set (id, facet columns, start_date, score), its params, and whether
+        it is worth materialising (a full-text match is; a plain table scan is better inlined)."""
+        where = ["d.language = %s", "(d.expire_at IS NULL OR d.expire_at > %s)"]
+        params: list = [request.language, timezone.now()]
+        if request.doc_type:
+            where.append(f"d.doc_type IN ({_placeholders(request.doc_type)})")
+            params.extend(request.doc_type)
+        columns = "d.id, d.continent, d.country, d.year, d.start_date"
+        if not tokens:
+            sql = f"SELECT {columns}, NULL AS score FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
+            return sql, params, False
+        if self.vendor == "sqlite":
+            match = " ".join(_fts5_phrase(token) for token in tokens)
+            sql = (
+                f"SELECT {columns}, -bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score "  # noqa: S608
+                f"FROM {fts.FTS_TABLE} JOIN {DOC} d ON d.id = {fts.FTS_TABLE}.rowid "
+                f"WHERE {fts.FTS_TABLE} MATCH %s AND {' AND '.join(where)}"
+            )
+            return sql, [match, *params], True
+        query = " & ".join(_tsquery_term(token) for token in tokens)
+        sql = (
+            f"SELECT {columns}, ts_rank_cd(d.search_vector, q.query) AS score "  # noqa: S608
+            f"FROM {DOC} d CROSS JOIN to_tsquery('simple', %s) AS q(query) "
+            f"WHERE d.search_vector @@ q.query AND {' AND '.join(where)}"
+        )
+        return sql, [query, *params], True
+
+    @staticmethod
+    def _facet_clause(facet: str, values: tuple) -> tuple[str, list]:
+        marks = _placeholders(values)
+        if facet in ("area", "measure"):
+            child = AREA if facet == "area" else MEASURE
+            return f"m.id IN (SELECT document_id FROM {child} WHERE slug IN ({marks}))", list(values)  # noqa: S608
+        return f"m.{facet} IN ({marks})", list(values)
+
+    def _where(self, request: SearchRequest, skip: str | None = None) -> tuple[str, list]:
+        clauses, params = [], []
+        for facet in FACETS:
+            values = getattr(request, facet)
+            if facet == skip or not values:
+                continue
+            clause, clause_params = self._facet_clause(facet, values)
+            clauses.append(clause)
+            params.extend(clause_params)
+        return (" AND ".join(clauses) or "1 = 1"), params
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        tokens = analyze_query(request.query, request.language) if request.query.strip() else []
+        base_sql, params, materialise = self._base(request, tokens)
+        materialised = "MATERIALIZED" if materialise else "NOT MATERIALIZED"
+        if tokens:
+            order = "score DESC, start_date DESC NULLS LAST, id DESC"
+            if request.sort == "newest":
+                order = "start_date DESC NULLS LAST, id DESC"
+        else:
+            order = "start_date DESC NULLS LAST, id DESC"
+        where_all, where_all_params = self._where(request)
+        parts = [
+            # The requested page of hits, numbered in order.
+            f"SELECT 'hit' AS kind, NULL AS value, ROW_NUMBER() OVER (ORDER BY {order}) AS n, "  # noqa: S608
+            f"h.id AS id, h.score AS score FROM (SELECT m.id, m.score, m.start_date FROM m "
+            f"WHERE {where_all} ORDER BY {order} LIMIT %s OFFSET %s) h",
+            f"SELECT 'count', NULL, COUNT(*), NULL, NULL FROM m WHERE {where_all}",  # noqa: S608
+        ]
+        params += where_all_params + [request.page_size, (request.page - 1) * request.page_size]
+        params += where_all_params
+        for facet in FACETS:
+            where, where_params = self._where(request, skip=facet)
+            if facet in ("area", "measure"):
+                child = AREA if facet == "area" else MEASURE
+                parts.append(
+                    f"SELECT '{facet}', c.slug, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+                    f"JOIN {child} c ON c.document_id = m.id WHERE {where} GROUP BY c.slug"
+                )
+            else:
+                column = f"m.{facet}"
+                value, empty = (f"CAST({column} AS TEXT)", "0") if facet == "year" else (column, "''")
+                parts.append(
+                    f"SELECT '{facet}', {value}, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+                    f"WHERE {where} AND {column} IS NOT NULL AND {column} <> {empty} GROUP BY {column}"
+                )
+            params += where_params
+        sql = f"WITH m AS {materialised} ({base_sql}) " + " UNION ALL ".join(parts)
+
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+
+        count = 0
+        hits_order: list[tuple[int, int, float | None]] = []
+        facets: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
+        for kind, value, n, doc_id, score in rows:
+            if kind == "hit":
+                hits_order.append((n, doc_id, score))
+            elif kind == "count":
+                count = n
+            else:
+                facets[kind][str(value)] = n
+        for facet in FACETS:
+            counts = facets[facet]
+            for selected in getattr(request, facet):
+                counts.setdefault(str(selected), 0)
+            facets[facet] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+        hits_order.sort()
+        hits = self._hits([(doc_id, score) for _n, doc_id, score in hits_order], request, tokens)
+        num_pages = max(1, math.ceil(count / request.page_size))
+        return SearchResponse(
+            count=count, page=request.page, num_pages=num_pages, hits=hits, facets=facets, backend=self.name
+        )
+
+    def _hits(
+        self, ranked: list[tuple[int, float | None]], request: SearchRequest, tokens
+    ) -> list[SearchHit]:
+        if not ranked:
+            return []
+        from django_countries import countries
+
+        rows = {
+            doc.pk: doc
+            for doc in SearchDocument.objects.using(self.using)
+            .filter(pk__in=[doc_id for doc_id, _score in ranked])
+            .defer("index_title", "index_body", "index_prefix")
+        }
+        hits = []
+        for doc_id, score in ranked:
+            doc = rows.get(doc_id)
+            if doc is None:  # removed between the two statements
+                continue
+            city = doc.city_name_ko if request.language == "ko" and doc.city_name_ko else doc.city_name
+            hits.append(
+                SearchHit(
+                    page_id=doc.page_id,
+                    doc_type=doc.doc_type,
+                    title=doc.title,
+                    url=doc.url,
+                    locale=doc.language,
+                    city=city,
+                    country=doc.country,
+                    country_name=str(countries.name(doc.country)) if doc.country else "",
+                    continent=doc.continent,
+                    policy_areas=doc.area_slugs.split(),
+                    measure_types=doc.measure_slugs.split(),
+                    start_date=doc.start_date,
+                    summary=doc.summary,
+                    highlight=highlight(doc.summary, tokens, request.language),
+                    score=float(score) if score is not None else None,
+                )
+            )
+        return hits
+
+    # ----------------------------------------------------------------------------------------
+    # Suggestions
+    # ----------------------------------------------------------------------------------------
+    def _prefix_terms(self, language: str, text: str) -> list[tuple[str, bool]]:
+        """(term, is_prefix) pairs: the finished words unstemmed, the word being typed as a prefix."""
+        parsed = prefix_tokens(text, language)
+        head = text
+        if parsed.prefix is not None:
+            trailing = _TRAILING_WORD_RE.search(text)
+            head = text[: trailing.start()] if trailing else text
+        terms = [(token, True) for token in dict.fromkeys(autocomplete_text(head, language).split())]
+        if parsed.prefix:
+            terms.append((parsed.prefix, True))
+        return terms[:8]
+
+    def _suggest_pages(self, language: str, text: str, limit: int) -> list[Suggestion]:
+        terms = self._prefix_terms(language, text)
+        if not terms:
+            return []
+        visible = "d.language = %s AND (d.expire_at IS NULL OR d.expire_at > %s)"
+        if self.vendor == "sqlite":
+            match = " ".join(_fts5_phrase(term, prefix) for term, prefix in terms)
+            sql = (
+                f"SELECT d.title, d.url, d.doc_type FROM {fts.SUGGEST_TABLE} "  # noqa: S608
+                f"JOIN {DOC} d ON d.id = {fts.SUGGEST_TABLE}.rowid "
+                f"WHERE {fts.SUGGEST_TABLE} MATCH %s AND {visible} "
+                f"ORDER BY {fts.SUGGEST_TABLE}.rank, d.start_date DESC, d.id DESC LIMIT %s"
+            )
+        else:
+            match = " & ".join(_tsquery_term(term, prefix) for term, prefix in terms)
+            sql = (
+                f"SELECT d.title, d.url, d.doc_type FROM {DOC} d "  # noqa: S608
+                f"CROSS JOIN to_tsquery('simple', %s) AS q(query) "
+                f"WHERE d.suggest_vector @@ q.query AND {visible} "
+                f"ORDER BY ts_rank(d.suggest_vector, q.query) DESC, d.start_date DESC NULLS LAST, d.id DESC "
+                f"LIMIT %s"
+            )
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [match, language, timezone.now(), limit])
+            rows = cursor.fetchall()
+        return [
+            Suggestion(kind=doc_type if doc_type in ("case", "session") else "case", label=t, url=u, value=t)
+            for t, u, doc_type in rows
+        ]
+
+    def suggest(self, language: str, prefix: str, limit: int = 8) -> list[Suggestion]:
+        from django.urls import reverse
+        from django.utils.http import urlencode
+        from django.utils.translation import override
+
+        from casestudies.models import City, MeasureType
+
+        text = " ".join(prefix.split())
+        if not text or limit <= 0:
+            return []
+        visible_docs = SearchDocument.objects.using(self.using).filter(
+            Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()), language=language
+        )
+        with override(language):
+            search_url = reverse("search")
+        suggestions: list[Suggestion] = []
+        short = min(3, limit)
+
+        cities = (
+            City.objects.using(self.using)
+            .filter(Q(name__istartswith=text) | Q(name_ko__istartswith=text))
+            .filter(pk__in=visible_docs.filter(city__isnull=False).values("city_id"))
+            .order_by("name")[:short]
+        )
+        for city in cities:
+            name = city.name_ko if language == "ko" and city.name_ko else city.name
+            with override(language):
+                label = f"{name}, {city.country.name}"
+            suggestions.append(
+                Suggestion(kind="city", label=label, url=f"{search_url}?{urlencode({'q': name})}", value=name)
+            )
+
+        measures = (
+            MeasureType.objects.using(self.using)
+            .filter(
+                Q(name__istartswith=text)
+                | Q(name_ko__istartswith=text)
+                | Q(name__icontains=f" {text}")
+                | Q(name__icontains=f"-{text}")
+                | Q(name_ko__icontains=f" {text}")
+            )
+            .filter(
+                slug__in=SearchDocumentMeasure.objects.using(self.using)
+                .filter(document__in=visible_docs)
+                .values("slug")
+            )
+            .order_by("name")[:short]
+        )
+        for measure in measures:
+            name = measure.name_ko if language == "ko" and measure.name_ko else measure.name
+            url = f"{search_url}?{urlencode({'measure': measure.slug})}"
+            suggestions.append(Suggestion(kind="measure", label=name, url=url, value=measure.slug))
+
+        pages = self._suggest_pages(language, text, max(limit - len(suggestions), 0) or 1)
+        # Pages first (what people type for), then cities and measure types; at most `limit`.
+        combined = pages + suggestions
+        return combined[:limit]
+
+    # ----------------------------------------------------------------------------------------
+    # Indexing
+    # ----------------------------------------------------------------------------------------
+    def _analyse(self, document: IndexedDocument) -> SearchDocument:
+        language = document.language
+        return SearchDocument(
+            page_id=document.page_id,
+            language=language,
+            doc_type=document.doc_type,
+            title=document.title[:255],
+            summary=document.summary,
+            url=document.url_path[:500],
+            city_id=document.city_id,
+            city_name=document.city_name[:100],
+            city_name_ko=document.city_name_ko[:100],
+            country=document.country[:2],
+            continent=document.continent[:20],
+            start_date=document.start_date,
+            year=document.year,
+            published_at=document.published_at,
+            expire_at=document.expire_at,
+            area_slugs=" ".join(document.area_slugs),
+            measure_slugs=" ".join(document.measure_slugs),
+            index_title=" ".join(analyze(document.title, language)),
+            index_body=" ".join(analyze(document.body_text or document.title, language)),
+            index_prefix=autocomplete_text(document.title, language),
+        )
+
+    def _write(self, page_ids: list[int], documents: list[IndexedDocument]) -> None:
+        rows = [self._analyse(document) for document in documents]  # analyse outside the transaction
+        with transaction.atomic(using=self.using):
+            self._delete(page_ids)
+            created = SearchDocument.objects.using(self.using).bulk_create(rows)
+            areas, measures = [], []
+            for row, document in zip(created, documents, strict=True):
+                areas.extend(SearchDocumentArea(document_id=row.pk, slug=s[:40]) for s in document.area_slugs)
+                measures.extend(
+                    SearchDocumentMeasure(document_id=row.pk, slug=s[:100]) for s in document.measure_slugs
+                )
+            SearchDocumentArea.objects.using(self.using).bulk_create(areas)
+            SearchDocumentMeasure.objects.using(self.using).bulk_create(measures)
+
+    def _delete(self, page_ids: list[int]) -> None:
+        if not page_ids:
+            return
+        marks = _placeholders(page_ids)
+        docs = f"SELECT id FROM {DOC} WHERE page_id IN ({marks})"  # noqa: S608
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {AREA} WHERE document_id IN ({docs})", page_ids)  # noqa: S608
+            cursor.execute(f"DELETE FROM {MEASURE} WHERE document_id IN ({docs})", page_ids)  # noqa: S608
+            cursor.execute(f"DELETE FROM {DOC} WHERE page_id IN ({marks})", page_ids)  # noqa: S608
+
+    def index_pages(self, page_ids: list[int]) -> None:
+        ids = list(dict.fromkeys(int(pk) for pk in page_ids))
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            self._write(chunk, build_documents(chunk))
+
+    def index_documents(self, documents: list[IndexedDocument]) -> None:
+        """Write already-built documents (replacing any row of the same page)."""
+        self._write([document.page_id for document in documents], documents)
+
+    def remove_pages(self, page_ids: list[int]) -> None:
+        with transaction.atomic(using=self.using):
+            self._delete([int(pk) for pk in page_ids])
+
+    def rebuild(self, progress=None, batch_size: int = 500) -> int:
+        """Re-index every page batch by batch (the index keeps answering meanwhile), then drop the
+        documents of pages that no longer belong. `progress(done, total)` is called per batch."""
+        from search.analysis import analyzer_signature
+        from search.documents import indexable_pages
+        from search.models import SearchIndexState
+
+        fts.install(self.connection)
+        total = count_indexable()
+        done = 0
+        seen: set[int] = set()
+        if progress:
+            progress(0, total)
+        for documents in iter_document_batches(batch_size):
+            self.index_documents(documents)
+            seen.update(document.page_id for document in documents)
+            done += len(documents)
+            if progress:
+                progress(done, max(total, done))
+        # Documents not rewritten by this rebuild: stale, unless their page was published meanwhile.
+        candidates = set(SearchDocument.objects.using(self.using).values_list("page_id", flat=True)) - seen
+        candidates_list = sorted(candidates)
+        for start in range(0, len(candidates_list), 500):
+            chunk = candidates_list[start : start + 500]
+            keep = set(indexable_pages().filter(pk__in=chunk).values_list("pk", flat=True))
+            self.remove_pages([pk for pk in chunk if pk not in keep])
+        fts.optimize(self.connection)
+        SearchIndexState.objects.using(self.using).update_or_create(
+            key="analyzer", defaults={"value": analyzer_signature()}
+        )
+        return done

@@ -1,0 +1,265 @@
+"""What gets indexed: one `IndexedDocument` per live, public page, built by a registered builder.
+
+Every backend indexes these documents (the database backend analyses them with
+`search.analysis`, Elasticsearch with its own analysers), so a page type becomes searchable
+everywhere by registering one builder::
+
+    from search.documents import IndexedDocument, register_document_builder
+
+    @register_document_builder(SessionPage, prepare=lambda qs: qs.select_related("summit"))
+    def session_document(page: SessionPage) -> IndexedDocument:
+        return IndexedDocument(page_id=page.pk, doc_type="session", ...)
+
+`prepare` (optional) adds `select_related`/`prefetch_related` to the queryset that batch
+indexing loads pages with. A builder may return None to keep a page out of the index.
+Which pages are indexed at all (live, public, not an alias, not expired) is decided here,
+never by a builder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from wagtail.models import Page, PageViewRestriction
+from wagtail.rich_text import get_text_for_indexing
+
+logger = logging.getLogger(__name__)
+
+DocumentBuilder = Callable[[Page], "IndexedDocument | None"]
+Prepare = Callable[[QuerySet], QuerySet]
+
+
+@dataclass
+class IndexedDocument:
+    page_id: int
+    doc_type: str  # "case" | "session"
+    language: str  # locale code: "en" | "ko"
+    title: str
+    summary: str = ""
+    # Plain text of everything searchable: title, summary, body, outcomes, lessons,
+    # city names (en + ko), measure names. Not HTML.
+    body_text: str = ""
+    city_id: int | None = None
+    city_name: str = ""
+    city_name_ko: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2, upper case, or ""
+    continent: str = ""  # casestudies.models.Continent value, or ""
+    area_slugs: list[str] = field(default_factory=list)
+    measure_slugs: list[str] = field(default_factory=list)
+    start_date: date | None = None
+    year: int | None = None
+    published_at: datetime | None = None
+    url_path: str = ""  # the URL a visitor follows, e.g. "/en/cases/seoul-drive-through/"
+    expire_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.year is None and self.start_date is not None:
+            self.year = self.start_date.year
+        self.country = (self.country or "").upper()
+        self.area_slugs = list(dict.fromkeys(self.area_slugs))
+        self.measure_slugs = list(dict.fromkeys(self.measure_slugs))
+
+    @property
+    def display_city(self) -> str:
+        if self.language == "ko" and self.city_name_ko:
+            return self.city_name_ko
+        return self.city_name
+
+
+@dataclass
+class _Registration:
+    model: type[Page]
+    builder: DocumentBuilder
+    prepare: Prepare | None
+
+
+_registry: dict[type[Page], _Registration] = {}
+
+
+def register_document_builder(model: type[Page], *, prepare: Prepare | None = None):
+    """Decorator: `builder(page) -> IndexedDocument | None` indexes pages of `model`."""
+
+    def decorator(builder: DocumentBuilder) -> DocumentBuilder:
+        _registry[model] = _Registration(model, builder, prepare)
+        return builder
+
+    return decorator
+
+
+def registered_models() -> list[type[Page]]:
+    return list(_registry)
+
+
+def get_document_builder(model: type[Page]) -> DocumentBuilder | None:
+    for klass in model.__mro__:
+        registration = _registry.get(klass)
+        if registration is not None:
+            return registration.builder
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Which pages are indexed
+# --------------------------------------------------------------------------------------------
+def _private_q() -> Q:
+    """Pages in a private section (one query; Wagtail's `public()` does the same)."""
+    q = Q()
+    for path in PageViewRestriction.objects.values_list("page__path", flat=True):
+        q |= Q(path__startswith=path)
+    return q
+
+
+def indexable_pages(queryset: QuerySet | None = None) -> QuerySet:
+    """Live, public, non-alias, unexpired pages of a registered type (as `Page` rows)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    queryset = Page.objects.all() if queryset is None else queryset
+    content_types = ContentType.objects.get_for_models(*_registry).values() if _registry else []
+    queryset = queryset.filter(
+        live=True,
+        alias_of__isnull=True,
+        content_type__in=list(content_types),
+    ).filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()))
+    private = _private_q()
+    if private:
+        queryset = queryset.exclude(private)
+    return queryset
+
+
+def _specific_batches(page_ids: list[int]) -> Iterator[Page]:
+    """Specific instances of these (indexable) pages, type by type, with each builder's prefetches."""
+    rows = Page.objects.filter(pk__in=page_ids).values_list("pk", "content_type_id")
+    by_type: dict[int, list[int]] = {}
+    for pk, content_type_id in rows:
+        by_type.setdefault(content_type_id, []).append(pk)
+    from django.contrib.contenttypes.models import ContentType
+
+    for content_type_id, ids in by_type.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        if model is None:
+            continue
+        registration = next((_registry[k] for k in model.__mro__ if k in _registry), None)
+        if registration is None:
+            continue
+        queryset = model.objects.filter(pk__in=ids).select_related("locale")
+        if registration.prepare is not None:
+            queryset = registration.prepare(queryset)
+        yield from queryset
+
+
+def build_document(page: Page) -> IndexedDocument | None:
+    """The document of one specific page, or None when it has no builder or the builder declines."""
+    builder = get_document_builder(type(page))
+    if builder is None:
+        return None
+    try:
+        return builder(page)
+    except Exception:
+        logger.exception("search: could not build the document of page %s", page.pk)
+        return None
+
+
+def build_documents(page_ids: Iterable[int]) -> list[IndexedDocument]:
+    """Documents for those of these pages that belong in the index (the others are simply absent)."""
+    ids = list(dict.fromkeys(int(pk) for pk in page_ids))
+    if not ids or not _registry:
+        return []
+    indexable = list(indexable_pages(Page.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+    documents = []
+    for page in _specific_batches(indexable):
+        document = build_document(page)
+        if document is not None:
+            documents.append(document)
+    return documents
+
+
+def count_indexable() -> int:
+    return indexable_pages().count() if _registry else 0
+
+
+def iter_document_batches(batch_size: int = 500) -> Iterator[list[IndexedDocument]]:
+    """Every document of the site, in batches (for rebuilds); pages are read in id order."""
+    if not _registry:
+        return
+    ids = list(indexable_pages().order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), batch_size):
+        yield build_documents(ids[start : start + batch_size])
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers for builders
+# --------------------------------------------------------------------------------------------
+def rich_text(html: str | None) -> str:
+    return get_text_for_indexing(html or "")
+
+
+def stream_text(value) -> str:
+    """The searchable text of a StreamField value (block by block, as Wagtail indexes it)."""
+    if not value:
+        return ""
+    try:
+        parts = value.stream_block.get_searchable_content(value)
+    except Exception:
+        logger.exception("search: could not extract the text of a StreamField")
+        return ""
+    return "\n".join(get_text_for_indexing(str(part)) for part in parts if part)
+
+
+def page_url(page: Page) -> str:
+    return page.get_url() or page.url_path
+
+
+# --------------------------------------------------------------------------------------------
+# Case studies
+# --------------------------------------------------------------------------------------------
+def _prepare_cases(queryset: QuerySet) -> QuerySet:
+    return queryset.select_related("city").prefetch_related("policy_areas", "tagged_measures__tag")
+
+
+def _register_builtin_builders() -> None:
+    from casestudies.models import CaseStudyPage
+
+    @register_document_builder(CaseStudyPage, prepare=_prepare_cases)
+    def case_study_document(page: CaseStudyPage) -> IndexedDocument:
+        city = page.city
+        measures = [tagged.tag for tagged in page.tagged_measures.all()]
+        measure_names = [name for m in measures for name in (m.name, m.name_ko) if name]
+        city_names = [city.name, city.name_ko] if city else []
+        body_text = "\n".join(
+            part
+            for part in (
+                page.title,
+                page.summary,
+                stream_text(page.body),
+                rich_text(page.outcomes),
+                rich_text(page.lessons_learned),
+                " ".join(n for n in city_names if n),
+                " ".join(measure_names),
+            )
+            if part
+        )
+        return IndexedDocument(
+            page_id=page.pk,
+            doc_type="case",
+            language=page.locale.language_code,
+            title=page.title,
+            summary=page.summary or "",
+            body_text=body_text,
+            city_id=city.pk if city else None,
+            city_name=city.name if city else "",
+            city_name_ko=city.name_ko if city else "",
+            country=str(city.country.code or "") if city else "",
+            continent=city.continent if city else "",
+            area_slugs=[area.slug for area in page.policy_areas.all()],
+            measure_slugs=[m.slug for m in measures],
+            start_date=page.start_date,
+            published_at=page.last_published_at or page.first_published_at,
+            url_path=page_url(page),
+            expire_at=page.expire_at,
+        )

@@ -1,0 +1,96 @@
+"""The search index of the database backend: one denormalised row per live, public page.
+
+`SearchDocument` holds what a result needs (title, summary, URL, city, taxonomy) and the
+pre-analysed text (`search.analysis`); the full-text index over that text is kept by the
+database itself:
+
+- SQLite: two external-content FTS5 tables (`search_fts` over title and body, `search_suggest_fts`
+  over the title's autocomplete tokens) kept in sync by triggers on this table;
+- PostgreSQL: two generated `tsvector` columns (`search_vector`, weights A/B, and
+  `suggest_vector`) with GIN indexes.
+
+Neither exists in the Django model (they are vendor-specific); `search.fts` creates them
+(migration 0002 and `rebuild_search_index`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SearchDocument(models.Model):
+    page = models.OneToOneField(
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="search_document", verbose_name=_("page")
+    )
+    language = models.CharField(_("language"), max_length=8)
+    doc_type = models.CharField(_("type"), max_length=10)
+    title = models.CharField(_("title"), max_length=255)
+    summary = models.TextField(_("summary"), blank=True)
+    url = models.CharField(_("URL"), max_length=500, blank=True)
+    city = models.ForeignKey(
+        "casestudies.City", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    city_name = models.CharField(_("city (English)"), max_length=100, blank=True)
+    city_name_ko = models.CharField(_("city (Korean)"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    continent = models.CharField(_("continent"), max_length=20, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    expire_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # Space-separated slugs, for display only: filters and facets use the child tables.
+    area_slugs = models.TextField(_("policy areas"), blank=True)
+    measure_slugs = models.TextField(_("measure types"), blank=True)
+    # Pre-analysed text (search.analysis): what the full-text index is built from.
+    index_title = models.TextField(blank=True)
+    index_body = models.TextField(blank=True)
+    index_prefix = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        indexes = [
+            models.Index(fields=["language", "doc_type", "start_date"], name="search_doc_lang_type_date"),
+            models.Index(fields=["language", "continent", "start_date"], name="search_doc_lang_continent"),
+            models.Index(fields=["language", "country", "start_date"], name="search_doc_lang_country"),
+            models.Index(fields=["language", "year", "start_date"], name="search_doc_lang_year"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SearchDocumentArea(models.Model):
+    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="areas")
+    slug = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "slug"], name="search_area_unique")]
+        indexes = [models.Index(fields=["slug", "document"], name="search_area_slug_doc")]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class SearchDocumentMeasure(models.Model):
+    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="measures")
+    slug = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "slug"], name="search_measure_unique")]
+        indexes = [models.Index(fields=["slug", "document"], name="search_measure_slug_doc")]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class SearchIndexState(models.Model):
+    """Facts about the index as a whole, e.g. the analyser signature it was built with."""
+
+    key = models.CharField(max_length=50, unique=True)
+    value = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

@@ -1,0 +1,305 @@
+"""The search service: the backend in use, request parsing, search, suggestions and index sync.
+
+Parameters (stable, documented in docs and the README):
+
+- `q`: the query, any text. Control characters are dropped, whitespace collapsed, and only the
+  first `MAX_QUERY_LENGTH` characters are kept. A query with no searchable word (only stop words
+  or punctuation) lists everything, like an empty one.
+- `area`, `continent`, `country`, `measure`, `year`, `type`: repeatable filters. Repeated values
+  count once. Values that name nothing (an unknown slug, a country code not in ISO 3166-1, a
+  year that is not a number) are ignored, as if absent; more than `MAX_FACET_VALUES` distinct
+  values of one parameter is a 400.
+- `sort`: `relevance` (default) or `newest`; anything else is a 400 naming the allowed values.
+- `page`: a whole number from 1 to `MAX_PAGE` (else 400); `page_size`: 1 to `MAX_PAGE_SIZE`.
+
+The database index (`search.models`) is always kept in sync, whichever backend answers queries:
+it is what the service falls back to when Elasticsearch is unreachable.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from search.types import (
+    DOC_TYPES,
+    MAX_PAGE_SIZE,
+    MAX_QUERY_LENGTH,
+    PAGE_SIZE,
+    SORTS,
+    SearchBackend,
+    SearchRequest,
+    SearchResponse,
+    Suggestion,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGE = 10_000
+MAX_FACET_VALUES = 50
+MAX_VALUE_LENGTH = 100
+SUGGEST_LIMIT = 8
+LANGUAGES = ("en", "ko")
+
+
+class BadSearchRequest(ValueError):
+    """A malformed parameter: the view answers 400 with `message`."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --------------------------------------------------------------------------------------------
+# Backends
+# --------------------------------------------------------------------------------------------
+_backend: SearchBackend | None = None
+_database_backend: SearchBackend | None = None
+
+
+def get_database_backend() -> SearchBackend:
+    global _database_backend
+    if _database_backend is None:
+        from search.backends.database import DatabaseSearchBackend
+
+        _database_backend = DatabaseSearchBackend()
+    return _database_backend
+
+
+def _make_backend() -> SearchBackend:
+    name = getattr(settings, "CAC_SEARCH_BACKEND", "database") or "database"
+    if name == "database":
+        return get_database_backend()
+    if name == "elasticsearch":
+        try:
+            from search.backends.elasticsearch import ElasticsearchSearchBackend
+
+            backend = ElasticsearchSearchBackend()
+            ping = getattr(backend, "ping", None)
+            if ping is not None and not ping():
+                raise ConnectionError(f"no answer from {settings.ELASTICSEARCH_URL}")
+            return backend
+        except Exception as exc:
+            logger.warning("search: Elasticsearch unavailable (%s); using the database backend", exc)
+            return get_database_backend()
+    logger.warning("search: unknown CAC_SEARCH_BACKEND %r; using the database backend", name)
+    return get_database_backend()
+
+
+def get_backend() -> SearchBackend:
+    """The backend that answers queries (created once per process)."""
+    global _backend
+    if _backend is None:
+        _backend = _make_backend()
+    return _backend
+
+
+def reset_backend() -> None:
+    global _backend, _database_backend
+    _backend = None
+    _database_backend = None
+
+
+def _on_setting_changed(setting, **kwargs):
+    if setting in ("CAC_SEARCH_BACKEND", "ELASTICSEARCH_URL", "DATABASES"):
+        reset_backend()
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="search.service.setting_changed")
+
+
+# --------------------------------------------------------------------------------------------
+# Request parsing
+# --------------------------------------------------------------------------------------------
+def clean_query(text: str | None) -> str:
+    """Drop control and unprintable characters, collapse whitespace, keep MAX_QUERY_LENGTH chars."""
+    if not text:
+        return ""
+    text = str(text)[: MAX_QUERY_LENGTH * 4]
+    kept = []
+    for ch in text:
+        if ch.isspace():
+            kept.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            kept.append(ch)
+    return re.sub(r" +", " ", "".join(kept)).strip()[:MAX_QUERY_LENGTH].strip()
+
+
+def _values(querydict, name: str) -> list[str]:
+    values = []
+    for raw in querydict.getlist(name):
+        value = str(raw).strip()
+        if value and value not in values:
+            values.append(value)
+    if len(values) > MAX_FACET_VALUES:
+        raise BadSearchRequest(
+            _("Too many values for “%(name)s”: at most %(max)d.") % {"name": name, "max": MAX_FACET_VALUES}
+        )
+    return [value for value in values if len(value) <= MAX_VALUE_LENGTH]
+
+
+def _positive_int(querydict, name: str, default: int, maximum: int) -> int:
+    raw = querydict.get(name)
+    if raw is None or str(raw).strip() == "":
+        return default
+    raw = str(raw).strip()
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
+        raise BadSearchRequest(
+            _("“%(name)s” must be a whole number from 1 to %(max)d.") % {"name": name, "max": maximum}
+        )
+    value = int(raw)
+    if value > maximum:
+        raise BadSearchRequest(_("“%(name)s” must be at most %(max)d.") % {"name": name, "max": maximum})
+    return value
+
+
+def known_area_slugs(values: Iterable[str]) -> list[str]:
+    from casestudies.models import PolicyArea
+
+    values = list(values)
+    if not values:
+        return []
+    known = set(PolicyArea.objects.filter(slug__in=values).values_list("slug", flat=True))
+    return [value for value in values if value in known]
+
+
+def known_measure_slugs(values: Iterable[str]) -> list[str]:
+    from casestudies.models import MeasureType
+
+    values = list(values)
+    if not values:
+        return []
+    known = set(MeasureType.objects.filter(slug__in=values).values_list("slug", flat=True))
+    return [value for value in values if value in known]
+
+
+def parse_request(querydict, language: str) -> SearchRequest:
+    """A validated `SearchRequest` from GET parameters, or `BadSearchRequest`."""
+    from django_countries import countries
+
+    from casestudies.models import Continent
+
+    language = (language or "en").split("-")[0].lower()
+    if language not in LANGUAGES:
+        language = "en"
+
+    sort = (querydict.get("sort") or "relevance").strip()
+    if sort not in SORTS:
+        raise BadSearchRequest(
+            _("Unknown sort “%(sort)s”: use one of %(allowed)s.")
+            % {"sort": clean_query(sort)[:40], "allowed": ", ".join(SORTS)}
+        )
+    page = _positive_int(querydict, "page", 1, MAX_PAGE)
+    page_size = _positive_int(querydict, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
+
+    area = known_area_slugs(_values(querydict, "area"))
+    continent = [value for value in _values(querydict, "continent") if value in Continent.values]
+    country = list(
+        dict.fromkeys(value.upper() for value in _values(querydict, "country") if value.upper() in countries)
+    )
+    measure = known_measure_slugs(_values(querydict, "measure"))
+    year = list(
+        dict.fromkeys(
+            int(value) for value in _values(querydict, "year") if re.fullmatch(r"[12][0-9]{3}", value)
+        )
+    )
+    doc_type = [value for value in _values(querydict, "type") if value in DOC_TYPES]
+
+    return SearchRequest(
+        language=language,
+        query=clean_query(querydict.get("q")),
+        area=tuple(area),
+        continent=tuple(continent),
+        country=tuple(country),
+        measure=tuple(measure),
+        year=tuple(year),
+        doc_type=tuple(doc_type),
+        sort=sort,  # type: ignore[arg-type]
+        page=page,
+        page_size=page_size,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Queries
+# --------------------------------------------------------------------------------------------
+def search(request: SearchRequest) -> SearchResponse:
+    return get_backend().search(request)
+
+
+def suggest(language: str, prefix: str, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
+    prefix = clean_query(prefix)[:100]
+    if not prefix:
+        return []
+    return get_backend().suggest(language, prefix, limit)
+
+
+# --------------------------------------------------------------------------------------------
+# Index sync (called by search.signals and the rebuild command)
+# --------------------------------------------------------------------------------------------
+def _other_backend() -> SearchBackend | None:
+    backend = get_backend()
+    return None if backend is get_database_backend() else backend
+
+
+def index_pages(page_ids: Iterable[int]) -> None:
+    """(Re)index these pages everywhere: live, public ones are written, the others removed.
+
+    The database index is written at once, in the current transaction; another backend
+    (Elasticsearch) is told after the transaction commits.
+    """
+    ids = list(dict.fromkeys(int(pk) for pk in page_ids))
+    if not ids:
+        return
+    get_database_backend().index_pages(ids)
+    other = _other_backend()
+    if other is not None:
+        transaction.on_commit(lambda: _safely(other.index_pages, ids))
+
+
+def remove_pages(page_ids: Iterable[int]) -> None:
+    ids = list(dict.fromkeys(int(pk) for pk in page_ids))
+    if not ids:
+        return
+    get_database_backend().remove_pages(ids)
+    other = _other_backend()
+    if other is not None:
+        transaction.on_commit(lambda: _safely(other.remove_pages, ids))
+
+
+def pages_deleted(page_ids: Iterable[int]) -> None:
+    """Pages deleted from the database: their rows went with them (CASCADE); tell other backends."""
+    ids = list(dict.fromkeys(int(pk) for pk in page_ids))
+    other = _other_backend()
+    if ids and other is not None:
+        transaction.on_commit(lambda: _safely(other.remove_pages, ids))
+
+
+def _safely(method, ids):
+    try:
+        method(ids)
+    except Exception:
+        logger.exception("search: %s failed for pages %s", getattr(method, "__name__", method), ids[:20])
+
+
+def rebuild(progress=None, batch_size: int = 500, backends: str = "all") -> dict[str, int]:
+    """Rebuild the database index and, unless `backends="database"`, the active other backend."""
+    counts = {}
+    if backends in ("all", "database"):
+        counts["database"] = get_database_backend().rebuild(progress=progress, batch_size=batch_size)
+    other = _other_backend()
+    if other is not None and backends in ("all", other.name):
+        try:
+            counts[other.name] = other.rebuild(progress=progress, batch_size=batch_size)
+        except TypeError:  # a backend without batch_size
+            counts[other.name] = other.rebuild(progress=progress)
+    return counts
