@@ -1,7 +1,307 @@
-"""The public search page; the search service itself lives in search.service."""
+"""The public search page, its JSON form and the autocomplete endpoint.
 
+`/<lang>/search/` answers HTML, or JSON with `format=json` or `Accept: application/json`;
+`/<lang>/search/suggest/?q=…` answers JSON suggestions. Malformed parameters answer 400 with a
+message (HTML page or `{"error": message}`), never 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.http import JsonResponse, QueryDict
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from search import service
+from search.service import BadSearchRequest
+from search.types import FACETS, SearchRequest, SearchResponse
+
+FORMATS = ("html", "json")
 
 
+def _language() -> str:
+    language = (get_language() or "en").split("-")[0]
+    return language if language in service.LANGUAGES else "en"
+
+
+def _wants_json(request) -> bool:
+    fmt = request.GET.get("format", "")
+    if fmt:
+        return fmt == "json"
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def _bad_request(request, message: str, as_json: bool):
+    if as_json:
+        response = JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = TemplateResponse(
+            request, "search/search.html", {"error": message, "query": "", "response": None}, status=400
+        )
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+def response_json(response: SearchResponse) -> dict:
+    """The JSON form of a search (the documented shape: nothing more, nothing less)."""
+    return {
+        "count": response.count,
+        "page": response.page,
+        "num_pages": response.num_pages,
+        "results": [
+            {
+                "title": hit.title,
+                "url": hit.url,
+                "locale": hit.locale,
+                "city": hit.city,
+                "country": hit.country,
+                "continent": hit.continent,
+                "policy_areas": hit.policy_areas,
+                "measure_types": hit.measure_types,
+                "start_date": hit.start_date.isoformat() if hit.start_date else None,
+                "summary": hit.summary,
+                "highlight": hit.highlight,
+                "score": hit.score,
+            }
+            for hit in response.hits
+        ],
+        "facets": {facet: dict(response.facets.get(facet, {})) for facet in FACETS},
+    }
+
+
+@require_GET
 def search_view(request):
-    return TemplateResponse(request, "search/search.html", {"query": request.GET.get("q", "")})
+    fmt = request.GET.get("format", "")
+    as_json = _wants_json(request)
+    if fmt and fmt not in FORMATS:
+        return _bad_request(
+            request,
+            _("Unknown format “%(format)s”: use html or json.") % {"format": service.clean_query(fmt)[:20]},
+            False,
+        )
+    try:
+        search_request = service.parse_request(request.GET, _language())
+    except BadSearchRequest as exc:
+        return _bad_request(request, exc.message, as_json)
+
+    result = service.search(search_request)
+    if as_json:
+        response = JsonResponse(response_json(result), json_dumps_params={"ensure_ascii": False})
+    else:
+        response = TemplateResponse(
+            request, "search/search.html", page_context(request, search_request, result)
+        )
+    patch_vary_headers(response, ["Accept"])
+    return response
+
+
+@require_GET
+def suggest_view(request):
+    query = service.clean_query(request.GET.get("q", ""))[:100]
+    suggestions = service.suggest(_language(), query) if query else []
+    return JsonResponse(
+        {
+            "query": query,
+            "suggestions": [
+                {"kind": s.kind, "label": s.label, "url": s.url, "value": s.value} for s in suggestions
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# HTML page context
+# ----------------------------------------------------------------------------------------------
+def _labels(language: str, response: SearchResponse, search_request: SearchRequest) -> dict[str, dict]:
+    """Display names of every facet value on the page, in the page's language."""
+    from django_countries import countries
+
+    from casestudies.models import Continent, MeasureType, PolicyArea
+
+    area_rows = list(PolicyArea.objects.filter(locale__language_code=language).values_list("slug", "name"))
+    areas = dict(area_rows)
+    area_order = [slug for slug, _name in area_rows]
+    measure_slugs = set(response.facets.get("measure", {})) | set(search_request.measure)
+    for hit in response.hits:
+        measure_slugs.update(hit.measure_types)
+    measures = {
+        m.slug: (m.name_ko if language == "ko" and m.name_ko else m.name)
+        for m in MeasureType.objects.filter(slug__in=measure_slugs)
+    }
+    return {
+        "area": areas,
+        "area_order": {slug: i for i, slug in enumerate(area_order)},
+        "continent": {value: str(label) for value, label in Continent.choices},
+        "continent_order": {value: i for i, value in enumerate(Continent.values)},
+        "country": {code: str(countries.name(code)) for code in response.facets.get("country", {})}
+        | {code: str(countries.name(code)) for code in search_request.country},
+        "measure": measures,
+        "type": {"case": _("Case studies"), "session": _("Summit sessions")},
+    }
+
+
+def _facet_title(facet: str) -> str:
+    titles = {
+        "area": _("Policy area"),
+        "continent": _("Continent"),
+        "country": _("Country"),
+        "measure": _("Measure type"),
+        "year": _("Year"),
+        "type": _("Type"),
+    }
+    return titles[facet]
+
+
+def _querystring(request, **changes) -> str:
+    """The current query string with some parameters removed or replaced (page always reset)."""
+    query: QueryDict = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query.setlist(key, value if isinstance(value, list) else [value])
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _facet_groups(response: SearchResponse, search_request: SearchRequest, labels: dict) -> list[dict]:
+    groups = []
+    for facet in FACETS:
+        counts = response.facets.get(facet, {})
+        selected = {str(value) for value in getattr(search_request, facet)}
+        options = []
+        for value, count in counts.items():
+            label = labels.get(facet, {}).get(value, value) if facet != "year" else value
+            options.append({"value": value, "label": label, "count": count, "selected": value in selected})
+        if facet == "area":
+            options.sort(key=lambda o: labels["area_order"].get(o["value"], 99))
+        elif facet == "continent":
+            options.sort(key=lambda o: labels["continent_order"].get(o["value"], 99))
+        elif facet == "year":
+            options.sort(key=lambda o: o["value"], reverse=True)
+        else:
+            options.sort(key=lambda o: (not o["selected"], -o["count"], o["label"]))
+        groups.append(
+            {
+                "name": facet,
+                "title": _facet_title(facet),
+                "options": options,
+                "collapsed": len(options) > 8,
+            }
+        )
+    return groups
+
+
+def _chips(request, search_request: SearchRequest, labels: dict) -> list[dict]:
+    chips = []
+    for facet in (*FACETS, "type"):
+        values = search_request.doc_type if facet == "type" else getattr(search_request, facet)
+        for value in values:
+            value = str(value)
+            remaining = [str(v) for v in values if str(v) != value]
+            label = value if facet == "year" else labels.get(facet, {}).get(value, value)
+            chips.append(
+                {
+                    "facet": _facet_title(facet),
+                    "label": label,
+                    "url": _querystring(request, **{facet: remaining or None}),
+                }
+            )
+    return chips
+
+
+def _drop_suggestions(request, search_request: SearchRequest, labels: dict) -> list[dict]:
+    """With no results: what dropping each active filter (or the words) would give."""
+    suggestions = []
+    for facet in (*FACETS, "type"):
+        field = "doc_type" if facet == "type" else facet
+        values = getattr(search_request, field)
+        if not values:
+            continue
+        count = service.search(replace(search_request, **{field: ()}, page=1, page_size=1)).count
+        if count:
+            names = ", ".join(
+                str(v) if facet == "year" else str(labels.get(facet, {}).get(str(v), v)) for v in values
+            )
+            suggestions.append(
+                {
+                    "label": _("the filter “%(filter)s”") % {"filter": f"{_facet_title(facet)}: {names}"},
+                    "count": count,
+                    "url": _querystring(request, **{facet: None}),
+                }
+            )
+    if search_request.query:
+        count = service.search(replace(search_request, query="", page=1, page_size=1)).count
+        if count:
+            suggestions.append(
+                {
+                    "label": _("the words “%(query)s”") % {"query": search_request.query},
+                    "count": count,
+                    "url": _querystring(request, q=None),
+                    "is_query": True,
+                }
+            )
+    suggestions.sort(key=lambda s: -s["count"])
+    return suggestions
+
+
+def _page_links(request, page: int, num_pages: int) -> list[dict]:
+    if num_pages <= 1:
+        return []
+    numbers = sorted({1, num_pages, *range(max(1, page - 2), min(num_pages, page + 2) + 1)})
+    links, previous = [], 0
+    for number in numbers:
+        if number - previous > 1:
+            links.append({"gap": True})
+        links.append(
+            {"number": number, "current": number == page, "url": _querystring(request, page=str(number))}
+        )
+        previous = number
+    return links
+
+
+def page_context(request, search_request: SearchRequest, response: SearchResponse) -> dict:
+    language = search_request.language
+    labels = _labels(language, response, search_request)
+    for hit in response.hits:
+        hit.area_labels = [(slug, labels["area"].get(slug, slug)) for slug in hit.policy_areas]
+    has_filters = any(getattr(search_request, facet) for facet in FACETS) or bool(search_request.doc_type)
+    past_last_page = response.count > 0 and not response.hits and search_request.page > response.num_pages
+    context = {
+        "query": search_request.query,
+        "search_request": search_request,
+        "response": response,
+        "hits": response.hits,
+        "facet_groups": _facet_groups(response, search_request, labels),
+        "type_options": [
+            {"value": value, "label": label, "selected": value in search_request.doc_type}
+            for value, label in labels["type"].items()
+        ],
+        "chips": _chips(request, search_request, labels),
+        "clear_url": _querystring(request, **{name: None for name in (*FACETS, "type")}),
+        "browse_mode": not search_request.query,
+        "has_filters": has_filters,
+        "past_last_page": past_last_page,
+        "last_page_url": _querystring(request, page=str(response.num_pages)),
+        "page_links": _page_links(request, search_request.page, response.num_pages),
+        "previous_url": _querystring(request, page=str(search_request.page - 1))
+        if search_request.page > 1 and not past_last_page
+        else None,
+        "next_url": _querystring(request, page=str(search_request.page + 1))
+        if search_request.page < response.num_pages
+        else None,
+        "first_result": (search_request.page - 1) * search_request.page_size + 1,
+        "last_result": (search_request.page - 1) * search_request.page_size + len(response.hits),
+        "json_url": _querystring(request, format="json", page=str(search_request.page)),
+        "drop_suggestions": [],
+    }
+    if response.count == 0 and (has_filters or search_request.query):
+        context["drop_suggestions"] = _drop_suggestions(request, search_request, labels)
+    return context

@@ -1,0 +1,222 @@
+/* Search page enhancements; the page works fully without them.
+ * 1. Filters apply as soon as a checkbox or the sort order changes.
+ * 2. The search box suggests case titles, cities and measure types as you type
+ *    (ARIA 1.2 combobox with a listbox popup: arrow keys, Enter, Escape, Home/End).
+ */
+(function () {
+  "use strict";
+
+  var form = document.querySelector("[data-search-form]");
+  if (!form) {
+    return;
+  }
+
+  // 1. Apply filters on change.
+  form.addEventListener("change", function (event) {
+    if (event.target.matches("[data-autosubmit]")) {
+      form.submit();
+    }
+  });
+  var apply = form.querySelector("[data-apply]");
+  if (apply) {
+    apply.classList.add("facets__apply--js");
+  }
+
+  // 2. Suggestions.
+  var input = form.querySelector('input[role="combobox"]');
+  if (!input || !window.fetch) {
+    return;
+  }
+  var list = document.getElementById(input.getAttribute("aria-controls"));
+  var status = form.querySelector("[data-suggest-status]");
+  var url = input.getAttribute("data-suggest-url");
+  var items = [];
+  var active = -1;
+  var timer = null;
+  var controller = null;
+  var requested = "";
+
+  function announce(count) {
+    if (!status) {
+      return;
+    }
+    if (!count) {
+      status.textContent = "";
+    } else if (count === 1) {
+      status.textContent = status.getAttribute("data-one");
+    } else {
+      status.textContent = status.getAttribute("data-many").replace("%(count)s", String(count));
+    }
+  }
+
+  function close() {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  }
+
+  function open() {
+    if (items.length) {
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+  }
+
+  function setActive(index) {
+    var options = list.querySelectorAll('[role="option"]');
+    if (!options.length) {
+      return;
+    }
+    if (index < 0) {
+      index = options.length - 1;
+    } else if (index >= options.length) {
+      index = 0;
+    }
+    active = index;
+    for (var i = 0; i < options.length; i++) {
+      options[i].setAttribute("aria-selected", i === index ? "true" : "false");
+    }
+    input.setAttribute("aria-activedescendant", options[index].id);
+    if (options[index].scrollIntoView) {
+      options[index].scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function choose(index) {
+    var suggestion = items[index];
+    if (!suggestion) {
+      return;
+    }
+    if (suggestion.kind === "city") {
+      input.value = suggestion.value;
+    }
+    close();
+    window.location.assign(suggestion.url);
+  }
+
+  function render(suggestions) {
+    items = suggestions;
+    active = -1;
+    list.textContent = "";
+    suggestions.forEach(function (suggestion, index) {
+      var option = document.createElement("li");
+      option.id = "search-suggestion-" + index;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      option.className = "suggestion suggestion--" + suggestion.kind;
+      var label = document.createElement("span");
+      label.className = "suggestion__label";
+      label.textContent = suggestion.label;
+      var kind = document.createElement("span");
+      kind.className = "suggestion__kind";
+      kind.textContent = list.getAttribute("data-kind-" + suggestion.kind) || "";
+      option.appendChild(label);
+      option.appendChild(kind);
+      // mousedown, not click: the input must not lose focus (and close the list) first.
+      option.addEventListener("mousedown", function (event) {
+        event.preventDefault();
+        choose(index);
+      });
+      list.appendChild(option);
+    });
+    input.removeAttribute("aria-activedescendant");
+    if (suggestions.length) {
+      open();
+    } else {
+      close();
+    }
+    announce(suggestions.length);
+  }
+
+  function fetchSuggestions() {
+    var query = input.value.trim();
+    if (!query) {
+      items = [];
+      close();
+      announce(0);
+      return;
+    }
+    if (query === requested) {
+      open();
+      return;
+    }
+    requested = query;
+    if (controller) {
+      controller.abort();
+    }
+    controller = window.AbortController ? new AbortController() : null;
+    fetch(url + "?q=" + encodeURIComponent(query), {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined,
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : { suggestions: [] };
+      })
+      .then(function (data) {
+        if (input.value.trim() === query && document.activeElement === input) {
+          render(data.suggestions || []);
+        }
+      })
+      .catch(function () {
+        /* aborted or offline: keep the plain search box */
+      });
+  }
+
+  input.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(fetchSuggestions, 150);
+  });
+
+  input.addEventListener("keydown", function (event) {
+    var expanded = !list.hidden;
+    switch (event.key) {
+      case "ArrowDown":
+        event.preventDefault();
+        if (!expanded) {
+          open();
+        }
+        setActive(active + 1);
+        break;
+      case "ArrowUp":
+        event.preventDefault();
+        if (!expanded) {
+          open();
+        }
+        setActive(active < 0 ? items.length - 1 : active - 1);
+        break;
+      case "Home":
+      case "End":
+        if (expanded && active >= 0) {
+          event.preventDefault();
+          setActive(event.key === "Home" ? 0 : items.length - 1);
+        }
+        break;
+      case "Enter":
+        if (expanded && active >= 0) {
+          event.preventDefault();
+          choose(active);
+        }
+        break;
+      case "Escape":
+        if (expanded) {
+          event.preventDefault();
+          close();
+        } else if (input.value) {
+          event.preventDefault();
+          input.value = "";
+        }
+        break;
+      case "Tab":
+        close();
+        break;
+      default:
+        break;
+    }
+  });
+
+  input.addEventListener("blur", function () {
+    window.setTimeout(close, 120);
+  });
+})();
