@@ -6,3 +6,7 @@ class ArchiveConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "archive"
     verbose_name = _("Summit archive")
+
+    def ready(self):
+        # Sessions become documents of the search service (doc_type "session").
+        from . import search_documents  # noqa: F401
