@@ -1,0 +1,1135 @@
+"""The Elasticsearch backend: mapping, query building and parsing without a server; the contract with one.
+
+Unit tests (always run): the index body of each language (``build_index(...).to_dict()``), the
+request body of several SearchRequests (``build_search(...).to_dict()``), ``parse_response`` on
+canned responses, and the backend's behaviour against an in-memory fake cluster plugged in as
+the client's transport node (alias swap on rebuild, writes during a rebuild, failures raised as
+``SearchBackendUnavailable``).
+
+Integration tests (``TestAgainstElasticsearch``) need a server with the analysis-nori plugin at
+``ELASTICSEARCH_URL``; they are skipped with the reason otherwise, and fail instead when
+``CAC_REQUIRE_ELASTICSEARCH=1`` (CI) - see the ``elasticsearch_backend`` fixture in conftest.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from elastic_transport import ApiResponseMeta, BaseNode, ConnectionError, ConnectionTimeout, HttpHeaders
+from elastic_transport._node._base import NodeApiResponse
+from elasticsearch.dsl import Search
+from elasticsearch.dsl.response import Response
+
+from search.backends import elasticsearch as es
+from search.backends.elasticsearch import (
+    ElasticsearchSearchBackend,
+    SearchBackendUnavailable,
+    build_index,
+    build_search,
+    build_suggest,
+    parse_response,
+    parse_suggest_response,
+)
+from search.documents import IndexedDocument
+from search.types import FACETS, SearchRequest
+
+VERSIONED = re.compile(r"^cac-(en|ko)-\d{20}$")
+
+
+# ============================================================================================
+# Mapping
+# ============================================================================================
+def index_body(language: str) -> dict:
+    body = build_index(
+        language, f"cac-{language}-00000000000000000000", aliases=[f"cac-{language}"]
+    ).to_dict()
+    json.dumps(body)  # the body must be plain JSON
+    return body
+
+
+def test_korean_index_uses_nori_mixed_for_index_and_search():
+    body = index_body("ko")
+    analysis = body["settings"]["analysis"]
+    korean = analysis["analyzer"]["cac_korean"]
+    assert korean["type"] == "custom"
+    tokenizer = analysis["tokenizer"][korean["tokenizer"]]
+    assert tokenizer["type"] == "nori_tokenizer"
+    assert tokenizer["decompound_mode"] == "mixed"
+    pos, *rest = korean["filter"]
+    assert analysis["filter"][pos]["type"] == "nori_part_of_speech"
+    assert rest == ["nori_readingform", "lowercase"]
+    properties = body["mappings"]["properties"]
+    for field in ("title", "summary", "body_text"):
+        assert properties[field]["type"] == "text"
+        assert properties[field]["analyzer"] == "cac_korean"
+        assert properties[field]["search_analyzer"] == "cac_korean"
+    assert "cac_english" not in analysis["analyzer"]
+
+
+def test_korean_stop_tags_are_nori_tags_mirroring_the_database_analyser():
+    from search.analysis import KOREAN_STOP_TAGS
+
+    body = index_body("ko")
+    stoptags = body["settings"]["analysis"]["filter"]["cac_nori_part_of_speech"]["stoptags"]
+    assert stoptags == es.nori_stop_tags(KOREAN_STOP_TAGS)
+    assert set(stoptags) <= es.NORI_TAGS  # nori rejects unknown tag names at index creation
+    assert {"E", "J"} <= set(stoptags)  # every ending and particle (mecab EP/EF/…, JKS/JX/…)
+    assert "IC" not in stoptags  # kept, as search.analysis does: "마스크" is often tagged IC
+    assert "NNG" not in stoptags and "NNP" not in stoptags
+    # The only departures from nori's defaults are the ones search.analysis documents.
+    assert set(stoptags) ^ set(es.NORI_DEFAULT_STOP_TAGS) <= {"IC", "VX", "VCP", "VCN", "SF", "SY"}
+
+
+def test_korean_user_dictionary_rules_come_from_the_analyser():
+    from search.analysis import USER_DICTIONARY
+
+    rules = index_body("ko")["settings"]["analysis"]["tokenizer"]["cac_nori_mixed"]["user_dictionary_rules"]
+    assert len(rules) == len(USER_DICTIONARY)
+    assert "자가격리 자가 격리" in rules
+    assert "드라이브스루 드라이브 스루" in rules
+    for rule in rules:
+        surface, *parts = rule.split(" ")
+        assert not parts or "".join(parts) == surface  # nori checks that the parts spell the word
+
+
+def test_english_index_stems_with_the_database_stop_list():
+    from search.analysis import ENGLISH_STOP_WORDS
+
+    body = index_body("en")
+    analysis = body["settings"]["analysis"]
+    english = analysis["analyzer"]["cac_english"]
+    assert english["tokenizer"] == "standard"
+    filters = english["filter"]
+    assert filters[1:3] == ["lowercase", "asciifolding"]
+    assert analysis["filter"][filters[0]] == {"type": "stemmer", "language": "possessive_english"}
+    assert analysis["filter"][filters[3]]["type"] == "stop"
+    assert set(analysis["filter"][filters[3]]["stopwords"]) == set(ENGLISH_STOP_WORDS)
+    assert analysis["filter"][filters[4]] == {"type": "stemmer", "language": "porter2"}
+    for field in ("title", "summary", "body_text"):
+        assert body["mappings"]["properties"][field]["analyzer"] == "cac_english"
+    assert "cac_korean" not in analysis["analyzer"]
+    assert "tokenizer" not in analysis  # no nori: the English index needs no plugin
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_field_types_for_facets_sorting_and_suggestions(language):
+    body = index_body(language)
+    mappings = body["mappings"]
+    properties = mappings["properties"]
+    assert mappings["dynamic"] == "strict"
+    for keyword in (
+        "doc_type",
+        "locale",
+        "continent",
+        "country",
+        "area",
+        "measure",
+        "city_name",
+        "city_name_ko",
+    ):
+        assert properties[keyword]["type"] == "keyword", keyword
+    assert properties["url"] == {"type": "keyword", "index": False}
+    for integer in ("page_id", "city_id", "year"):
+        assert properties[integer]["type"] == "integer"
+    for when in ("start_date", "published_at", "expire_at"):
+        assert properties[when]["type"] == "date"
+    for field in ("title", "city_name", "city_name_ko"):
+        suggest = properties[field]["fields"]["suggest"]
+        assert suggest == {"type": "search_as_you_type", "analyzer": "cac_suggest"}
+    assert body["settings"]["analysis"]["analyzer"]["cac_suggest"] == {
+        "type": "custom",
+        "tokenizer": "standard",
+        "filter": ["lowercase", "asciifolding"],
+    }
+    assert body["settings"]["number_of_shards"] == 1
+    assert body["settings"]["max_result_window"] == es.MAX_RESULT_WINDOW
+    assert body["aliases"] == {f"cac-{language}": {}}
+
+
+def test_document_source_fits_the_strict_mapping():
+    doc = IndexedDocument(
+        page_id=7,
+        doc_type="case",
+        language="ko",
+        title="드라이브스루 선별진료소",
+        summary="선별진료소를 운영했다",
+        body_text="드라이브스루 선별진료소 선별진료소를 운영했다 서울",
+        city_id=3,
+        city_name="Seoul",
+        city_name_ko="서울",
+        country="kr",
+        continent="asia",
+        area_slugs=["quarantine", "quarantine", "smart-city"],
+        measure_slugs=["drive-through-testing"],
+        start_date=date(2020, 2, 26),
+        published_at=datetime(2020, 3, 1, 9, 30, tzinfo=UTC),
+        url_path="/ko/cases/seoul-drive-through/",
+    )
+    source = es.document_source(doc)
+    assert set(source) <= set(index_body("ko")["mappings"]["properties"])
+    assert source["locale"] == "ko"
+    assert source["country"] == "KR"
+    assert source["country_name"]  # the country's name in the document's language
+    assert source["area"] == ["quarantine", "smart-city"]
+    assert source["measure"] == ["drive-through-testing"]
+    assert source["year"] == 2020
+    assert source["start_date"] == "2020-02-26"
+    assert source["published_at"] == "2020-03-01T09:30:00+00:00"
+    assert source["url"] == "/ko/cases/seoul-drive-through/"
+    assert source["expire_at"] is None
+    json.dumps(source)
+
+
+# ============================================================================================
+# Query building
+# ============================================================================================
+def body_of(request: SearchRequest) -> dict:
+    body = build_search(request, "cac-" + request.language).to_dict()
+    json.dumps(body)
+    return body
+
+
+def filters_in(query: dict) -> list[dict]:
+    return query["bool"]["filter"] if "bool" in query else []
+
+
+def test_query_mode_is_a_multi_match_of_all_words_in_weighted_fields():
+    body = body_of(SearchRequest(language="en", query="drive through"))
+    query = body["query"]["bool"]
+    (text,) = query["must"]
+    assert text["multi_match"] == {
+        "query": "drive through",
+        "fields": ["title^3", "summary^2", "body_text"],
+        "type": "cross_fields",
+        "operator": "and",
+        "zero_terms_query": "all",
+    }
+    assert {"term": {"locale": "en"}} in query["filter"]
+    assert body["track_total_hits"] is True
+    assert body["_source"] == {"excludes": ["body_text"]}
+
+
+def test_browse_mode_is_match_all_without_highlight():
+    body = body_of(SearchRequest(language="ko", query="   "))
+    assert body["query"]["bool"]["must"] == [{"match_all": {}}]
+    assert {"term": {"locale": "ko"}} in body["query"]["bool"]["filter"]
+    assert "highlight" not in body
+    assert "post_filter" not in body
+    assert body["sort"] == [
+        {"start_date": {"order": "desc", "missing": "_last"}},
+        {"page_id": {"order": "desc"}},
+    ]
+
+
+def test_locale_expiry_and_doc_type_are_filters_of_the_query_not_post_filters():
+    body = body_of(SearchRequest(language="en", query="x", doc_type=("case",)))
+    bool_filter = body["query"]["bool"]["filter"]
+    assert {"terms": {"doc_type": ["case"]}} in bool_filter
+    assert es.not_expired().to_dict() in bool_filter
+    assert "post_filter" not in body  # no facet selected
+    # The expiry test keeps documents without a date and those expiring later.
+    assert es.not_expired().to_dict() == {
+        "bool": {
+            "should": [
+                {"bool": {"must_not": [{"exists": {"field": "expire_at"}}]}},
+                {"range": {"expire_at": {"gt": "now/m"}}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def test_without_selections_every_facet_counts_over_all_results():
+    body = body_of(SearchRequest(language="en", query="masks"))
+    assert set(body["aggs"]) == {f"facet_{facet}" for facet in FACETS}
+    for facet in FACETS:
+        agg = body["aggs"][f"facet_{facet}"]
+        assert agg["filter"] == {"match_all": {}}
+        terms = agg["aggs"]["counts"]["terms"]
+        assert terms["field"] == facet
+        assert terms["size"] == es.FACET_SIZES[facet]
+
+
+SELECTIONS = {
+    "area": ("quarantine", "welfare"),
+    "continent": ("asia",),
+    "country": ("KR", "JP"),
+    "measure": ("drive-through-testing",),
+    "year": (2020, 2021),
+}
+SELECTION_FILTERS = {facet: {"terms": {facet: list(values)}} for facet, values in SELECTIONS.items()}
+
+
+def test_selections_narrow_hits_through_the_post_filter_only():
+    body = body_of(SearchRequest(language="en", query="masks", **SELECTIONS))
+    # OR within a facet (one terms query), AND across facets (bool.filter).
+    assert body["post_filter"] == {"bool": {"filter": [SELECTION_FILTERS[facet] for facet in FACETS]}}
+    # The query itself is not narrowed by selections, so the aggregations see every match.
+    query_filters = json.dumps(body["query"])
+    for facet in FACETS:
+        assert json.dumps(SELECTION_FILTERS[facet]) not in query_filters
+
+
+@pytest.mark.parametrize("facet", FACETS)
+def test_each_facet_counts_under_the_other_facets_selections_but_not_its_own(facet):
+    body = body_of(SearchRequest(language="en", query="masks", **SELECTIONS))
+    scope = body["aggs"][f"facet_{facet}"]["filter"]["bool"]["filter"]
+    assert SELECTION_FILTERS[facet] not in scope
+    assert scope == [SELECTION_FILTERS[other] for other in FACETS if other != facet]
+
+
+def test_a_single_selection_leaves_its_own_facet_unfiltered():
+    body = body_of(SearchRequest(language="en", continent=("europe",)))
+    assert body["aggs"]["facet_continent"]["filter"] == {"match_all": {}}
+    for facet in ("area", "country", "measure", "year"):
+        assert body["aggs"][f"facet_{facet}"]["filter"] == {
+            "bool": {"filter": [{"terms": {"continent": ["europe"]}}]}
+        }
+    assert body["post_filter"] == {"bool": {"filter": [{"terms": {"continent": ["europe"]}}]}}
+
+
+def test_relevance_sort_breaks_ties_by_newest_then_page():
+    body = body_of(SearchRequest(language="en", query="masks", sort="relevance"))
+    assert body["sort"] == [
+        "_score",
+        {"start_date": {"order": "desc", "missing": "_last"}},
+        {"page_id": {"order": "desc"}},
+    ]
+    assert "track_scores" not in body
+
+
+def test_newest_sort_still_reports_scores():
+    body = body_of(SearchRequest(language="en", query="masks", sort="newest"))
+    assert body["sort"] == [
+        {"start_date": {"order": "desc", "missing": "_last"}},
+        {"page_id": {"order": "desc"}},
+    ]
+    assert body["track_scores"] is True
+
+
+@pytest.mark.parametrize(
+    ("page", "page_size", "expected_from", "expected_size"),
+    [
+        (1, 20, 0, 20),
+        (3, 20, 40, 20),
+        (2, 100, 100, 100),
+        (10**9, 20, 0, 0),
+        (10_000, 20, 199_980, 20),
+        (10_001, 20, 0, 0),
+    ],
+)
+def test_pagination(page, page_size, expected_from, expected_size):
+    body = body_of(SearchRequest(language="en", query="masks", page=page, page_size=page_size))
+    assert body["from"] == expected_from
+    assert body["size"] == expected_size  # beyond the result window: no hits, but count and facets
+
+
+def test_highlight_marks_summary_and_one_body_fragment_html_escaped():
+    highlight = body_of(SearchRequest(language="en", query="masks"))["highlight"]
+    assert highlight["pre_tags"] == ["<mark>"]
+    assert highlight["post_tags"] == ["</mark>"]
+    assert highlight["encoder"] == "html"
+    assert highlight["fields"]["summary"] == {"number_of_fragments": 0}
+    assert highlight["fields"]["body_text"]["number_of_fragments"] == 1
+    assert highlight["max_analyzed_offset"] == es.HIGHLIGHT_MAX_ANALYZED_OFFSET
+
+
+@pytest.mark.parametrize(
+    "query", ['"unclosed', "mask*", "NEAR(a b)", "a OR b", "-x", "title:x", "a\x00b\x1f", "서울 drive"]
+)
+def test_query_syntax_is_never_interpreted(query):
+    body = body_of(SearchRequest(language="en", query=query))
+    assert body["query"]["bool"]["must"][0]["multi_match"]["query"] == query.strip()
+    assert "query_string" not in json.dumps(body)
+
+
+def test_search_from_dict_round_trips():
+    body = body_of(SearchRequest(language="en", query="masks", **SELECTIONS, page=2))
+    assert Search.from_dict(copy.deepcopy(body)).to_dict() == body
+
+
+# ============================================================================================
+# Parsing
+# ============================================================================================
+def canned_response(**overrides) -> dict:
+    response = {
+        "took": 3,
+        "timed_out": False,
+        "hits": {
+            "total": {"value": 45, "relation": "eq"},
+            "max_score": 4.2,
+            "hits": [
+                {
+                    "_index": "cac-en-20250101000000000000",
+                    "_id": "11",
+                    "_score": 4.2,
+                    "_source": {
+                        "page_id": 11,
+                        "doc_type": "case",
+                        "locale": "en",
+                        "title": "Drive-through testing",
+                        "summary": "Cars & drivers tested in 10 minutes.",
+                        "city_id": 1,
+                        "city_name": "Seoul",
+                        "city_name_ko": "서울",
+                        "country": "KR",
+                        "country_name": "South Korea",
+                        "continent": "asia",
+                        "area": ["quarantine"],
+                        "measure": ["drive-through-testing"],
+                        "year": 2020,
+                        "start_date": "2020-02-26",
+                        "published_at": "2020-03-01T09:30:00+00:00",
+                        "url": "/en/cases/seoul-drive-through/",
+                    },
+                    "highlight": {"summary": ["Cars &amp; drivers <mark>tested</mark> in 10 minutes."]},
+                },
+                {
+                    "_index": "cac-en-20250101000000000000",
+                    "_id": "12",
+                    "_score": 2.0,
+                    "_source": {
+                        "page_id": 12,
+                        "doc_type": "session",
+                        "locale": "en",
+                        "title": "Session on testing",
+                        "summary": "<b>No</b> match here",
+                        "city_name": "",
+                        "area": [],
+                        "measure": [],
+                        "start_date": None,
+                        "url": "/en/summit/testing/",
+                    },
+                    "highlight": {"body_text": ["… walk-through <mark>testing</mark> booths …"]},
+                },
+                {
+                    "_index": "cac-en-20250101000000000000",
+                    "_id": "13",
+                    "_score": None,
+                    "_source": {"page_id": 13, "title": "Plain", "summary": "a < b", "url": "/en/x/"},
+                },
+            ],
+        },
+        "aggregations": {
+            "facet_area": {"doc_count": 45, "counts": {"buckets": [{"key": "quarantine", "doc_count": 40}]}},
+            "facet_continent": {"doc_count": 45, "counts": {"buckets": [{"key": "asia", "doc_count": 45}]}},
+            "facet_country": {
+                "doc_count": 45,
+                "counts": {"buckets": [{"key": "KR", "doc_count": 30}, {"key": "JP", "doc_count": 15}]},
+            },
+            "facet_measure": {"doc_count": 45, "counts": {"buckets": []}},
+            "facet_year": {
+                "doc_count": 45,
+                "counts": {"buckets": [{"key": 2021, "doc_count": 5}, {"key": 2020, "doc_count": 40}]},
+            },
+        },
+    }
+    response.update(overrides)
+    return response
+
+
+def test_parse_response_builds_the_contract_types():
+    request = SearchRequest(language="en", query="tests", page=2, page_size=20, measure=("masks",))
+    result = parse_response(canned_response(), request)
+    assert result.backend == "elasticsearch"
+    assert (result.count, result.page, result.num_pages) == (45, 2, 3)
+    first, second, third = result.hits
+    assert first.page_id == 11 and first.doc_type == "case" and first.locale == "en"
+    assert first.title == "Drive-through testing"
+    assert first.url == "/en/cases/seoul-drive-through/"
+    assert (first.city, first.country, first.country_name, first.continent) == (
+        "Seoul",
+        "KR",
+        "South Korea",
+        "asia",
+    )
+    assert first.policy_areas == ["quarantine"] and first.measure_types == ["drive-through-testing"]
+    assert first.start_date == date(2020, 2, 26)
+    assert first.summary == "Cars & drivers tested in 10 minutes."
+    assert first.highlight == "Cars &amp; drivers <mark>tested</mark> in 10 minutes."
+    assert first.score == pytest.approx(4.2)
+    # No match in the summary: the body fragment; no highlight at all: the escaped summary.
+    assert second.doc_type == "session" and second.start_date is None and second.city == ""
+    assert second.highlight == "… walk-through <mark>testing</mark> booths …"
+    assert third.highlight == "a &lt; b" and third.score is None
+    # Facet keys are strings (years too), sorted by count; a selection shows even at 0.
+    assert result.facets == {
+        "area": {"quarantine": 40},
+        "continent": {"asia": 45},
+        "country": {"KR": 30, "JP": 15},
+        "measure": {"masks": 0},
+        "year": {"2020": 40, "2021": 5},
+    }
+    assert list(result.facets["year"]) == ["2020", "2021"]
+
+
+def test_parse_response_accepts_a_dsl_response():
+    request = SearchRequest(language="ko", query="선별진료소")
+    search = Search.from_dict(body_of(request))
+    result = parse_response(Response(search, canned_response()), request)
+    assert result.count == 45
+    assert result.hits[0].city == "서울"  # the city in the request's language
+    assert set(result.facets) == set(FACETS)
+
+
+def test_parse_response_of_an_empty_result():
+    empty = {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}, "aggregations": {}}
+    result = parse_response(empty, SearchRequest(language="en", query="zzz", year=(2020,)))
+    assert (result.count, result.num_pages, result.hits) == (0, 1, [])
+    assert result.facets == {"area": {}, "continent": {}, "country": {}, "measure": {}, "year": {"2020": 0}}
+
+
+# ============================================================================================
+# Suggestions
+# ============================================================================================
+def test_suggest_query_uses_the_search_as_you_type_fields():
+    body = build_suggest("en", "dri", "cac-en", limit=8).to_dict()
+    text = json.dumps(body)
+    must = body["query"]["bool"]["must"][0]["bool"]["should"]
+    assert must[0]["multi_match"] == {
+        "query": "dri",
+        "type": "bool_prefix",
+        "operator": "and",
+        "fields": ["title.suggest", "title.suggest._2gram", "title.suggest._3gram"],
+    }
+    assert must[1] == {"match": {"title": {"query": "dri", "operator": "and"}}}
+    assert body["size"] == 8
+    # Cities and measures come from the whole index (global), never from the title matches only.
+    everything = body["aggs"]["all"]
+    assert everything["global"] == {}
+    assert "city_name_ko.suggest._2gram" in text
+    assert everything["aggs"]["measures"]["aggs"]["slugs"]["terms"]["field"] == "measure"
+    assert '"locale": "en"' in json.dumps(everything["aggs"]["cities"]["filter"])
+
+
+def canned_suggest_response() -> dict:
+    return {
+        "hits": {
+            "total": {"value": 1, "relation": "eq"},
+            "hits": [
+                {
+                    "_id": "11",
+                    "_score": 3.0,
+                    "_source": {
+                        "page_id": 11,
+                        "doc_type": "case",
+                        "title": "Drive-through testing",
+                        "url": "/en/c/",
+                    },
+                }
+            ],
+        },
+        "aggregations": {
+            "all": {
+                "doc_count": 9,
+                "cities": {
+                    "doc_count": 2,
+                    "ids": {
+                        "buckets": [
+                            {
+                                "key": 5,
+                                "doc_count": 2,
+                                "city": {
+                                    "hits": {
+                                        "hits": [
+                                            {
+                                                "_source": {
+                                                    "city_name": "Dresden",
+                                                    "city_name_ko": "드레스덴",
+                                                    "country": "DE",
+                                                    "country_name": "Germany",
+                                                }
+                                            }
+                                        ]
+                                    }
+                                },
+                            }
+                        ]
+                    },
+                },
+                "measures": {
+                    "doc_count": 9,
+                    "slugs": {
+                        "buckets": [
+                            {"key": "mask-mandate", "doc_count": 5},
+                            {"key": "drive-through-testing", "doc_count": 3},
+                            {"key": "walk-through-testing", "doc_count": 1},
+                        ]
+                    },
+                },
+            }
+        },
+    }
+
+
+MEASURE_NAMES = {
+    "mask-mandate": ("Mask mandate", "마스크 의무화"),
+    "drive-through-testing": ("Drive-through testing", "드라이브스루 검사"),
+    "walk-through-testing": ("Walk-through testing", "워크스루 검사"),
+}
+
+
+@pytest.mark.django_db
+def test_parse_suggest_response_lists_titles_cities_then_measures():
+    suggestions = parse_suggest_response(canned_suggest_response(), "en", "dr", MEASURE_NAMES, limit=8)
+    assert [(s.kind, s.label, s.value) for s in suggestions] == [
+        ("case", "Drive-through testing", "Drive-through testing"),
+        ("city", "Dresden, Germany", "Dresden"),
+        ("measure", "Drive-through testing", "drive-through-testing"),
+    ]
+    assert suggestions[0].url == "/en/c/"
+    assert suggestions[1].url == "/en/search/?q=Dresden"
+    assert suggestions[2].url == "/en/search/?measure=drive-through-testing"
+
+
+@pytest.mark.django_db
+def test_parse_suggest_response_in_korean_matches_either_name_and_shows_the_korean_one():
+    suggestions = parse_suggest_response(canned_suggest_response(), "ko", "드", MEASURE_NAMES, limit=8)
+    city = next(s for s in suggestions if s.kind == "city")
+    assert (city.label, city.value) == ("드레스덴, Germany", "드레스덴")
+    assert city.url.startswith("/ko/search/?q=")
+    assert [s.label for s in suggestions if s.kind == "measure"] == ["드라이브스루 검사"]
+    through = parse_suggest_response(canned_suggest_response(), "ko", "through", MEASURE_NAMES, limit=8)
+    assert [s.value for s in through if s.kind == "measure"] == [
+        "drive-through-testing",
+        "walk-through-testing",
+    ]
+
+
+@pytest.mark.django_db
+def test_parse_suggest_response_respects_the_limit():
+    suggestions = parse_suggest_response(canned_suggest_response(), "en", "dr", MEASURE_NAMES, limit=2)
+    assert len(suggestions) == 2
+    assert suggestions[0].kind == "case"
+
+
+# ============================================================================================
+# The backend against an in-memory fake cluster (plugged in as the client's transport node)
+# ============================================================================================
+class FakeCluster:
+    """Just enough of Elasticsearch's REST API for the backend's index administration and writes."""
+
+    def __init__(self):
+        self.indices: dict[str, dict] = {}  # name -> {"aliases": set, "docs": {id: source}, "body": dict}
+        self.requests: list[tuple[str, str, dict | list | None]] = []
+        self.search_response = canned_response()
+        self.fail_bulk = False
+        self.status_override: tuple[int, dict] | None = None
+
+    # -- helpers ---------------------------------------------------------------------------
+    def aliases(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for name, index in self.indices.items():
+            for alias in index["aliases"]:
+                found.setdefault(alias, []).append(name)
+        return found
+
+    def resolve(self, name: str) -> list[str]:
+        if name in self.indices:
+            return [name]
+        return self.aliases().get(name, [])
+
+    def docs(self, name: str) -> dict:
+        (index,) = self.resolve(name)
+        return self.indices[index]["docs"]
+
+    def add_index(self, name: str, aliases=()) -> None:
+        self.indices[name] = {"aliases": set(aliases), "docs": {}, "body": {}}
+
+    # -- dispatch --------------------------------------------------------------------------
+    def handle(self, method: str, target: str, body: bytes | None) -> tuple[int, object]:
+        path = unquote(urlsplit(target).path)
+        parts = [p for p in path.split("/") if p]
+        payload: object = None
+        if body:
+            text = body.decode()
+            if parts and parts[-1] == "_bulk":
+                payload = [json.loads(line) for line in text.splitlines() if line.strip()]
+            else:
+                payload = json.loads(text)
+        self.requests.append((method, path, payload))
+        if self.status_override:
+            return self.status_override
+        if parts[:1] == ["_alias"]:
+            names = parts[1].split(",")
+            found = {
+                index: {"aliases": {a: {} for a in self.indices[index]["aliases"] if a in names}}
+                for index in self.indices
+                if self.indices[index]["aliases"] & set(names)
+            }
+            missing = [n for n in names if n not in self.aliases()]
+            if missing:
+                return 404, {"error": f"alias [{','.join(missing)}] missing", "status": 404, **found}
+            return 200, found
+        if parts[-1:] == ["_bulk"]:
+            return self.bulk(payload)
+        if parts[:1] == ["_aliases"]:
+            for action in payload["actions"]:
+                ((kind, spec),) = action.items()
+                if kind == "add":
+                    self.indices[spec["index"]]["aliases"].add(spec["alias"])
+                elif kind == "remove":
+                    self.indices[spec["index"]]["aliases"].discard(spec["alias"])
+                elif kind == "remove_index":
+                    del self.indices[spec["index"]]
+            return 200, {"acknowledged": True}
+        if parts[-1:] == ["_search"]:
+            if not self.resolve(parts[0]):
+                return 404, {"error": {"type": "index_not_found_exception"}, "status": 404}
+            return 200, self.search_response
+        if parts[-1:] in (["_settings"], ["_refresh"]):
+            return 200, {"acknowledged": True}
+        (name,) = parts
+        if method == "HEAD":
+            return (200 if self.resolve(name) else 404), None
+        if method == "PUT":
+            if name in self.indices:
+                return 400, {"error": {"type": "resource_already_exists_exception"}, "status": 400}
+            self.add_index(name, (payload or {}).get("aliases", {}))
+            self.indices[name]["body"] = payload
+            return 200, {"acknowledged": True, "index": name}
+        if method == "DELETE":
+            self.indices.pop(name, None)
+            return 200, {"acknowledged": True}
+        if method == "GET":
+            return 200, {
+                index: {"aliases": {a: {} for a in self.indices[index]["aliases"]}}
+                for index in self.indices
+                if fnmatch.fnmatchcase(index, name)
+            }
+        raise AssertionError(f"unexpected request {method} {target}")
+
+    def bulk(self, lines: list[dict]) -> tuple[int, dict]:
+        items, errors = [], False
+        it = iter(lines)
+        for action in it:
+            ((op, meta),) = action.items()
+            names = self.resolve(meta["_index"])
+            if op == "index":
+                source = next(it)
+                if self.fail_bulk:
+                    items.append(
+                        {
+                            op: {
+                                "_id": meta["_id"],
+                                "status": 400,
+                                "error": {"type": "mapper_parsing_exception"},
+                            }
+                        }
+                    )
+                    errors = True
+                    continue
+                if not names:  # what a real cluster does: auto-create a concrete index
+                    self.add_index(meta["_index"])
+                    names = [meta["_index"]]
+                assert len(names) == 1, "writes through an alias need exactly one index"
+                self.indices[names[0]]["docs"][meta["_id"]] = source
+                items.append({op: {"_id": meta["_id"], "status": 201, "result": "created"}})
+            elif op == "delete":
+                docs = self.indices[names[0]]["docs"] if names else {}
+                status = 200 if docs.pop(meta["_id"], None) is not None else 404
+                items.append({op: {"_id": meta["_id"], "status": status}})
+        return 200, {"took": 1, "errors": errors, "items": items}
+
+
+def json_response(node, status: int, payload) -> NodeApiResponse:
+    headers = HttpHeaders({"content-type": "application/json", "x-elastic-product": "Elasticsearch"})
+    meta = ApiResponseMeta(status=status, http_version="1.1", headers=headers, duration=0.0, node=node.config)
+    return NodeApiResponse(meta, b"" if payload is None else json.dumps(payload).encode())
+
+
+def fake_node_class(cluster: FakeCluster, timeouts: list | None = None):
+    class FakeNode(BaseNode):
+        def perform_request(self, method, target, body=None, headers=None, request_timeout=None):
+            if timeouts is not None:
+                timeouts.append(request_timeout)
+            status, payload = cluster.handle(method, target, body)
+            return json_response(self, status, payload)
+
+    return FakeNode
+
+
+def failing_node_class(error: Exception, calls: list):
+    class FailingNode(BaseNode):
+        def perform_request(self, method, target, body=None, headers=None, request_timeout=None):
+            calls.append((method, target))
+            raise error
+
+    return FailingNode
+
+
+@pytest.fixture
+def cluster():
+    return FakeCluster()
+
+
+@pytest.fixture
+def fake_backend(cluster):
+    return ElasticsearchSearchBackend(
+        "http://elasticsearch.invalid:9200",
+        index_prefix="cac",
+        languages=["en", "ko"],
+        node_class=fake_node_class(cluster),
+    )
+
+
+def test_search_sends_the_built_body_to_the_language_alias(cluster, fake_backend):
+    cluster.add_index("cac-en-20250101000000000000", aliases={"cac-en"})
+    request = SearchRequest(language="en", query="tests", area=("quarantine",), page=2)
+    result = fake_backend.search(request)
+    method, path, payload = cluster.requests[-1]
+    assert (method, path) == ("POST", "/cac-en/_search")
+    assert payload == json.loads(json.dumps(build_search(request, "cac-en").to_dict()))
+    assert result.backend == "elasticsearch"
+    assert result.count == 45 and len(result.hits) == 3
+
+
+def test_client_defaults_to_a_short_timeout_and_no_retries(cluster):
+    timeouts: list = []
+    backend = ElasticsearchSearchBackend(
+        "http://elasticsearch.invalid:9200", node_class=fake_node_class(cluster, timeouts)
+    )
+    cluster.add_index("cac-en-20250101000000000000", aliases={"cac-en"})
+    backend.search(SearchRequest(language="en", query="x"))
+    assert timeouts == [2.0]
+
+
+@pytest.mark.parametrize("error", [ConnectionError("connection refused"), ConnectionTimeout("timed out")])
+def test_connection_failures_raise_search_backend_unavailable_then_fail_fast(error):
+    calls: list = []
+    backend = ElasticsearchSearchBackend(
+        "http://elasticsearch.invalid:9200", node_class=failing_node_class(error, calls)
+    )
+    with pytest.raises(SearchBackendUnavailable, match="search failed"):
+        backend.search(SearchRequest(language="en", query="x"))
+    assert len(calls) == 1  # no retry: the service falls back to the database at once
+    # The breaker is open: the next reads fail without waiting for another timeout.
+    with pytest.raises(SearchBackendUnavailable, match="failed moments ago"):
+        backend.search(SearchRequest(language="en", query="x"))
+    with pytest.raises(SearchBackendUnavailable):
+        backend.suggest("en", "dri")
+    assert len(calls) == 1
+
+
+def test_writes_raise_search_backend_unavailable_on_connection_failure():
+    calls: list = []
+    backend = ElasticsearchSearchBackend(
+        "http://elasticsearch.invalid:9200",
+        node_class=failing_node_class(ConnectionError("refused"), calls),
+    )
+    with pytest.raises(SearchBackendUnavailable, match="removal failed"):
+        backend.remove_pages([1, 2])
+
+
+def test_server_errors_raise_search_backend_unavailable(cluster, fake_backend):
+    cluster.status_override = (503, {"error": {"type": "cluster_block_exception"}, "status": 503})
+    with pytest.raises(SearchBackendUnavailable):
+        fake_backend.search(SearchRequest(language="en", query="x"))
+    assert fake_backend._broken_until > 0
+
+
+def test_a_missing_index_says_to_rebuild_and_does_not_open_the_breaker(cluster, fake_backend):
+    with pytest.raises(SearchBackendUnavailable, match="rebuild"):
+        fake_backend.search(SearchRequest(language="en", query="x"))
+    cluster.add_index("cac-en-20250101000000000000", aliases={"cac-en"})
+    assert fake_backend.search(SearchRequest(language="en", query="x")).count == 45
+
+
+def test_unknown_language_is_unavailable_not_a_crash(fake_backend):
+    with pytest.raises(SearchBackendUnavailable, match="language"):
+        fake_backend.search(SearchRequest(language="fr", query="x"))
+
+
+def test_no_url_no_backend(settings):
+    settings.ELASTICSEARCH_URL = ""
+    with pytest.raises(SearchBackendUnavailable, match="ELASTICSEARCH_URL"):
+        ElasticsearchSearchBackend()
+
+
+def test_empty_suggest_prefix_asks_nothing(cluster, fake_backend):
+    assert fake_backend.suggest("en", "   ") == []
+    assert fake_backend.suggest("en", "dri", limit=0) == []
+    assert cluster.requests == []
+
+
+@pytest.mark.django_db
+def test_suggest_through_the_backend(cluster, fake_backend):
+    from casestudies.factories import MeasureTypeFactory
+
+    MeasureTypeFactory(
+        slug="drive-through-testing", name="Drive-through testing", name_ko="드라이브스루 검사"
+    )
+    cluster.add_index("cac-en-20250101000000000000", aliases={"cac-en"})
+    cluster.search_response = canned_suggest_response()
+    suggestions = fake_backend.suggest("en", "dri")
+    assert [s.kind for s in suggestions] == ["case", "city", "measure"]
+    assert cluster.requests[-1][:2] == ("POST", "/cac-en/_search")
+
+
+def make_doc(page_id: int, language: str = "en", **fields) -> IndexedDocument:
+    values = {"title": f"Case {page_id}", "summary": "A summary.", "start_date": date(2020, 3, 1)}
+    values.update(fields)
+    return IndexedDocument(page_id=page_id, doc_type="case", language=language, **values)
+
+
+@pytest.fixture
+def documents(monkeypatch):
+    """search.documents as the backend sees it: a fixed set of indexable documents."""
+    from search import documents as documents_module
+
+    indexable: dict[int, IndexedDocument] = {}
+
+    def build_documents(page_ids):
+        return [indexable[pk] for pk in page_ids if pk in indexable]
+
+    def iter_document_batches(batch_size=500):
+        ids = sorted(indexable)
+        for start in range(0, len(ids), batch_size):
+            yield build_documents(ids[start : start + batch_size])
+
+    monkeypatch.setattr(documents_module, "build_documents", build_documents)
+    monkeypatch.setattr(documents_module, "iter_document_batches", iter_document_batches)
+    monkeypatch.setattr(documents_module, "count_indexable", lambda: len(indexable))
+    return indexable
+
+
+def test_first_write_creates_the_versioned_index_behind_the_alias(cluster, fake_backend, documents):
+    documents[1] = make_doc(1, "en")
+    fake_backend.index_pages([1])
+    (name,) = cluster.indices
+    assert VERSIONED.match(name)
+    assert cluster.indices[name]["aliases"] == {"cac-en"}
+    assert "cac-en" not in cluster.indices  # never an auto-created concrete index
+    assert cluster.indices[name]["body"]["mappings"]["dynamic"] == "strict"
+    assert cluster.docs("cac-en")["1"]["title"] == "Case 1"
+
+
+def test_pages_that_are_no_longer_indexable_are_deleted(cluster, fake_backend, documents):
+    documents[1] = make_doc(1, "en")
+    documents[2] = make_doc(2, "ko")
+    fake_backend.index_pages([1, 2])
+    assert set(cluster.docs("cac-en")) == {"1"} and set(cluster.docs("cac-ko")) == {"2"}
+    del documents[2]  # unpublished, made private, expired or deleted
+    fake_backend.index_pages([1, 2, 3])
+    assert set(cluster.docs("cac-ko")) == set()
+    assert set(cluster.docs("cac-en")) == {"1"}
+    fake_backend.remove_pages([1])
+    assert cluster.docs("cac-en") == {}
+
+
+def test_remove_pages_creates_nothing(cluster, fake_backend):
+    fake_backend.remove_pages([1, 2])
+    assert cluster.indices == {}
+
+
+def test_rebuild_swaps_aliases_atomically_and_drops_the_old_indices(cluster, fake_backend, documents):
+    cluster.add_index("cac-en-20200101000000000000", aliases={"cac-en"})
+    cluster.indices["cac-en-20200101000000000000"]["docs"]["99"] = {"title": "stale"}
+    cluster.add_index("cac-ko-20190101000000000000")  # leftover of a failed rebuild
+    cluster.add_index("cac-ko")  # a concrete index squatting the alias name
+    cluster.add_index("cac-english-archive")  # not ours: left alone
+    for pk in range(1, 8):
+        documents[pk] = make_doc(pk, "ko" if pk % 2 else "en")
+    calls = []
+    assert fake_backend.rebuild(progress=lambda done, total: calls.append((done, total))) == 7
+    assert calls[0] == (0, 7) and calls[-1] == (7, 7)
+    names = sorted(cluster.indices)
+    assert "cac-english-archive" in names
+    ours = [n for n in names if n != "cac-english-archive"]
+    assert len(ours) == 2 and all(VERSIONED.match(n) for n in ours)
+    assert set(cluster.docs("cac-en")) == {"2", "4", "6"}
+    assert set(cluster.docs("cac-ko")) == {"1", "3", "5", "7"}
+    assert cluster.aliases() == {
+        "cac-en": [n for n in ours if "-en-" in n],
+        "cac-ko": [n for n in ours if "-ko-" in n],
+    }
+    # One _aliases call moves both aliases and retires the "-next" ones.
+    (swap,) = [payload for method, path, payload in cluster.requests if path == "/_aliases"]
+    kinds = [next(iter(action)) for action in swap["actions"]]
+    assert kinds.count("add") == 2 and "remove_index" in kinds
+    assert {"remove": {"index": "cac-en-20200101000000000000", "alias": "cac-en"}} in swap["actions"]
+    # Bulk loading ran without refreshes; the new index has the normal refresh interval again.
+    created = [p for m, p, payload in cluster.requests if m == "PUT" and VERSIONED.match(p.strip("/"))]
+    assert len(created) == 2
+    settings_calls = [payload for m, p, payload in cluster.requests if p.endswith("/_settings")]
+    assert all(payload == {"index": {"refresh_interval": None}} for payload in settings_calls)
+
+
+def test_writes_during_a_rebuild_reach_the_new_index_too(cluster, fake_backend, documents):
+    cluster.add_index("cac-en-20200101000000000000", aliases={"cac-en"})
+    cluster.add_index("cac-en-20300101000000000000", aliases={"cac-en-next"})  # rebuild running
+    documents[5] = make_doc(5, "en")
+    fake_backend.index_pages([5])
+    assert "5" in cluster.docs("cac-en") and "5" in cluster.docs("cac-en-next")
+    fake_backend.remove_pages([5])
+    assert "5" not in cluster.docs("cac-en") and "5" not in cluster.docs("cac-en-next")
+
+
+def test_a_failed_rebuild_keeps_the_old_index_in_service(cluster, fake_backend, documents):
+    cluster.add_index("cac-en-20200101000000000000", aliases={"cac-en"})
+    documents[1] = make_doc(1, "en")
+    cluster.fail_bulk = True
+    with pytest.raises(SearchBackendUnavailable, match="rebuild failed"):
+        fake_backend.rebuild()
+    assert sorted(cluster.indices) == ["cac-en-20200101000000000000"]
+    assert cluster.aliases() == {"cac-en": ["cac-en-20200101000000000000"]}
+
+
+def test_index_prefix_comes_from_settings_and_is_lower_cased(settings, cluster):
+    settings.CAC_SEARCH_INDEX_PREFIX = "Staging"
+    backend = ElasticsearchSearchBackend(
+        "http://elasticsearch.invalid:9200", node_class=fake_node_class(cluster)
+    )
+    assert backend.alias("ko") == "staging-ko"
+    assert backend.languages == ("en", "ko")
+
+
+# ============================================================================================
+# Integration: the contract against a real server (ELASTICSEARCH_URL)
+# ============================================================================================
+@pytest.mark.django_db
+class TestAgainstElasticsearch:
+    @pytest.fixture
+    def corpus(self, en_index, ko_index):
+        from casestudies.factories import CaseStudyPageFactory, CityFactory, MeasureTypeFactory
+
+        seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
+        paris = CityFactory(name="Paris", name_ko="파리", slug="paris", country="FR", continent="europe")
+        drive = MeasureTypeFactory(
+            name="Drive-through testing", name_ko="드라이브스루 검사", slug="drive-through"
+        )
+        bikes = MeasureTypeFactory(name="Pop-up cycle lanes", name_ko="임시 자전거 도로", slug="cycle-lanes")
+        cases = {
+            "drive": CaseStudyPageFactory(
+                parent=en_index,
+                title="Drive-through testing stations",
+                summary="Drivers were tested for COVID-19 without leaving their cars.",
+                city=seoul,
+                areas=["quarantine"],
+                measures=[drive],
+                start_date=date(2020, 2, 26),
+            ),
+            "cycle": CaseStudyPageFactory(
+                parent=en_index,
+                title="Cycle lanes for key workers",
+                summary="Pop-up cycle lanes kept key workers moving.",
+                city=paris,
+                areas=["public-transportation"],
+                measures=[bikes],
+                start_date=date(2020, 5, 11),
+            ),
+            "ko_drive": CaseStudyPageFactory(
+                parent=ko_index,
+                title="드라이브스루 선별진료소",
+                summary="서울시는 드라이브스루 선별진료소를 운영했다.",
+                city=seoul,
+                areas=["quarantine"],
+                measures=[drive],
+                start_date=date(2020, 2, 26),
+            ),
+        }
+        draft = CaseStudyPageFactory(parent=en_index, title="Draft testing plan", summary="Testing draft.")
+        draft.unpublish()
+        cases["draft"] = draft
+        return cases
+
+    @pytest.fixture
+    def backend(self, elasticsearch_backend, corpus):
+        assert elasticsearch_backend.rebuild() == 3
+        return elasticsearch_backend
+
+    def titles(self, backend, **params) -> list[str]:
+        return [hit.title for hit in backend.search(SearchRequest(**params)).hits]
+
+    def test_english_stems(self, backend):
+        assert self.titles(backend, language="en", query="cycling") == ["Cycle lanes for key workers"]
+        assert self.titles(backend, language="en", query="tests") == ["Drive-through testing stations"]
+
+    def test_korean_matches_words_with_particles_and_compounds(self, backend):
+        assert self.titles(backend, language="ko", query="선별진료소") == ["드라이브스루 선별진료소"]
+        assert self.titles(backend, language="ko", query="드라이브스루") == ["드라이브스루 선별진료소"]
+        assert self.titles(backend, language="ko", query="운영") == ["드라이브스루 선별진료소"]
+        assert self.titles(backend, language="en", query="선별진료소") == []  # one language at a time
+
+    def test_highlight_and_hit_fields(self, backend, corpus):
+        (hit,) = backend.search(SearchRequest(language="en", query="drivers")).hits
+        assert hit.page_id == corpus["drive"].pk
+        assert "<mark>Drivers</mark>" in hit.highlight
+        assert (hit.city, hit.country, hit.continent) == ("Seoul", "KR", "asia")
+        assert hit.policy_areas == ["quarantine"] and hit.measure_types == ["drive-through"]
+        assert hit.start_date == date(2020, 2, 26) and hit.url == corpus["drive"].url
+
+    def test_disjunctive_facets(self, backend):
+        result = backend.search(SearchRequest(language="en", continent=("europe",)))
+        assert [hit.title for hit in result.hits] == ["Cycle lanes for key workers"]
+        assert result.facets["continent"] == {"asia": 1, "europe": 1}  # own selection ignored
+        assert result.facets["area"] == {"public-transportation": 1}  # narrowed by the continent
+        both = backend.search(SearchRequest(language="en", continent=("europe", "asia")))
+        assert both.count == 2
+
+    def test_browse_newest_pagination_and_drafts(self, backend):
+        result = backend.search(SearchRequest(language="en", sort="newest", page_size=1))
+        assert (result.count, result.num_pages) == (2, 2)
+        assert result.hits[0].title == "Cycle lanes for key workers"
+        assert self.titles(backend, language="en", query="draft") == []
+        far = backend.search(SearchRequest(language="en", page=10**9))
+        assert far.hits == [] and far.count == 2
+
+    @pytest.mark.parametrize("query", ['"', "*", "NEAR(", "OR", "-", ":", "a\x00b", "x" * 500, "the of"])
+    def test_hostile_queries_are_plain_text(self, backend, query):
+        backend.search(SearchRequest(language="en", query=query))
+
+    def test_suggest(self, backend):
+        labels = [(s.kind, s.label) for s in backend.suggest("en", "dri")]
+        assert ("case", "Drive-through testing stations") in labels
+        assert ("measure", "Drive-through testing") in labels
+        assert ("city", "Seoul, South Korea") in [(s.kind, s.label) for s in backend.suggest("en", "seo")]
+        assert [s.label for s in backend.suggest("ko", "드라이브") if s.kind == "case"] == [
+            "드라이브스루 선별진료소"
+        ]
+
+    def test_unpublish_and_private_pages_leave_the_index(self, backend, corpus):
+        from wagtail.models import PageViewRestriction
+
+        corpus["drive"].unpublish()
+        backend.index_pages([corpus["drive"].pk])
+        assert self.titles(backend, language="en", query="drivers") == []
+        PageViewRestriction.objects.create(page=corpus["cycle"], restriction_type="login")
+        backend.index_pages([corpus["cycle"].pk])
+        assert self.titles(backend, language="en") == []
+        corpus["draft"].save_revision().publish()
+        backend.index_pages([corpus["draft"].pk])
+        assert self.titles(backend, language="en", query="draft") == ["Draft testing plan"]
+
+    def test_expired_pages_are_hidden_before_the_unpublish_job(self, backend, corpus):
+        page = corpus["cycle"]
+        page.expire_at = datetime.now(UTC) + timedelta(seconds=1)
+        page.save_revision().publish()
+        backend.index_pages([page.pk])
+        assert "Cycle lanes for key workers" in self.titles(backend, language="en")
+        page.expire_at = datetime.now(UTC) - timedelta(minutes=2)
+        page.save(update_fields=["expire_at"])
+        backend.index_documents([es_document_of(page, expire_at=page.expire_at)])
+        assert "Cycle lanes for key workers" not in self.titles(backend, language="en")
+
+    def test_rebuild_keeps_answering_and_replaces_the_index(self, backend):
+        before = backend.client.indices.get_alias(name=backend.alias("en")).body
+        assert backend.rebuild() == 3
+        after = backend.client.indices.get_alias(name=backend.alias("en")).body
+        assert set(before).isdisjoint(after)
+        assert self.titles(backend, language="en", query="cycling") == ["Cycle lanes for key workers"]
+
+
+def es_document_of(page, **overrides) -> IndexedDocument:
+    from dataclasses import replace
+
+    from search.documents import build_document
+
+    document = build_document(page.specific)
+    return replace(document, **overrides)
