@@ -51,3 +51,65 @@ def ko_index(db):
 
     return index_page("ko")
 # --- end foundation fixtures ---------------------------------------------------------
+
+
+# --- elasticsearch fixtures ----------------------------------------------------------
+# Integration tests against a real Elasticsearch (with the analysis-nori plugin) at
+# ELASTICSEARCH_URL. Without one they are skipped with the reason; with
+# CAC_REQUIRE_ELASTICSEARCH=1 (CI) they fail instead. Each test gets its own index prefix,
+# deleted afterwards.
+_elasticsearch_state: dict = {}
+
+
+def _elasticsearch_unavailable(reason: str):
+    if os.environ.get("CAC_REQUIRE_ELASTICSEARCH") == "1":
+        pytest.fail(f"CAC_REQUIRE_ELASTICSEARCH=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _elasticsearch_problem(url: str) -> str | None:
+    """Why the server at `url` cannot run the tests (checked once per session), or None."""
+    if "problem" not in _elasticsearch_state:
+        from elasticsearch import Elasticsearch
+
+        problem = None
+        try:
+            client = Elasticsearch(url, request_timeout=10, max_retries=0)
+            client.info()
+            plugins = client.cat.plugins(format="json").body
+            if not any(row.get("component") == "analysis-nori" for row in plugins):
+                problem = f"Elasticsearch at {url} lacks the analysis-nori plugin"
+        except Exception as exc:  # noqa: BLE001 - any failure means "no usable server"
+            problem = f"Elasticsearch at {url} does not answer: {exc}"
+        _elasticsearch_state["problem"] = problem
+    return _elasticsearch_state["problem"]
+
+
+@pytest.fixture
+def elasticsearch_backend():
+    """An ElasticsearchSearchBackend on fresh, uniquely named indices; refreshes on every write."""
+    import uuid
+
+    url = os.environ.get("ELASTICSEARCH_URL", "")
+    if not url:
+        _elasticsearch_unavailable("ELASTICSEARCH_URL is not set (these tests need Elasticsearch with analysis-nori)")
+    problem = _elasticsearch_problem(url)
+    if problem:
+        _elasticsearch_unavailable(problem)
+    from search.backends.elasticsearch import ElasticsearchSearchBackend
+
+    backend = ElasticsearchSearchBackend(
+        url,
+        index_prefix=f"cac-test-{uuid.uuid4().hex[:12]}",
+        request_timeout=30,
+        refresh=True,
+        breaker_seconds=0,
+    )
+    try:
+        yield backend
+    finally:
+        client = backend.client.options(ignore_status=404)
+        names = list(client.indices.get(index=f"{backend.index_prefix}-*").body or {})
+        if names:  # by name: clusters refuse wildcard deletes (action.destructive_requires_name)
+            client.indices.delete(index=",".join(names))
+# --- end elasticsearch fixtures ------------------------------------------------------
