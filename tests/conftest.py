@@ -92,7 +92,7 @@ def elasticsearch_backend():
 
     url = os.environ.get("ELASTICSEARCH_URL", "")
     if not url:
-        _elasticsearch_unavailable("ELASTICSEARCH_URL is not set (these tests need Elasticsearch with analysis-nori)")
+        _elasticsearch_unavailable("ELASTICSEARCH_URL is not set (needs Elasticsearch with analysis-nori)")
     problem = _elasticsearch_problem(url)
     if problem:
         _elasticsearch_unavailable(problem)
@@ -112,4 +112,6 @@ def elasticsearch_backend():
         names = list(client.indices.get(index=f"{backend.index_prefix}-*").body or {})
         if names:  # by name: clusters refuse wildcard deletes (action.destructive_requires_name)
             client.indices.delete(index=",".join(names))
+
+
 # --- end elasticsearch fixtures ------------------------------------------------------
