@@ -1,0 +1,74 @@
+"""The demo loader builds the bilingual site from real 2020 cases, and a second run changes nothing."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from wagtail.models import Page, Revision
+
+from casestudies.loaders import DATA_DIR, load_demo
+from casestudies.models import CaseStudyPage, City, Continent, PolicyArea
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo_rows():
+    return json.loads((DATA_DIR / "cases.json").read_text(encoding="utf-8"))
+
+
+def test_demo_data_spans_every_area_and_continent(demo_rows):
+    cities = {row["key"]: row for row in json.loads((DATA_DIR / "cities.json").read_text(encoding="utf-8"))}
+    assert len(demo_rows) >= 30
+    areas = {slug for row in demo_rows for slug in row["policy_areas"]}
+    continents = {cities[row["city"]]["continent"] for row in demo_rows}
+    assert len(areas) == 10
+    assert continents == set(Continent.values)
+    for row in demo_rows:
+        assert row["sources"], row["key"]
+        assert row["start_date"].startswith(("2019", "2020")), row["key"]
+        if row["city"] == "seoul":
+            assert row.get("ko"), f"Seoul case {row['key']} lacks a Korean translation"
+
+
+def test_load_demo_builds_the_bilingual_site_and_is_idempotent(client, demo_rows):
+    load_demo()
+    live_en = CaseStudyPage.objects.live().filter(locale__language_code="en")
+    live_ko = CaseStudyPage.objects.live().filter(locale__language_code="ko")
+    assert live_en.count() == len(demo_rows)
+    seoul_keys = {row["key"] for row in demo_rows if row["city"] == "seoul"}
+    assert seoul_keys <= set(live_ko.values_list("slug", flat=True))
+    # The Korean translation keeps the city, areas and measure types of its source.
+    source = live_en.get(slug=sorted(seoul_keys)[0])
+    translation = live_ko.get(translation_key=source.translation_key)
+    assert translation.city == source.city == City.objects.get(slug="seoul")
+    assert {a.slug for a in translation.policy_areas.all()} == {a.slug for a in source.policy_areas.all()}
+    assert set(translation.measure_types.values_list("slug", flat=True)) == set(
+        source.measure_types.values_list("slug", flat=True)
+    )
+    counts = (Page.objects.count(), Revision.objects.count(), City.objects.count(), PolicyArea.objects.count())
+    stats = load_demo()
+    assert stats == {"pages": 0, "translations": 0, "cities": 0}
+    assert (Page.objects.count(), Revision.objects.count(), City.objects.count(), PolicyArea.objects.count()) == counts
+    assert client.get(translation.url).status_code == 200
+    assert client.get(source.url).status_code == 200
+
+
+def test_load_demo_command_runs_twice(capsys):
+    call_command("load_demo")
+    pages = Page.objects.count()
+    call_command("load_demo")
+    assert Page.objects.count() == pages
+    assert "0 pages, 0 translations, 0 cities created" in capsys.readouterr().out
+
+
+def test_curated_measure_types_carry_tracker_codes():
+    from casestudies.models import MeasureType
+
+    assert MeasureType.objects.count() >= 30
+    tracing = MeasureType.objects.get(slug="contact-tracing")
+    assert (tracing.oxcgrt_code, tracing.phsm_code.startswith("3.")) == ("H3", True)
+    assert tracing.name_ko
+    assert Path(DATA_DIR).exists()
