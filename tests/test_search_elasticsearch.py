@@ -25,6 +25,9 @@ from elastic_transport import ApiResponseMeta, BaseNode, ConnectionError, Connec
 from elastic_transport._node._base import NodeApiResponse
 from elasticsearch.dsl import Search
 from elasticsearch.dsl.response import Response
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from search.backends import elasticsearch as es
 from search.backends.elasticsearch import (
@@ -341,12 +344,65 @@ def test_highlight_marks_summary_and_one_body_fragment_html_escaped():
 
 
 @pytest.mark.parametrize(
-    "query", ['"unclosed', "mask*", "NEAR(a b)", "a OR b", "-x", "title:x", "a\x00b\x1f", "서울 drive"]
+    "query", ['"unclosed', "mask*", "NEAR(a b)", "a OR b", "-x", "title:x", "서울 drive"]
 )
 def test_query_syntax_is_never_interpreted(query):
     body = body_of(SearchRequest(language="en", query=query))
-    assert body["query"]["bool"]["must"][0]["multi_match"]["query"] == query.strip()
+    assert body["query"]["bool"]["must"][0]["multi_match"]["query"] == query
     assert "query_string" not in json.dumps(body)
+
+
+@pytest.mark.parametrize(
+    ("query", "sent"),
+    [("a\x00b\x1f", "a b"), ("x\ud800y", "x y"), ("  spaced\t\nout  ", "spaced out"), ("\x07\x1b", "")],
+)
+def test_control_characters_and_lone_surrogates_never_reach_the_server(query, sent):
+    body = body_of(SearchRequest(language="en", query=query))
+    if sent:
+        assert body["query"]["bool"]["must"][0]["multi_match"]["query"] == sent
+    else:  # nothing left: browse mode
+        assert body["query"]["bool"]["must"] == [{"match_all": {}}]
+    json.dumps(body, ensure_ascii=False).encode("utf-8")  # strict: no surrogates
+    suggest = build_suggest("en", query, "cac-en").to_dict()
+    json.dumps(suggest, ensure_ascii=False).encode("utf-8")
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(
+    query=st.text(max_size=600),
+    selections=st.fixed_dictionaries(
+        {
+            "area": st.lists(st.text(min_size=1, max_size=20), max_size=3),
+            "continent": st.lists(st.sampled_from(["asia", "europe", "africa"]), max_size=3),
+            "country": st.lists(
+                st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=2), max_size=3
+            ),
+            "measure": st.lists(st.text(min_size=1, max_size=20), max_size=3),
+            "year": st.lists(st.integers(min_value=1900, max_value=2100), max_size=3),
+        }
+    ),
+    language=st.sampled_from(["en", "ko"]),
+    sort=st.sampled_from(["relevance", "newest"]),
+    page=st.integers(min_value=1, max_value=10**12),
+    page_size=st.integers(min_value=1, max_value=100),
+)
+def test_any_request_builds_a_valid_bounded_body(query, selections, language, sort, page, page_size):
+    request = SearchRequest(
+        language=language,
+        query=query,
+        sort=sort,
+        page=page,
+        page_size=page_size,
+        **{facet: tuple(values) for facet, values in selections.items()},
+    )
+    body = build_search(request, f"cac-{language}").to_dict()
+    json.dumps(body, ensure_ascii=False).encode("utf-8")
+    assert body["from"] >= 0 and body["from"] + body["size"] <= es.MAX_RESULT_WINDOW
+    selected = [facet for facet in FACETS if selections[facet]]
+    for facet in FACETS:
+        scope = json.dumps(body["aggs"][f"facet_{facet}"]["filter"])
+        for other in selected:
+            assert (f'{{"terms": {{"{other}": ' in scope) == (other != facet)
 
 
 def test_search_from_dict_round_trips():
@@ -1109,7 +1165,7 @@ class TestAgainstElasticsearch:
 
     def test_expired_pages_are_hidden_before_the_unpublish_job(self, backend, corpus):
         page = corpus["cycle"]
-        page.expire_at = datetime.now(UTC) + timedelta(seconds=1)
+        page.expire_at = datetime.now(UTC) + timedelta(hours=1)
         page.save_revision().publish()
         backend.index_pages([page.pk])
         assert "Cycle lanes for key workers" in self.titles(backend, language="en")

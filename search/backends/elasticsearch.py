@@ -39,7 +39,6 @@ import html
 import logging
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -88,11 +87,15 @@ __all__ = [
 ]
 
 
-class SearchBackendUnavailable(RuntimeError):
-    """Elasticsearch could not answer (down, slow, misconfigured or index missing).
+try:  # the shared home of the exception, once search.types defines it
+    from search.types import SearchBackendUnavailable
+except ImportError:  # pragma: no cover - until then it lives here
 
-    The search service catches it and answers from the database backend instead.
-    """
+    class SearchBackendUnavailable(RuntimeError):
+        """Elasticsearch could not answer (down, slow, misconfigured or index missing).
+
+        The search service catches it and answers from the database backend instead.
+        """
 
 
 # ==========================================================================
@@ -314,6 +317,14 @@ def base_filters(request: SearchRequest) -> list[Q]:
     return filters
 
 
+_UNSAFE_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Control characters and lone surrogates (not valid UTF-8: Elasticsearch would answer 400) as spaces."""
+    return " ".join(_UNSAFE_CHARS_RE.sub(" ", text or "").split())
+
+
 def text_query(query: str) -> Q:
     """Every word must occur, in any of the fields (``cross_fields``: the same analyser everywhere).
 
@@ -344,7 +355,7 @@ def build_search(request: SearchRequest, index_name: str) -> Search:
       (still with the count and facets) instead of an error;
     - highlight of summary (whole) and body (one fragment) in ``<mark>``, HTML-escaped.
     """
-    query = (request.query or "").strip()
+    query = clean_text(request.query)
     search = Search(index=index_name).extra(track_total_hits=True)
     must = [text_query(query)] if query else [Q("match_all")]
     search = search.query(Q("bool", must=must, filter=base_filters(request)))
@@ -498,6 +509,7 @@ def build_suggest(language: str, prefix: str, index_name: str, limit: int = 8) -
     (``search_as_you_type``), or when the words match as in a search (stemmed, Korean
     compounds split), e.g. ``진료소`` finds ``선별진료소``.
     """
+    prefix = clean_text(prefix)
     locale = Q("bool", filter=[Q("term", locale=language), not_expired()])
     title = Q(
         "bool",
@@ -664,7 +676,6 @@ class ElasticsearchSearchBackend:
         self.breaker_seconds = breaker_seconds
         self._broken_until = 0.0
         self._measure_cache: tuple[float, dict[str, tuple[str, str]]] | None = None
-        self._lock = threading.Lock()
 
     # ---- names -------------------------------------------------------------
     def alias(self, language: str) -> str:
@@ -704,7 +715,7 @@ class ElasticsearchSearchBackend:
         return parse_response(raw, request)
 
     def suggest(self, language: str, prefix: str, limit: int = 8) -> list[Suggestion]:
-        prefix = (prefix or "").strip()[:100]
+        prefix = clean_text(prefix)[:100]
         if not prefix or limit <= 0:
             return []
         language = self._language_of(language)
