@@ -860,11 +860,13 @@ class ElasticsearchSearchBackend:
             for pk in ids
         ]
 
-    def rebuild(self, progress: Callable[[int, int], Any] | None = None) -> int:
+    def rebuild(
+        self, progress: Callable[[int, int], Any] | None = None, batch_size: int = BULK_CHUNK_SIZE
+    ) -> int:
         """Index every indexable page into fresh indices, then swap the aliases atomically.
 
         ``progress(done, total)`` is called before the first and after each batch of
-        ``BULK_CHUNK_SIZE`` pages, with the documents built so far and
+        ``batch_size`` pages, with the documents built so far and
         ``search.documents.count_indexable()`` (as the database backend does).
         Returns the number of documents indexed.  While it runs, each new index also
         carries the ``-next`` alias, which ``index_pages``/``remove_pages`` write to as
@@ -888,7 +890,7 @@ class ElasticsearchSearchBackend:
                 done = 0
                 if progress is not None:
                     progress(0, total)
-                for batch in iter_document_batches(BULK_CHUNK_SIZE):
+                for batch in iter_document_batches(max(1, int(batch_size))):
                     actions = [
                         {
                             "_op_type": "index",
