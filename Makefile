@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_SETTINGS_MODULE=cac_platform.settings.dev
 
-.PHONY: run test venv setup lint format messages check-migrations demo clean
+.PHONY: run test venv setup lint format messages check-migrations demo clean serve
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,12 @@ messages: venv
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
+
+# Production: gunicorn (workers from the core count) + WhiteNoise; needs SECRET_KEY, and usually
+# DATABASE_URL and CACHE_URL. Example:
+#   SECRET_KEY=... DATABASE_URL=postgres://postgres@127.0.0.1:5432/cac CACHE_URL=redis://127.0.0.1:6379/1 make serve
+PROD := DJANGO_SETTINGS_MODULE=cac_platform.settings.production
+serve: venv
+	$(PROD) $(PY) manage.py migrate --noinput
+	$(PROD) $(PY) manage.py collectstatic --noinput -v 0
+	$(PROD) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py cac_platform.wsgi
