@@ -25,3 +25,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # SQLite tests run on a file-less database unless DATABASE_URL points elsewhere.
 if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+# Lockouts would make tests that log in order-dependent; tests/test_security.py turns them on.
+AXES_ENABLED = False
