@@ -6,9 +6,9 @@ import datetime
 
 import factory
 from factory.django import DjangoModelFactory
+from wagtail_factories import PageFactory
 
 from wagtail.models import Locale
-from wagtail_factories import PageFactory
 
 from home.models import HomePage
 

@@ -78,7 +78,9 @@ def _paragraphs(paragraphs: list[str]) -> str:
 
 
 def _body_stream(content: dict[str, Any]) -> list[tuple[str, Any]]:
-    blocks: list[tuple[str, Any]] = [("paragraph", f"<p>{escape(text)}</p>") for text in content.get("body", [])]
+    blocks: list[tuple[str, Any]] = [
+        ("paragraph", f"<p>{escape(text)}</p>") for text in content.get("body", [])
+    ]
     figures = content.get("key_figures") or []
     if figures:
         blocks.append(

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from django_countries.fields import CountryField
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import ItemBase, TagBase
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -11,17 +16,15 @@ from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from django_countries.fields import CountryField
-from modelcluster.contrib.taggit import ClusterTaggableManager
-from modelcluster.fields import ParentalKey, ParentalManyToManyField
-from taggit.models import ItemBase, TagBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
+
+from editorial.forms import CityScopedCaseStudyPageForm
 
 from .blocks import CaseStudyBodyBlock
-from .forms import CaseStudyPageForm
 
 CASES_PER_PAGE = 12
 
@@ -178,6 +181,12 @@ class CaseStudyIndexPage(Page):
     class Meta:
         verbose_name = _("case study index")
 
+    def permissions_for_user(self, user):
+        # City editors may add cases here and nothing else (editorial.permissions).
+        from editorial.permissions import CaseStudyIndexPermissionTester
+
+        return CaseStudyIndexPermissionTester(user, self)
+
     def filtered_cases(self, params):
         """Apply the ?area, ?continent, ?city and ?measure filters; unknown values are a 404."""
         cases = (
@@ -297,13 +306,32 @@ class CaseStudyPage(Page):
         index.FilterField("city"),
     ]
 
-    base_form_class = CaseStudyPageForm
+    # The case form, with the city limited to a city editor's own (editorial.forms).
+    base_form_class = CityScopedCaseStudyPageForm
+    # wagtail-localize: a translation shares its city, areas, measure types, dates, sources and
+    # contact e-mail with the original (copied on every sync, not offered to translators).
+    override_translatable_fields = [
+        SynchronizedField("city", overridable=False),
+        SynchronizedField("policy_areas", overridable=False),
+        SynchronizedField("measure_types", overridable=False),
+        SynchronizedField("tagged_measures", overridable=False),
+        SynchronizedField("start_date", overridable=False),
+        SynchronizedField("end_date", overridable=False),
+        SynchronizedField("sources", overridable=False),
+        SynchronizedField("contact_email", overridable=False),
+    ]
     parent_page_types = ["casestudies.CaseStudyIndexPage"]
     subpage_types: list[str] = []
 
     class Meta:
         verbose_name = _("case study")
         verbose_name_plural = _("case studies")
+
+    def permissions_for_user(self, user):
+        # A city editor acts only on the cases of their own city (editorial.permissions).
+        from editorial.permissions import CaseStudyPermissionTester
+
+        return CaseStudyPermissionTester(user, self)
 
     def clean(self) -> None:
         super().clean()
@@ -331,7 +359,9 @@ class CaseStudyPage(Page):
             .filter(locale_id=self.locale_id)
             .exclude(pk=self.pk)
             .annotate(
-                shared_areas=Count("policy_areas", filter=Q(policy_areas__slug__in=area_slugs), distinct=True),
+                shared_areas=Count(
+                    "policy_areas", filter=Q(policy_areas__slug__in=area_slugs), distinct=True
+                ),
                 shared_measures=Count(
                     "tagged_measures", filter=Q(tagged_measures__tag_id__in=measure_ids), distinct=True
                 ),

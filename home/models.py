@@ -28,7 +28,9 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        live_here = Q(cases__live=True, cases__locale_id=self.locale_id, cases__view_restrictions__isnull=True)
+        live_here = Q(
+            cases__live=True, cases__locale_id=self.locale_id, cases__view_restrictions__isnull=True
+        )
         # Counts per slug over every locale row of the area, so a case counts once in its language.
         counts = dict(
             PolicyArea.objects.values("slug")

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from django.core.management import call_command
 
 from wagtail.models import Page, Revision
@@ -48,10 +49,20 @@ def test_load_demo_builds_the_bilingual_site_and_is_idempotent(client, demo_rows
     assert set(translation.measure_types.values_list("slug", flat=True)) == set(
         source.measure_types.values_list("slug", flat=True)
     )
-    counts = (Page.objects.count(), Revision.objects.count(), City.objects.count(), PolicyArea.objects.count())
+    counts = (
+        Page.objects.count(),
+        Revision.objects.count(),
+        City.objects.count(),
+        PolicyArea.objects.count(),
+    )
     stats = load_demo()
     assert stats == {"pages": 0, "translations": 0, "cities": 0}
-    assert (Page.objects.count(), Revision.objects.count(), City.objects.count(), PolicyArea.objects.count()) == counts
+    assert (
+        Page.objects.count(),
+        Revision.objects.count(),
+        City.objects.count(),
+        PolicyArea.objects.count(),
+    ) == counts
     assert client.get(translation.url).status_code == 200
     assert client.get(source.url).status_code == 200
 

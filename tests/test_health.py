@@ -1,6 +1,7 @@
 """/healthz reports database, cache and search states without exposing secrets."""
 
 import pytest
+
 from django.db.utils import OperationalError
 
 pytestmark = pytest.mark.django_db

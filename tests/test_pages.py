@@ -38,14 +38,16 @@ def test_home_lists_ten_areas_with_live_counts(client, en_index):
 def test_case_page_renders_with_taxonomy_links(client, en_index):
     city = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR")
     measure = MeasureTypeFactory(name="Drive-through testing", slug="drive-through-testing", oxcgrt_code="H2")
-    case = CaseStudyPageFactory(title="Drive-through stations", city=city, areas=["quarantine"], measures=[measure])
+    case = CaseStudyPageFactory(
+        title="Drive-through stations", city=city, areas=["quarantine"], measures=[measure]
+    )
     response = client.get(case.url)
     html = response.content.decode()
     assert response.status_code == 200
     assert "South Korea" in html
-    assert f'{en_index.url}?area=quarantine' in html
-    assert f'{en_index.url}?measure=drive-through-testing' in html
-    assert f'{en_index.url}?city=seoul' in html
+    assert f"{en_index.url}?area=quarantine" in html
+    assert f"{en_index.url}?measure=drive-through-testing" in html
+    assert f"{en_index.url}?city=seoul" in html
     assert "OxCGRT H2" in html
 
 

@@ -12,10 +12,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     clean_env.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -41,7 +50,9 @@ def test_production_passes_check_deploy_without_warnings():
 
 def _settings_value(expression: str, module: str = "cac_platform.settings.dev", **env: str) -> str:
     code = f"import django; django.setup(); from django.conf import settings; print({expression})"
-    clean_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL", "ELASTICSEARCH_URL"}}
+    clean_env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CACHE_URL", "ELASTICSEARCH_URL"}
+    }
     clean_env.update(env, DJANGO_SETTINGS_MODULE=module)
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=60
@@ -63,9 +74,10 @@ def test_cache_url_selects_redis_and_elasticsearch_url_selects_search_backend():
     assert _settings_value("settings.CACHES['default']['BACKEND']") == (
         "django.core.cache.backends.locmem.LocMemCache"
     )
-    assert _settings_value(
-        "settings.CACHES['default']['BACKEND']", CACHE_URL="redis://127.0.0.1:6379/1"
-    ) == "django_redis.cache.RedisCache"
+    assert (
+        _settings_value("settings.CACHES['default']['BACKEND']", CACHE_URL="redis://127.0.0.1:6379/1")
+        == "django_redis.cache.RedisCache"
+    )
     assert _settings_value("settings.CAC_SEARCH_BACKEND") == "database"
     assert _settings_value("settings.CAC_SEARCH_BACKEND", ELASTICSEARCH_URL="http://127.0.0.1:9200") == (
         "elasticsearch"

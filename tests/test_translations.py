@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polib
 import pytest
+
 from django.utils.translation.template import templatize
 
 ROOT = Path(__file__).resolve().parent.parent

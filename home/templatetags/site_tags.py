@@ -38,11 +38,7 @@ def language_versions(context) -> list[dict]:
                 entry["url"] = page.url
             else:
                 translation = (
-                    page.get_translations()
-                    .filter(locale__language_code=code)
-                    .live()
-                    .public()
-                    .first()
+                    page.get_translations().filter(locale__language_code=code).live().public().first()
                 )
                 entry["url"] = translation.url if translation else None
         else:
