@@ -37,7 +37,10 @@ def on_page_published(sender, instance, **kwargs):
 
 
 def on_page_unpublished(sender, instance, **kwargs):
-    service.index_pages([instance.pk])
+    # Not live any more, so out of the index. Never re-read the page here: Wagtail also sends this
+    # signal from pre_delete, with the row still live, and re-indexing it then would leave a
+    # document pointing at a deleted page.
+    service.remove_pages([instance.pk])
 
 
 def on_page_moved(sender, instance, **kwargs):

@@ -50,6 +50,8 @@ def ko_index(db):
     from casestudies.factories import index_page
 
     return index_page("ko")
+
+
 # --- end foundation fixtures ---------------------------------------------------------
 
 
@@ -115,3 +117,159 @@ def elasticsearch_backend():
 
 
 # --- end elasticsearch fixtures ------------------------------------------------------
+
+
+# --- search fixtures -----------------------------------------------------------------
+SEARCH_BACKENDS = ["database", "elasticsearch"]
+
+
+@pytest.fixture(params=SEARCH_BACKENDS)
+def search_backend(request, settings, db):
+    """Each search backend available here: the database always; Elasticsearch when
+    ELASTICSEARCH_URL is set (skipped with the reason otherwise). Starts from an empty index."""
+    from search import service
+
+    if request.param == "elasticsearch":
+        url = os.environ.get("ELASTICSEARCH_URL", "")
+        if not url:
+            pytest.skip("ELASTICSEARCH_URL is not set: the Elasticsearch contract tests need a server")
+        settings.ELASTICSEARCH_URL = url
+        settings.CAC_SEARCH_BACKEND = "elasticsearch"
+        service.reset_backend()
+        backend = service.get_backend()
+        if backend.name != "elasticsearch":
+            pytest.fail(f"ELASTICSEARCH_URL={url} is set but the Elasticsearch backend is unavailable")
+        backend.rebuild()
+    else:
+        settings.CAC_SEARCH_BACKEND = "database"
+        service.reset_backend()
+        backend = service.get_backend()
+    yield backend
+    service.reset_backend()
+
+
+@pytest.fixture
+def indexing(search_backend, django_capture_on_commit_callbacks):
+    """`with indexing(): ...` runs the index updates the block triggers (after-commit hooks
+    included) and makes them visible to the backend before the block returns."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def _indexing():
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        refresh = getattr(search_backend, "refresh", None)
+        if refresh is not None:
+            refresh()
+
+    return _indexing
+
+
+# --- end search fixtures -------------------------------------------------------------
+
+
+# --- archive fixtures ----------------------------------------------------------------
+# Test-only video ids (well-formed, never real): the demo data has no recording ids.
+ARCHIVE_VIDEO_IDS = {"en": "testEN_0001", "ko": "testKO_0001"}
+
+
+@pytest.fixture
+def archive_summit(db):
+    """The CAC Global Summit 2020 (15 sessions) in English and Korean, loaded by archive.loaders."""
+    from archive.loaders import load_summit
+    from archive.models import SummitPage
+
+    load_summit()
+    return {code: SummitPage.objects.get(locale__language_code=code) for code in ("en", "ko")}
+
+
+@pytest.fixture
+def archive_case(db):
+    """A live quarantine case in Seoul, in English and (as its translation) in Korean."""
+    from wagtail.models import Locale
+
+    from casestudies.factories import CaseStudyPageFactory, CityFactory, index_page
+
+    index_page("en")
+    index_page("ko")
+    seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR")
+    case = CaseStudyPageFactory(title="Drive-through screening stations", city=seoul, areas=["quarantine"])
+    translation = case.copy_for_translation(Locale.objects.get(language_code="ko"))
+    translation.title = "드라이브스루 선별진료소"
+    translation.summary = "차에 탄 채로 검사를 받는 선별진료소를 운영했다."
+    translation.save_revision().publish()
+    return {"en": case, "ko": translation}
+
+
+@pytest.fixture
+def archive_chapters(archive_summit, archive_case):
+    """The quarantine session (both languages) with an English and a Korean recording and chapters;
+    the case is reached only through chapters (it did not exist when the summit was loaded)."""
+    from archive.models import SessionChapter, SessionPage, SessionRecording
+
+    sessions = {}
+    for code in ("en", "ko"):
+        session = SessionPage.objects.get(slug="quarantine", locale__language_code=code)
+        session.recordings = [
+            SessionRecording(language="en", video_id=ARCHIVE_VIDEO_IDS["en"], duration=5400),
+            SessionRecording(language="ko", video_id=ARCHIVE_VIDEO_IDS["ko"], duration=5400),
+        ]
+        session.chapters = [
+            SessionChapter(language="en", offset=0, title="Opening" if code == "en" else "개회"),
+            SessionChapter(
+                language="en",
+                offset=3730,
+                title="Seoul's drive-through testing" if code == "en" else "서울의 드라이브스루 검사",
+                case_study=archive_case[code],
+            ),
+            SessionChapter(
+                language="ko",
+                offset=3700,
+                title="Seoul's drive-through testing" if code == "en" else "서울의 드라이브스루 검사",
+                case_study=archive_case[code],
+            ),
+        ]
+        session.save_revision().publish()
+        sessions[code] = SessionPage.objects.get(pk=session.pk)
+    return sessions
+
+
+# --- end archive fixtures ------------------------------------------------------------
+
+
+# --- editorial fixtures --------------------------------------------------------------
+@pytest.fixture
+def make_user(db, django_user_model):
+    """make_user("ann", "Editors", city=<City>): a user in those groups, a city editor when `city`."""
+    from django.contrib.auth.models import Group
+
+    from editorial.models import CityEditor
+
+    def make(username, *groups, city=None, superuser=False):
+        if superuser:
+            return django_user_model.objects.create_superuser(username, f"{username}@example.org", "pw")
+        user = django_user_model.objects.create_user(username, f"{username}@example.org", "pw")
+        for name in groups:
+            user.groups.add(Group.objects.get(name=name))
+        if city is not None:
+            CityEditor.objects.create(user=user, city=city)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def city_a(db):
+    from casestudies.factories import CityFactory
+
+    return CityFactory(name="Aville", name_ko="에이시", slug="aville", country="KR")
+
+
+@pytest.fixture
+def city_b(db):
+    from casestudies.factories import CityFactory
+
+    return CityFactory(name="Beetown", name_ko="비시", slug="beetown", country="DE", continent="europe")
+
+
+# --- end editorial fixtures ----------------------------------------------------------

@@ -1,0 +1,577 @@
+"""The search contract: every backend (database always, Elasticsearch when ELASTICSEARCH_URL is set)
+answers the same requests with the same results, facets and suggestions."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from dataclasses import replace
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from wagtail.models import Page, PageViewRestriction
+
+from search.factories import CityFactory, MeasureTypeFactory, index_page, make_case
+from search.types import SearchRequest
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+def rebuild() -> None:
+    call_command("rebuild_search_index", "--no-progress", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def titles(response) -> list[str]:
+    return [hit.title for hit in response.hits]
+
+
+def found(backend, query: str = "", language: str = "en", **filters) -> set[str]:
+    request = SearchRequest(language=language, query=query, page_size=100, **filters)
+    return set(titles(backend.search(request)))
+
+
+@pytest.fixture
+def corpus(search_backend, indexing):
+    """Six English and two Korean case studies with known text and taxonomy."""
+    paris = CityFactory(name="Paris", name_ko="파리", slug="paris", country="FR", continent="europe")
+    seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
+    la = CityFactory(
+        name="Los Angeles",
+        name_ko="로스앤젤레스",
+        slug="los-angeles",
+        country="US",
+        continent="north-america",
+    )
+    berlin = CityFactory(name="Berlin", name_ko="베를린", slug="berlin", country="DE", continent="europe")
+    testing = MeasureTypeFactory(name="Testing", name_ko="검사", slug="testing")
+    drive = MeasureTypeFactory(
+        name="Drive-through testing", name_ko="드라이브스루 검사", slug="drive-through-testing"
+    )
+    lanes = MeasureTypeFactory(name="Pop-up bike lanes", name_ko="임시 자전거 도로", slug="pop-up-bike-lanes")
+    remote = MeasureTypeFactory(name="Remote learning", name_ko="원격 수업", slug="remote-learning")
+    income = MeasureTypeFactory(name="Income support", name_ko="소득 지원", slug="income-support")
+    with indexing():
+        cases = {
+            "lanes": make_case(
+                "Pop-up cycle lanes",
+                summary="Temporary cycle lanes along the metro lines.",
+                text="Paris opened fifty kilometres of corona cycle lanes in May.",
+                city=paris,
+                areas=["public-transportation", "climate-environment"],
+                measures=[lanes],
+                start_date=D(2020, 5, 11),
+            ),
+            "drive": make_case(
+                "Drive-through testing stations",
+                summary="Cars drive through testing stations; testing takes ten minutes.",
+                city=seoul,
+                areas=["quarantine"],
+                measures=[testing, drive],
+                start_date=D(2020, 3, 1),
+            ),
+            "learning": make_case(
+                "Distance learning for every pupil",
+                summary="Schools moved online and lent tablets to pupils.",
+                city=seoul,
+                areas=["education"],
+                measures=[remote],
+                start_date=D(2020, 4, 9),
+            ),
+            "mass": make_case(
+                "Free mass tests for residents",
+                summary="Every resident could book free tests online.",
+                city=la,
+                areas=["quarantine"],
+                measures=[testing],
+                start_date=D(2020, 4, 29),
+            ),
+            "income": make_case(
+                "Emergency income support",
+                summary="Grants for the self-employed and small shops.",
+                city=berlin,
+                areas=["welfare"],
+                measures=[income],
+                start_date=D(2021, 1, 10),
+            ),
+            "school": make_case(
+                "School testing and cycling to school",
+                summary="Pupils were tested twice a week and encouraged to come by bike.",
+                text="Cycling to school became the norm.",
+                city=berlin,
+                areas=["education", "quarantine"],
+                measures=[testing],
+                start_date=D(2021, 3, 1),
+            ),
+            "ko_drive": make_case(
+                "드라이브스루 선별진료소",
+                summary="서울시는 2020년 3월부터 선별진료소를 운영했다.",
+                text="차에서 내리지 않고 검사를 받는다.",
+                language="ko",
+                city=seoul,
+                areas=["quarantine"],
+                measures=[testing, drive],
+                start_date=D(2020, 3, 1),
+            ),
+            "ko_lanes": make_case(
+                "임시 자전거 도로",
+                summary="파리는 지하철 노선을 따라 임시 자전거 도로를 열었다.",
+                language="ko",
+                city=paris,
+                areas=["public-transportation"],
+                measures=[lanes],
+                start_date=D(2020, 5, 11),
+            ),
+        }
+    return cases
+
+
+EN_TITLES = {
+    "Pop-up cycle lanes",
+    "Drive-through testing stations",
+    "Distance learning for every pupil",
+    "Free mass tests for residents",
+    "Emergency income support",
+    "School testing and cycling to school",
+}
+
+
+# ------------------------------------------------------------------------------------------------
+# Matching and ranking
+# ------------------------------------------------------------------------------------------------
+def test_english_stemming(search_backend, corpus):
+    assert found(search_backend, "cycling") == {"Pop-up cycle lanes", "School testing and cycling to school"}
+    assert found(search_backend, "tests") == {
+        "Drive-through testing stations",
+        "Free mass tests for residents",
+        "School testing and cycling to school",
+    }
+    assert "Drive-through testing stations" in found(search_backend, "tested")
+
+
+def test_query_words_are_anded(search_backend, corpus):
+    assert found(search_backend, "testing Seoul") == {"Drive-through testing stations"}
+    assert found(search_backend, "cycling pupils") == {"School testing and cycling to school"}
+    assert found(search_backend, "cycling income") == set()
+
+
+def test_body_text_city_and_measure_names_are_searchable(search_backend, corpus):
+    assert "Pop-up cycle lanes" in found(search_backend, "kilometres")  # StreamField body
+    assert found(search_backend, "Berlin") == {
+        "Emergency income support",
+        "School testing and cycling to school",
+    }
+    assert "Pop-up cycle lanes" in found(search_backend, "bike")  # measure-type name
+
+
+def test_title_match_ranks_first(search_backend, indexing):
+    with indexing():
+        make_case(
+            "Museum reopening plan",
+            summary="Museums reopened with timed tickets.",
+            text="Visitors followed one-way routes; "
+            + "galleries stayed quiet. " * 30
+            + "Wardens watched lanes.",
+            start_date=D(2021, 6, 1),
+        )
+        make_case(
+            "Lanes for walking",
+            summary="Streets closed to cars so people could walk lanes.",
+            start_date=D(2020, 1, 1),
+        )
+    response = search_backend.search(SearchRequest(language="en", query="lanes"))
+    assert titles(response) == ["Lanes for walking", "Museum reopening plan"]
+    assert response.hits[0].score is not None and response.hits[0].score > response.hits[1].score
+
+
+def test_relevance_sort_is_by_score(search_backend, corpus):
+    response = search_backend.search(SearchRequest(language="en", query="testing"))
+    scores = [hit.score for hit in response.hits]
+    assert all(score is not None for score in scores)
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_korean_particles_and_compounds(search_backend, corpus):
+    assert found(search_backend, "선별진료소", "ko") == {"드라이브스루 선별진료소"}
+    assert found(search_backend, "드라이브스루", "ko") == {"드라이브스루 선별진료소"}
+    assert found(search_backend, "운영하다", "ko") == {"드라이브스루 선별진료소"}
+    assert found(search_backend, "자전거", "ko") == {"임시 자전거 도로"}
+    assert found(search_backend, "서울", "ko") == {"드라이브스루 선별진료소"}
+
+
+def test_highlight_marks_matched_words_and_escapes(search_backend, indexing):
+    with indexing():
+        make_case("Cycle lanes <b>now</b>", summary="Cycling & <script>alert(1)</script> more cycle lanes.")
+    hit = search_backend.search(SearchRequest(language="en", query="cycling")).hits[0]
+    assert "<mark>Cycling</mark>" in hit.highlight
+    assert "<mark>cycle</mark>" in hit.highlight
+    assert "<script>" not in hit.highlight and "&lt;script&gt;" in hit.highlight
+    assert hit.title == "Cycle lanes <b>now</b>"  # raw; templates escape it
+
+
+def test_korean_highlight(search_backend, corpus):
+    hit = search_backend.search(SearchRequest(language="ko", query="선별진료소")).hits[0]
+    assert "<mark>" in hit.highlight and "선별진료소" in hit.highlight
+
+
+# ------------------------------------------------------------------------------------------------
+# Facets
+# ------------------------------------------------------------------------------------------------
+def test_browse_mode_lists_everything_newest_first_with_facets(search_backend, corpus):
+    response = search_backend.search(SearchRequest(language="en"))
+    assert response.count == 6
+    assert titles(response) == [
+        "School testing and cycling to school",
+        "Emergency income support",
+        "Pop-up cycle lanes",
+        "Free mass tests for residents",
+        "Distance learning for every pupil",
+        "Drive-through testing stations",
+    ]
+    assert all(hit.score is None for hit in response.hits)
+    assert response.facets["area"] == {
+        "quarantine": 3,
+        "education": 2,
+        "public-transportation": 1,
+        "climate-environment": 1,
+        "welfare": 1,
+    }
+    assert response.facets["continent"] == {"europe": 3, "asia": 2, "north-america": 1}
+    assert response.facets["country"] == {"DE": 2, "KR": 2, "FR": 1, "US": 1}
+    assert response.facets["year"] == {"2020": 4, "2021": 2}
+    assert response.facets["measure"]["testing"] == 3
+    assert response.facets["measure"]["drive-through-testing"] == 1
+
+
+def test_facets_are_disjunctive(search_backend, corpus):
+    response = search_backend.search(SearchRequest(language="en", area=("education",)))
+    assert set(titles(response)) == {
+        "Distance learning for every pupil",
+        "School testing and cycling to school",
+    }
+    # The area facet ignores its own selection ...
+    assert response.facets["area"]["quarantine"] == 3
+    assert response.facets["area"]["education"] == 2
+    # ... the others are counted within it.
+    assert response.facets["continent"] == {"asia": 1, "europe": 1}
+    assert response.facets["year"] == {"2020": 1, "2021": 1}
+
+    response = search_backend.search(SearchRequest(language="en", area=("education",), continent=("europe",)))
+    assert titles(response) == ["School testing and cycling to school"]
+    assert response.facets["continent"] == {"asia": 1, "europe": 1}  # within area=education
+    assert response.facets["area"] == {  # within continent=europe
+        "public-transportation": 1,
+        "climate-environment": 1,
+        "welfare": 1,
+        "education": 1,
+        "quarantine": 1,
+    }
+    assert response.facets["country"] == {"DE": 1}
+
+
+def test_or_within_a_facet_and_across_facets(search_backend, corpus):
+    assert found(search_backend, area=("education", "welfare")) == {
+        "Distance learning for every pupil",
+        "School testing and cycling to school",
+        "Emergency income support",
+    }
+    assert found(search_backend, area=("education", "welfare"), year=(2021,)) == {
+        "School testing and cycling to school",
+        "Emergency income support",
+    }
+    assert found(search_backend, country=("KR", "US")) == {
+        "Drive-through testing stations",
+        "Distance learning for every pupil",
+        "Free mass tests for residents",
+    }
+    assert found(search_backend, measure=("testing",), continent=("asia",)) == {
+        "Drive-through testing stations"
+    }
+    assert found(search_backend, measure=("income-support", "remote-learning"), country=("DE",)) == {
+        "Emergency income support"
+    }
+
+
+def test_facets_combine_with_the_query(search_backend, corpus):
+    response = search_backend.search(SearchRequest(language="en", query="testing", continent=("europe",)))
+    assert titles(response) == ["School testing and cycling to school"]
+    assert response.facets["continent"] == {"asia": 1, "europe": 1, "north-america": 1}
+    assert response.facets["area"] == {"quarantine": 1, "education": 1}
+
+
+def test_selected_values_without_results_still_appear_in_facets(search_backend, corpus):
+    response = search_backend.search(SearchRequest(language="en", query="income", area=("sports",)))
+    assert response.count == 0
+    assert response.facets["area"].get("sports") == 0
+    assert response.facets["area"]["welfare"] == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# Sorting and pagination
+# ------------------------------------------------------------------------------------------------
+def test_sort_newest(search_backend, corpus):
+    response = search_backend.search(SearchRequest(language="en", query="testing", sort="newest"))
+    assert titles(response) == [
+        "School testing and cycling to school",
+        "Free mass tests for residents",
+        "Drive-through testing stations",
+    ]
+
+
+def test_pagination(search_backend, corpus):
+    request = SearchRequest(language="en", page_size=2)
+    pages = [search_backend.search(replace(request, page=n)) for n in (1, 2, 3, 4)]
+    assert [p.count for p in pages] == [6, 6, 6, 6]
+    assert [p.num_pages for p in pages] == [3, 3, 3, 3]
+    assert [p.page for p in pages] == [1, 2, 3, 4]
+    assert [len(p.hits) for p in pages] == [2, 2, 2, 0]
+    seen = [title for p in pages for title in titles(p)]
+    assert len(seen) == len(set(seen)) == 6
+    assert pages[3].facets["year"] == {"2020": 4, "2021": 2}  # facets do not depend on the page
+
+
+def test_no_results(search_backend, corpus):
+    response = search_backend.search(SearchRequest(language="en", query="zeppelin"))
+    assert response.count == 0 and response.hits == [] and response.num_pages == 1
+    assert all(counts == {} for counts in response.facets.values())
+
+
+# ------------------------------------------------------------------------------------------------
+# Languages
+# ------------------------------------------------------------------------------------------------
+def test_locale_separation(search_backend, corpus):
+    assert found(search_backend, language="en") == EN_TITLES
+    assert found(search_backend, language="ko") == {"드라이브스루 선별진료소", "임시 자전거 도로"}
+    ko = search_backend.search(SearchRequest(language="ko"))
+    assert ko.count == 2
+    assert all(hit.locale == "ko" for hit in ko.hits)
+    assert ko.facets["country"] == {"KR": 1, "FR": 1}
+    assert found(search_backend, "cycling", "ko") == set()
+    assert found(search_backend, "운영하다", "ko") == {"드라이브스루 선별진료소"}
+    assert found(search_backend, "운영하다", "en") == set()
+
+
+def test_hit_fields(search_backend, corpus):
+    hit = search_backend.search(SearchRequest(language="ko", query="드라이브스루")).hits[0]
+    page = corpus["ko_drive"]
+    assert hit.page_id == page.pk
+    assert hit.url == page.url
+    assert hit.locale == "ko"
+    assert hit.city == "서울"  # in the request's language
+    assert (hit.country, hit.continent) == ("KR", "asia")
+    assert hit.policy_areas == ["quarantine"]
+    assert sorted(hit.measure_types) == ["drive-through-testing", "testing"]
+    assert hit.start_date == D(2020, 3, 1)
+    assert hit.summary == page.summary
+    assert hit.doc_type == "case"
+    en = search_backend.search(SearchRequest(language="en", query="stations")).hits[0]
+    assert (en.city, en.country_name) == ("Seoul", "South Korea")
+
+
+def test_doc_type_filter(search_backend, corpus):
+    assert found(search_backend, doc_type=("case",)) == EN_TITLES
+    assert found(search_backend, doc_type=("session",)) == set()
+
+
+# ------------------------------------------------------------------------------------------------
+# Only what the public may see, kept in sync
+# ------------------------------------------------------------------------------------------------
+def everywhere(backend, word: str, language: str = "en") -> dict:
+    """Where a page titled with `word` shows up: results, facet counts, suggestions."""
+    response = backend.search(SearchRequest(language=language, query=word))
+    browse = backend.search(SearchRequest(language=language, page_size=100))
+    return {
+        "results": [hit.title for hit in response.hits],
+        "browse": [hit.title for hit in browse.hits if word.lower() in hit.title.lower()],
+        "sports_facet": browse.facets["area"].get("sports", 0),
+        "suggest": [s.label for s in backend.suggest(language, word[:5]) if s.kind in ("case", "session")],
+    }
+
+
+NOWHERE = {"results": [], "browse": [], "sports_facet": 0, "suggest": []}
+
+
+def test_drafts_are_never_indexed(search_backend, indexing):
+    with indexing():
+        make_case("Zeppelin draft", areas=["sports"], publish=False)
+    assert everywhere(search_backend, "Zeppelin") == NOWHERE
+    with indexing():
+        rebuild()
+    assert everywhere(search_backend, "Zeppelin") == NOWHERE
+
+
+def test_unpublished_revisions_are_not_indexed(search_backend, indexing):
+    with indexing():
+        page = make_case("Quokka census", summary="Counting animals.")
+    page.title = "Wombat secret"
+    with indexing():
+        page.save_revision()  # a draft of a live page
+    assert everywhere(search_backend, "Wombat") == NOWHERE
+    assert everywhere(search_backend, "Quokka")["results"] == ["Quokka census"]
+    with indexing():
+        rebuild()
+    assert everywhere(search_backend, "Wombat") == NOWHERE
+    with indexing():
+        page.get_latest_revision().publish()
+    assert everywhere(search_backend, "Wombat")["results"] == ["Wombat secret"]
+    assert everywhere(search_backend, "Quokka") == NOWHERE
+
+
+def test_publish_and_unpublish(search_backend, indexing):
+    with indexing():
+        page = make_case("Zeppelin rides", areas=["sports"])
+    assert everywhere(search_backend, "Zeppelin") == {
+        "results": ["Zeppelin rides"],
+        "browse": ["Zeppelin rides"],
+        "sports_facet": 1,
+        "suggest": ["Zeppelin rides"],
+    }
+    with indexing():
+        page.unpublish()
+    assert everywhere(search_backend, "Zeppelin") == NOWHERE
+    with indexing():
+        page.get_latest_revision().publish()
+    assert everywhere(search_backend, "Zeppelin")["results"] == ["Zeppelin rides"]
+
+
+def test_private_pages_are_hidden(search_backend, indexing):
+    with indexing():
+        page = make_case("Zeppelin private", areas=["sports"])
+        restriction = PageViewRestriction.objects.create(page=page, restriction_type="password", password="x")
+    assert everywhere(search_backend, "Zeppelin") == NOWHERE
+    with indexing():
+        restriction.delete()
+    assert everywhere(search_backend, "Zeppelin")["results"] == ["Zeppelin private"]
+    # A restriction on an ancestor hides the whole section.
+    with indexing():
+        PageViewRestriction.objects.create(page=index_page("en"), restriction_type="login")
+    assert everywhere(search_backend, "Zeppelin") == NOWHERE
+    with indexing():
+        rebuild()
+    assert everywhere(search_backend, "Zeppelin") == NOWHERE
+
+
+def test_moving_pages_updates_urls_and_visibility(search_backend, indexing):
+    home = index_page("en").get_parent()
+    with indexing():
+        page = make_case("Zeppelin moves", areas=["sports"])
+        private = home.add_child(instance=Page(title="Members", slug="members"))
+        PageViewRestriction.objects.create(page=private, restriction_type="login")
+        public = home.add_child(instance=Page(title="Archive", slug="archive-section"))
+    with indexing():
+        page.move(private, pos="last-child")
+    assert everywhere(search_backend, "Zeppelin") == NOWHERE
+    with indexing():
+        Page.objects.get(pk=page.pk).move(public, pos="last-child")
+    hits = search_backend.search(SearchRequest(language="en", query="Zeppelin")).hits
+    assert [hit.url for hit in hits] == ["/en/archive-section/zeppelin-moves/"]
+
+
+def test_moving_a_section_reindexes_its_subtree(search_backend, indexing):
+    home = index_page("en").get_parent()
+    with indexing():
+        make_case("Zeppelin subtree")
+        section = home.add_child(instance=Page(title="Section", slug="section"))
+    with indexing():
+        Page.objects.get(pk=index_page("en").pk).move(section, pos="last-child")
+    hits = search_backend.search(SearchRequest(language="en", query="Zeppelin")).hits
+    assert [hit.url for hit in hits] == ["/en/section/cases/zeppelin-subtree/"]
+
+
+def test_deleted_pages_disappear(search_backend, indexing):
+    with indexing():
+        page = make_case("Zeppelin deleted", areas=["sports"])
+        other = make_case("Zeppelin kept")
+    with indexing():
+        Page.objects.get(pk=page.pk).delete()
+    assert everywhere(search_backend, "Zeppelin")["results"] == ["Zeppelin kept"]
+    with indexing():
+        index_page("en").delete()  # a whole section
+    assert everywhere(search_backend, "Zeppelin") == NOWHERE
+    assert not Page.objects.filter(pk=other.pk).exists()
+
+
+def test_expired_pages_are_hidden(search_backend, indexing):
+    with indexing():
+        make_case("Zeppelin expiring", areas=["sports"], expire_at=timezone.now() + timedelta(days=1))
+    assert everywhere(search_backend, "Zeppelin")["results"] == ["Zeppelin expiring"]
+    later = timezone.now() + timedelta(days=2)
+    with mock.patch("django.utils.timezone.now", return_value=later), indexing():
+        call_command("publish_scheduled", stdout=io.StringIO())
+    assert everywhere(search_backend, "Zeppelin") == NOWHERE
+
+
+def test_translation_published_later(search_backend, indexing):
+    from wagtail.models import Locale
+
+    with indexing():
+        page = make_case("Zeppelin translated")
+        index_page("ko")
+        translation = page.copy_for_translation(Locale.objects.get(language_code="ko"))
+    assert found(search_backend, "", "ko") == set()  # a translation starts as a draft
+    translation.title = "비행선 번역"
+    translation.summary = "비행선을 탄다."
+    with indexing():
+        translation.save_revision().publish()
+    assert found(search_backend, "비행선", "ko") == {"비행선 번역"}
+    assert found(search_backend, "Zeppelin", "en") == {"Zeppelin translated"}
+    assert found(search_backend, "Zeppelin", "ko") == set()
+
+
+def test_rebuild_matches_incremental_index(search_backend, corpus, indexing):
+    before = search_backend.search(SearchRequest(language="en", query="testing"))
+    with indexing():
+        rebuild()
+    after = search_backend.search(SearchRequest(language="en", query="testing"))
+    assert titles(after) == titles(before)
+    assert after.facets == before.facets
+
+
+# ------------------------------------------------------------------------------------------------
+# Suggestions
+# ------------------------------------------------------------------------------------------------
+def suggestions(backend, language, prefix):
+    return [(s.kind, s.label) for s in backend.suggest(language, prefix)]
+
+
+def test_suggest_case_titles_by_prefix(search_backend, corpus):
+    got = suggestions(search_backend, "en", "dri")
+    assert ("case", "Drive-through testing stations") in got
+    assert ("measure", "Drive-through testing") in got
+    assert ("case", "Distance learning for every pupil") in suggestions(search_backend, "en", "distance lea")
+    assert ("case", "Pop-up cycle lanes") in suggestions(search_backend, "en", "cycl")
+
+
+def test_suggest_cities_and_measures(search_backend, corpus):
+    got = search_backend.suggest("en", "seo")
+    city = next(s for s in got if s.kind == "city")
+    assert city.label.startswith("Seoul") and city.value == "Seoul" and city.url.startswith("/en/search/")
+    assert any(
+        kind == "city" and label.startswith("서울") for kind, label in suggestions(search_backend, "ko", "서")
+    )
+    measure = next(s for s in search_backend.suggest("en", "income") if s.kind == "measure")
+    assert measure.value == "income-support" and "measure=income-support" in measure.url
+
+
+def test_suggest_korean_prefixes(search_backend, corpus):
+    assert ("case", "드라이브스루 선별진료소") in suggestions(search_backend, "ko", "드라이")
+    assert ("case", "드라이브스루 선별진료소") in suggestions(search_backend, "ko", "선별진")
+    assert ("case", "임시 자전거 도로") in suggestions(search_backend, "ko", "자전")
+    assert all(
+        kind != "case" or label != "Pop-up cycle lanes"
+        for kind, label in suggestions(search_backend, "ko", "pop")
+    )
+
+
+def test_suggest_respects_language_and_limit(search_backend, corpus):
+    assert all(
+        label != "드라이브스루 선별진료소" for _kind, label in suggestions(search_backend, "en", "드라이")
+    )
+    assert len(search_backend.suggest("en", "s", limit=3)) <= 3
+    assert search_backend.suggest("en", "zzzz") == []
