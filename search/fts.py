@@ -85,9 +85,26 @@ def install(connection) -> None:
     if connection.vendor == "sqlite":
         _run(connection, SQLITE_INSTALL)
     elif connection.vendor == "postgresql":
-        _run(connection, POSTGRES_INSTALL)
+        if not is_installed(connection):  # ALTER TABLE would wait for (or fail on) pending triggers
+            _run(connection, POSTGRES_INSTALL)
     else:  # pragma: no cover - settings only allow SQLite and PostgreSQL
         raise NotImplementedError(f"search: no full-text index for {connection.vendor}")
+
+
+def is_installed(connection) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+                "('search_fts', 'search_suggest_fts', 'search_document_ai', 'search_document_ad', "
+                "'search_document_au')"
+            )
+            return cursor.fetchone()[0] == 5
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'search_searchdocument' "
+            "AND indexname IN ('search_document_vector_gin', 'search_document_suggest_gin')"
+        )
+        return cursor.fetchone()[0] == 2
 
 
 def uninstall(connection) -> None:
