@@ -104,7 +104,7 @@ def elasticsearch_backend():
         url,
         index_prefix=f"cac-test-{uuid.uuid4().hex[:12]}",
         request_timeout=30,
-        refresh=True,
+        refresh_on_write=True,
         breaker_seconds=0,
     )
     try:

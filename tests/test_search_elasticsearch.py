@@ -525,6 +525,15 @@ def test_parse_response_builds_the_contract_types():
     assert list(result.facets["year"]) == ["2020", "2021"]
 
 
+def test_adjacent_matches_of_a_korean_compound_read_as_one_mark():
+    raw = canned_response()
+    raw["hits"]["hits"][0]["highlight"] = {
+        "summary": ["서울시는 <mark>선별</mark><mark>진료소</mark>를 운영했다."]
+    }
+    hit = parse_response(raw, SearchRequest(language="ko", query="선별진료소")).hits[0]
+    assert hit.highlight == "서울시는 <mark>선별진료소</mark>를 운영했다."
+
+
 def test_parse_response_accepts_a_dsl_response():
     request = SearchRequest(language="ko", query="선별진료소")
     search = Search.from_dict(body_of(request))
@@ -977,6 +986,11 @@ def test_pages_that_are_no_longer_indexable_are_deleted(cluster, fake_backend, d
     assert set(cluster.docs("cac-en")) == {"1"}
     fake_backend.remove_pages([1])
     assert cluster.docs("cac-en") == {}
+
+
+def test_refresh_makes_writes_visible_in_both_languages(cluster, fake_backend):
+    fake_backend.refresh()
+    assert cluster.requests[-1][:2] == ("POST", "/cac-en,cac-ko/_refresh")
 
 
 def test_remove_pages_creates_nothing(cluster, fake_backend):

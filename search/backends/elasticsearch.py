@@ -444,6 +444,8 @@ def _hit(raw_hit: dict[str, Any], language: str) -> SearchHit:
         marked = highlight["body_text"][0]
     else:
         marked = html.escape(summary)
+    # Adjacent matches (Korean compound parts: 선별|진료소) read as one word: one <mark>.
+    marked = marked.replace("</mark><mark>", "")
     score = raw_hit.get("_score")
     return SearchHit(
         page_id=int(src.get("page_id") or raw_hit.get("_id")),
@@ -645,7 +647,7 @@ class ElasticsearchSearchBackend:
         index_prefix: str | None = None,
         languages: Iterable[str] | None = None,
         request_timeout: float | None = None,
-        refresh: bool | str = False,
+        refresh_on_write: bool | str = False,
         breaker_seconds: float = BREAKER_SECONDS,
         **client_options: Any,
     ) -> None:
@@ -672,7 +674,7 @@ class ElasticsearchSearchBackend:
             ]
         self.languages = tuple(languages)
         # Writes: False (default: visible within the index's refresh interval, ~1 s), True or "wait_for".
-        self.refresh = refresh
+        self.refresh_on_write = refresh_on_write
         self.breaker_seconds = breaker_seconds
         self._broken_until = 0.0
         self._measure_cache: tuple[float, dict[str, tuple[str, str]]] | None = None
@@ -799,12 +801,20 @@ class ElasticsearchSearchBackend:
             client,
             actions,
             chunk_size=BULK_CHUNK_SIZE,
-            refresh=self.refresh,
+            refresh=self.refresh_on_write,
             ignore_status=(404,),  # deleting a document that is not there is fine
             raise_on_error=True,
         ):
             done += ok
         return done
+
+    def refresh(self) -> None:
+        """Make every write so far visible to searches now (tests; Elasticsearch does it within ~1 s)."""
+        with self._guard("refresh", read=False):
+            names = [self.alias(language) for language in self.languages]
+            self.client.options(ignore_status=404).indices.refresh(
+                index=",".join(names), ignore_unavailable=True, allow_no_indices=True
+            )
 
     # ---- writes ------------------------------------------------------------
     def index_pages(self, page_ids: list[int]) -> None:
