@@ -26,6 +26,8 @@ if settings.DEBUG:
 # Every public page lives under /en/ or /ko/; "/" redirects by Accept-Language.
 urlpatterns += i18n_patterns(
     path("search/", include("search.urls")),
+    # Open data: exports, feeds, permalinks, explore, city profiles (before Wagtail's catch-all).
+    path("", include("opendata.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

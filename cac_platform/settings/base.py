@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "casestudies",
     "archive",
     "search",
+    "opendata",
     "editorial",
     "wagtail_localize",
     "wagtail_localize.locales",

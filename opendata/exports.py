@@ -1,0 +1,117 @@
+"""Downloads of any search or browse view: CSV, JSON and JSON Lines, streamed in constant memory.
+
+`/<lang>/data/cases.csv|.json|.jsonl?<the search page's parameters>`. The pages are read with
+`.iterator(chunk_size=…)` (prefetches per chunk) and written row by row: 100,000 cases export
+without ever holding more than one chunk (see bench/export.py and docs/open-data.md).
+
+Licence and citation (see docs/open-data.md):
+- CSV and JSON Lines: every row carries `licence` and its case's `citation`; the response carries
+  `Link: <…CC BY 4.0…>; rel="license"`. An empty result is a header-only CSV / an empty file.
+- JSON: an object with `licence`, `licence_url`, `citation` (of the data set), `parameters`,
+  `columns`, `results` (the rows) and `count`. An empty result has `"results": []`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+
+from django.http import JsonResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from opendata import selection as sel
+from opendata.ratelimit import limited
+from opendata.rows import COLUMNS, LICENCE_NAME, LICENCE_URL, case_row, licence_statement, platform_name
+from search.service import BadSearchRequest
+
+CHUNK_SIZE = 500
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+}
+
+
+def current_language() -> str:
+    language = (get_language() or "en").split("-")[0]
+    return language if language in ("en", "ko") else "en"
+
+
+def bad_request(message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def iter_rows(selection: sel.Selection, request, chunk_size: int = CHUNK_SIZE) -> Iterator[dict]:
+    for page in sel.cases(selection).iterator(chunk_size=chunk_size):
+        yield case_row(page, request)
+
+
+def csv_stream(rows: Iterator[dict]) -> Iterator[str]:
+    writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS, extrasaction="ignore")
+    yield writer.writeheader()
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def jsonl_stream(rows: Iterator[dict]) -> Iterator[str]:
+    for row in rows:
+        yield json.dumps(row, ensure_ascii=False) + "\n"
+
+
+def dataset_citation(request, language: str, when=None) -> str:
+    when = when or timezone.localdate()
+    url = request.build_absolute_uri()
+    return f"{platform_name()} ({when.year}). Case studies ({language}) [Data set]. Retrieved {when.isoformat()}, from {url}"
+
+
+def json_stream(rows: Iterator[dict], request, selection: sel.Selection) -> Iterator[str]:
+    head = {
+        "licence": licence_statement(),
+        "licence_url": LICENCE_URL,
+        "citation": dataset_citation(request, selection.language),
+        "language": selection.language,
+        "parameters": {key: request.GET.getlist(key) for key in sorted(request.GET)},
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "columns": list(COLUMNS),
+    }
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "results": ['
+    count = 0
+    for row in rows:
+        yield ("\n" if count == 0 else ",\n") + json.dumps(row, ensure_ascii=False)
+        count += 1
+    yield f'\n], "count": {count}}}\n'
+
+
+def filename(language: str, fmt: str) -> str:
+    return f"cac-cases-{language}-{timezone.localdate():%Y%m%d}.{fmt}"
+
+
+@require_GET
+@limited("export")
+def export_view(request, fmt: str):
+    language = current_language()
+    try:
+        selection = sel.parse_selection(request.GET, language)
+    except BadSearchRequest as exc:
+        return bad_request(exc.message)
+    rows = iter_rows(selection, request)
+    if fmt == "csv":
+        content = csv_stream(rows)
+    elif fmt == "jsonl":
+        content = jsonl_stream(rows)
+    else:
+        content = json_stream(rows, request, selection)
+    response = StreamingHttpResponse(content, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename(language, fmt)}"'
+    response["Link"] = f'<{LICENCE_URL}>; rel="license"'
+    response["X-Licence"] = f"{LICENCE_NAME}; {platform_name()}"
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -1,0 +1,127 @@
+"""RSS 2.0 and Atom feeds of new and updated case studies, per language and per selection.
+
+`/<lang>/feeds/cases.rss` and `/<lang>/feeds/cases.atom` take the search page's parameters
+(`?area=education`, `?country=KR`, `?q=masks`…): a feed per policy area, country, continent,
+measure type or query. The newest publications come first (a republished case comes back to the
+top with its new `updated` date).
+"""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from opendata import selection as sel
+from opendata.cite import author, permalink
+from opendata.exports import bad_request, current_language
+from opendata.rows import licence_statement
+from search.service import BadSearchRequest
+
+FEED_LENGTH = 50
+
+
+def describe(selection: sel.Selection) -> str:
+    """Human description of the filters, e.g. "Education · KR"."""
+    from casestudies.models import Continent, MeasureType, PolicyArea
+
+    r = selection.request
+    parts: list[str] = []
+    if r.query:
+        parts.append(f"“{r.query}”")
+    if r.area:
+        names = dict(
+            PolicyArea.objects.filter(slug__in=r.area, locale__language_code=r.language).values_list("slug", "name")
+        )
+        parts.extend(names.get(slug, slug) for slug in r.area)
+    parts.extend(str(Continent(value).label) for value in r.continent)
+    if r.country:
+        from django_countries import countries
+
+        parts.extend(str(countries.name(code)) for code in r.country)
+    if r.measure:
+        for measure in MeasureType.objects.filter(slug__in=r.measure):
+            parts.append(measure.name_ko if r.language == "ko" and measure.name_ko else measure.name)
+    parts.extend(str(year) for year in r.year)
+    if selection.city is not None:
+        parts.append(selection.city.display_name)
+    return " · ".join(parts)
+
+
+class CaseFeed(Feed):
+    feed_type = Rss201rev2Feed
+
+    def get_object(self, request, selection=None):
+        self.request = request
+        return selection
+
+    def title(self, selection):
+        label = describe(selection)
+        base = _("Case studies – CAC Knowledge Platform")
+        return f"{base}: {label}" if label else base
+
+    def link(self, selection):
+        query = self.request.GET.urlencode()
+        return reverse("search") + (f"?{query}" if query else "")
+
+    def description(self, selection):
+        return _("New and updated case studies: what cities did against COVID-19.")
+
+    def subtitle(self, selection):
+        return self.description(selection)
+
+    def feed_copyright(self, selection):
+        return licence_statement()
+
+    def feed_url(self, selection):
+        return self.request.get_full_path()
+
+    def items(self, selection):
+        return list(sel.cases(selection).order_by("-last_published_at", "-pk")[:FEED_LENGTH])
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_link(self, item):
+        return item.get_url(request=self.request) or item.url_path
+
+    def item_guid(self, item):
+        return permalink(item, self.request)
+
+    item_guid_is_permalink = True
+
+    def item_pubdate(self, item):
+        return item.first_published_at or item.last_published_at
+
+    def item_updateddate(self, item):
+        return item.last_published_at or item.first_published_at
+
+    def item_author_name(self, item):
+        return author(item)
+
+    def item_categories(self, item):
+        return [area.display_name for area in item.policy_areas.all()]
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed["language"] = obj.language
+        return feed
+
+
+class AtomCaseFeed(CaseFeed):
+    feed_type = Atom1Feed
+
+
+@require_GET
+def feed_view(request, fmt: str):
+    try:
+        selection = sel.parse_selection(request.GET, current_language())
+    except BadSearchRequest as exc:
+        return bad_request(exc.message)
+    feed = AtomCaseFeed() if fmt == "atom" else CaseFeed()
+    return feed(request, selection=selection)

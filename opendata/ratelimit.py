@@ -1,0 +1,77 @@
+"""Rate limits of the machine-facing views (API, exports), with django-ratelimit.
+
+Anonymous clients are counted by IP address (`REMOTE_ADDR`; behind a proxy, have the proxy set it),
+signed-in users by account, in fixed windows kept in the default cache (shared between workers
+when `CACHE_URL` names Redis; per process with the local-memory cache). Past the limit the answer
+is 429 with `Retry-After` (seconds until the window ends). Limits (requests per minute):
+
+- `OPENDATA_API_RATE` (default `120/m`): every `/api/v2/` endpoint together;
+- `OPENDATA_EXPORT_RATE` (default `20/m`): CSV/JSON/JSON Lines downloads.
+
+If the cache cannot count (an unreachable Redis), requests are let through: a broken cache must
+not lock researchers out.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+from django_ratelimit.core import get_usage
+
+API_RATE = "120/m"
+EXPORT_RATE = "20/m"
+
+
+def rate_for(kind: str) -> str:
+    default = API_RATE if kind == "api" else EXPORT_RATE
+    return getattr(settings, f"OPENDATA_{kind.upper()}_RATE", default)
+
+
+def _key(group, request) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def check(request, kind: str) -> dict | None:
+    """Count this request; the usage dict when it is over the limit, else None."""
+    usage = get_usage(request, group=f"opendata.{kind}", key=_key, rate=rate_for(kind), increment=True)
+    if usage is None:
+        return None
+    if usage.get("limit") == 0 and usage.get("time_left") == -1:  # the cache could not count: fail open
+        return None
+    return usage if usage["should_limit"] else None
+
+
+def too_many_requests(usage: dict, kind: str):
+    retry_after = max(1, int(usage.get("time_left") or 1))
+    response = JsonResponse(
+        {
+            "message": _("Too many requests: at most %(rate)s. Try again in %(seconds)d seconds.")
+            % {"rate": rate_for(kind), "seconds": retry_after}
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def limited(kind: str):
+    """View decorator: answer 429 past the limit of `kind` ("api" or "export")."""
+
+    def decorator(view):
+        from functools import wraps
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            usage = check(request, kind)
+            if usage is not None:
+                return too_many_requests(usage, kind)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

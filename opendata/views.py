@@ -1,0 +1,275 @@
+"""Pages of the open-data app: permalinks and citations, the explore page, city profiles."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from opendata import charts, geo
+from opendata import selection as sel
+from opendata.cite import bibtex, bibtex_key, ris
+from opendata.exports import current_language
+from search.service import BadSearchRequest
+
+
+def visible_case(pk: int):
+    from casestudies.models import CaseStudyPage
+
+    case = CaseStudyPage.objects.live().public().filter(pk=pk).select_related("city", "locale").first()
+    if case is None:
+        raise Http404(_("No published case study has this number."))
+    return case
+
+
+# ----------------------------------------------------------------------------------------------
+# Permalinks and citations
+# ----------------------------------------------------------------------------------------------
+@require_GET
+def case_permalink(request, pk: int):
+    """`/<lang>/case/<id>/`: wherever the case lives now (a slug change does not break it)."""
+    case = visible_case(pk)
+    url = case.get_url(request=request)
+    if not url:
+        raise Http404(_("This case study has no public address."))
+    query = request.GET.urlencode()
+    return HttpResponseRedirect(f"{url}?{query}" if query else url)
+
+
+@require_GET
+def case_bibtex(request, pk: int):
+    case = visible_case(pk)
+    response = HttpResponse(bibtex(case, request), content_type="application/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{bibtex_key(case)}.bib"'
+    return response
+
+
+@require_GET
+def case_ris(request, pk: int):
+    case = visible_case(pk)
+    response = HttpResponse(ris(case, request), content_type="application/x-research-info-systems; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{bibtex_key(case)}.ris"'
+    return response
+
+
+# ----------------------------------------------------------------------------------------------
+# Explore: charts and the map
+# ----------------------------------------------------------------------------------------------
+def _filter_options(language: str):
+    """What the explore form offers: every area and continent; countries, measures and years in use."""
+    from django_countries import countries
+
+    from casestudies.models import Continent, MeasureType, PolicyArea
+    from search.models import SearchDocument, SearchDocumentMeasure
+
+    docs = SearchDocument.objects.filter(language=language, doc_type="case")
+    country_codes = sorted(set(docs.exclude(country="").values_list("country", flat=True)))
+    measure_slugs = set(
+        SearchDocumentMeasure.objects.filter(document__in=docs).values_list("slug", flat=True).distinct()
+    )
+    measures = [
+        (m.slug, m.name_ko if language == "ko" and m.name_ko else m.name)
+        for m in MeasureType.objects.filter(slug__in=measure_slugs)
+    ]
+    return {
+        "areas": list(PolicyArea.objects.filter(locale__language_code=language).values_list("slug", "name")),
+        "continents": [(value, str(label)) for value, label in Continent.choices],
+        "countries": sorted(((code, str(countries.name(code))) for code in country_codes), key=lambda c: c[1]),
+        "measures": sorted(measures, key=lambda m: m[1].casefold()),
+        "years": sorted(set(docs.exclude(year__isnull=True).values_list("year", flat=True)), reverse=True),
+    }
+
+
+def _query_with(request, **changes) -> str:
+    query = request.GET.copy()
+    for key in ("page", "page_size", "format"):
+        query.pop(key, None)
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query.setlist(key, [value])
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+def explore_charts(selection: sel.Selection, request) -> list[charts.Chart]:
+    from casestudies.models import Continent, PolicyArea
+
+    language = selection.language
+    areas = charts.area_counts(selection)
+    by_area = charts.Chart(
+        id="chart-areas",
+        title=_("Case studies per policy area"),
+        description=_("Number of matching case studies in each of the ten policy areas (a case may have several)."),
+        value_label=_("Case studies"),
+        bars=[
+            charts.Bar(key=slug, label=name, value=areas.get(slug, 0), url=_query_with(request, area=slug))
+            for slug, name in PolicyArea.objects.filter(locale__language_code=language).values_list("slug", "name")
+        ],
+    )
+    continents = charts.continent_counts(selection)
+    by_continent = charts.Chart(
+        id="chart-continents",
+        title=_("Case studies per continent"),
+        description=_("Number of matching case studies by the continent of their city."),
+        value_label=_("Case studies"),
+        bars=[
+            charts.Bar(key=value, label=str(label), value=continents.get(value, 0), url=_query_with(request, continent=value))
+            for value, label in Continent.choices
+        ],
+    )
+    by_month = charts.Chart(
+        id="chart-months",
+        title=_("Case studies started per month"),
+        description=_("Number of matching case studies by the month in which the measure started."),
+        value_label=_("Case studies"),
+        bars=charts.month_bars(charts.month_counts(selection)),
+    )
+    return [
+        charts.layout_horizontal(by_area),
+        charts.layout_horizontal(by_continent),
+        charts.layout_vertical(by_month),
+    ]
+
+
+def city_markers(selection: sel.Selection) -> list[dict]:
+    from casestudies.models import City
+
+    counts = charts.city_counts(selection)
+    if not counts:
+        return []
+    largest = max(counts.values())
+    markers = []
+    for city in City.objects.filter(pk__in=counts).order_by("name"):
+        n = counts[city.pk]
+        entry = {
+            "city": city,
+            "name": city.display_name,
+            "country": city.country_name,
+            "count": n,
+            "url": reverse("opendata:city", args=[city.slug]),
+            "on_map": city.latitude is not None and city.longitude is not None,
+        }
+        if entry["on_map"]:
+            entry["x"], entry["y"] = geo.project(city.longitude, city.latitude)
+            entry["r"] = geo.radius(n, largest)
+        markers.append(entry)
+    # Big circles first, so that small ones stay on top and clickable.
+    markers.sort(key=lambda m: (-m["count"], m["name"]))
+    return markers
+
+
+@require_GET
+def explore(request):
+    language = current_language()
+    status = 200
+    error = ""
+    try:
+        selection = sel.parse_selection(request.GET, language, strict=False)
+    except BadSearchRequest as exc:
+        error, status = exc.message, 400
+        selection = sel.parse_selection({}, language, strict=False)
+    query = _query_with(request)
+    context = {
+        "error": error,
+        "selection": selection,
+        "search_request": selection.request,
+        "total": charts.total(selection),
+        "charts": explore_charts(selection, request),
+        "markers": city_markers(selection),
+        "map": {"width": geo.WIDTH, "height": geo.HEIGHT},
+        "options": _filter_options(language),
+        "query": query,
+        "search_url": reverse("search") + query,
+        "downloads": [
+            {"format": "CSV", "url": reverse("opendata:export", args=["csv"]) + query},
+            {"format": "JSON", "url": reverse("opendata:export", args=["json"]) + query},
+            {"format": "JSON Lines", "url": reverse("opendata:export", args=["jsonl"]) + query},
+        ],
+        "feeds": [
+            {"format": "RSS", "url": reverse("opendata:feed", args=["rss"]) + query},
+            {"format": "Atom", "url": reverse("opendata:feed", args=["atom"]) + query},
+        ],
+    }
+    return TemplateResponse(request, "opendata/explore.html", context, status=status)
+
+
+# ----------------------------------------------------------------------------------------------
+# Cities
+# ----------------------------------------------------------------------------------------------
+@require_GET
+def city_index(request):
+    from casestudies.models import City, Continent, live_cases
+
+    language = current_language()
+    counts = {}
+    for city_id in live_cases().exclude(city__isnull=True).values_list("city_id", flat=True):
+        counts[city_id] = counts.get(city_id, 0) + 1
+    groups = []
+    cities = list(City.objects.filter(pk__in=counts))
+    for value, label in Continent.choices:
+        members = sorted(
+            ({"city": c, "count": counts[c.pk]} for c in cities if c.continent == value),
+            key=lambda e: e["city"].display_name.casefold(),
+        )
+        if members:
+            groups.append({"label": label, "cities": members})
+    return TemplateResponse(
+        request, "opendata/city_index.html", {"groups": groups, "language": language, "total": len(cities)}
+    )
+
+
+@require_GET
+def city_profile(request, slug: str):
+    from casestudies.models import City, PolicyArea, live_cases
+
+    city = get_object_or_404(City, slug=slug)
+    language = current_language()
+    cases = list(
+        live_cases().filter(city=city).prefetch_related("policy_areas").order_by("-start_date", "-pk")
+    )
+    sessions = []
+    try:
+        from archive.models import SessionPage
+
+        sessions = list(
+            SessionPage.objects.live()
+            .public()
+            .filter(locale__language_code=language, cities=city)
+            .order_by("start")
+        )
+    except (ImportError, LookupError):  # the archive app not installed
+        sessions = []
+    if not cases and not sessions and not city.cases.exists():
+        raise Http404(_("No case study or session involves this city."))
+    by_area = []
+    for area in PolicyArea.objects.filter(locale__language_code=language):
+        members = [case for case in cases if any(a.slug == area.slug for a in case.policy_areas.all())]
+        if members:
+            by_area.append({"area": area, "cases": members})
+    query = "?" + urlencode({"city": city.slug})
+    context = {
+        "city": city,
+        "cases": cases,
+        "by_area": by_area,
+        "sessions": sessions,
+        "marker": geo.project(city.longitude, city.latitude)
+        if city.latitude is not None and city.longitude is not None
+        else None,
+        "map": {"width": geo.WIDTH, "height": geo.HEIGHT},
+        "explore_url": reverse("opendata:explore") + query,
+        "downloads": [
+            {"format": "CSV", "url": reverse("opendata:export", args=["csv"]) + query},
+            {"format": "JSON", "url": reverse("opendata:export", args=["json"]) + query},
+        ],
+        "feeds": [
+            {"format": "RSS", "url": reverse("opendata:feed", args=["rss"]) + query},
+            {"format": "Atom", "url": reverse("opendata:feed", args=["atom"]) + query},
+        ],
+    }
+    return TemplateResponse(request, "opendata/city_profile.html", context)
