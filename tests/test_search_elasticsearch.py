@@ -1060,6 +1060,52 @@ def test_index_prefix_comes_from_settings_and_is_lower_cased(settings, cluster):
     assert backend.languages == ("en", "ko")
 
 
+@pytest.fixture
+def service_on_fake_cluster(cluster, settings, monkeypatch):
+    """search.service configured for Elasticsearch, its client talking to the fake cluster."""
+    from search import service
+
+    real_client = es.Elasticsearch
+    monkeypatch.setattr(
+        es, "Elasticsearch", lambda *a, **kw: real_client(*a, node_class=fake_node_class(cluster), **kw)
+    )
+    settings.ELASTICSEARCH_URL = "http://elasticsearch.invalid:9200"
+    settings.CAC_SEARCH_BACKEND = "elasticsearch"
+    service.reset_backend()
+    yield service
+    service.reset_backend()
+
+
+@pytest.mark.django_db
+def test_publishing_unpublishing_and_deleting_reach_the_cluster(
+    cluster, service_on_fake_cluster, django_capture_on_commit_callbacks
+):
+    """The plumbing: page signals -> search.service -> this backend, after the transaction commits."""
+    from wagtail.models import Page
+
+    from search.factories import make_case
+
+    service = service_on_fake_cluster
+    backend = service.get_backend()
+    assert isinstance(backend, ElasticsearchSearchBackend)
+    assert service.rebuild(backends="elasticsearch") == {"elasticsearch": 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        page = make_case("Zeppelin rides", summary="Rides over the city.", areas=["sports"])
+    source = cluster.docs("cac-en")[str(page.pk)]
+    assert (source["title"], source["area"], source["locale"]) == ("Zeppelin rides", ["sports"], "en")
+    assert source["url"] == page.url
+    with django_capture_on_commit_callbacks(execute=True):
+        page.unpublish()
+    assert cluster.docs("cac-en") == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        page.get_latest_revision().publish()
+    assert str(page.pk) in cluster.docs("cac-en")
+    with django_capture_on_commit_callbacks(execute=True):
+        Page.objects.get(pk=page.pk).delete()
+    assert cluster.docs("cac-en") == {}
+    assert service.search(SearchRequest(language="en", query="zeppelin")).backend == "elasticsearch"
+
+
 # ============================================================================================
 # Integration: the contract against a real server (ELASTICSEARCH_URL)
 # ============================================================================================
