@@ -935,6 +935,10 @@ def test_suggest_through_the_backend(cluster, fake_backend):
     suggestions = fake_backend.suggest("en", "dri")
     assert [s.kind for s in suggestions] == ["case", "city", "measure"]
     assert cluster.requests[-1][:2] == ("POST", "/cac-en/_search")
+    # A measure type created after the names were cached is looked up again, not shown as a slug.
+    MeasureTypeFactory(slug="walk-through-testing", name="Walk-through testing", name_ko="워크스루 검사")
+    labels = [s.label for s in fake_backend.suggest("en", "walk") if s.kind == "measure"]
+    assert labels == ["Walk-through testing"]
 
 
 def make_doc(page_id: int, language: str = "en", **fields) -> IndexedDocument:

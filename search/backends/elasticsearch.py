@@ -723,14 +723,21 @@ class ElasticsearchSearchBackend:
         language = self._language_of(language)
         body = build_suggest(language, prefix, self.alias(language), limit).to_dict()
         with self._guard("suggest", read=True):
-            raw = self.client.search(index=self.alias(language), body=body)
-        return parse_suggest_response(raw, language, prefix, self.measure_names(), limit)
+            raw = _raw(self.client.search(index=self.alias(language), body=body))
+        buckets = (((raw.get("aggregations") or {}).get("all") or {}).get("measures") or {}).get(
+            "slugs"
+        ) or {}
+        in_use = {str(bucket["key"]) for bucket in buckets.get("buckets") or []}
+        names = self.measure_names()
+        if not in_use <= names.keys():  # a measure type newer than the cache
+            names = self.measure_names(fresh=True)
+        return parse_suggest_response(raw, language, prefix, names, limit)
 
-    def measure_names(self) -> dict[str, tuple[str, str]]:
+    def measure_names(self, *, fresh: bool = False) -> dict[str, tuple[str, str]]:
         """slug -> (English name, Korean name) of every measure type; cached briefly."""
         now = time.monotonic()
         cached = self._measure_cache
-        if cached and now - cached[0] < MEASURE_CACHE_SECONDS:
+        if cached and not fresh and now - cached[0] < MEASURE_CACHE_SECONDS:
             return cached[1]
         from casestudies.models import MeasureType
 
