@@ -906,6 +906,20 @@ def test_a_missing_index_says_to_rebuild_and_does_not_open_the_breaker(cluster, 
     assert fake_backend.search(SearchRequest(language="en", query="x")).count == 45
 
 
+def test_health(cluster, fake_backend):
+    assert fake_backend.health() == {"status": "degraded", "missing_indices": ["cac-en", "cac-ko"]}
+    cluster.add_index("cac-en-20250101000000000000", aliases={"cac-en"})
+    cluster.add_index("cac-ko-20250101000000000000", aliases={"cac-ko"})
+    assert fake_backend.health() == {"status": "ok"}
+    down = ElasticsearchSearchBackend(
+        "http://user:secret@elasticsearch.invalid:9200",
+        node_class=failing_node_class(ConnectionError("refused"), []),
+    )
+    report = down.health()
+    assert report == {"status": "degraded", "error": "ConnectionError"}
+    assert "secret" not in json.dumps(report)
+
+
 def test_unknown_language_is_unavailable_not_a_crash(fake_backend):
     with pytest.raises(SearchBackendUnavailable, match="language"):
         fake_backend.search(SearchRequest(language="fr", query="x"))

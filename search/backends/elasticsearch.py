@@ -733,6 +733,17 @@ class ElasticsearchSearchBackend:
             names = self.measure_names(fresh=True)
         return parse_suggest_response(raw, language, prefix, names, limit)
 
+    def health(self) -> dict[str, Any]:
+        """For /healthz: "ok" when every language's alias answers, else "degraded"; never raises,
+        never shows the URL (it may hold credentials)."""
+        try:
+            with self._guard("health check", read=True):
+                present = self._aliases(self.client, [self.alias(language) for language in self.languages])
+        except SearchBackendUnavailable as exc:
+            return {"status": "degraded", "error": type(exc.__cause__ or exc).__name__}
+        missing = [self.alias(language) for language in self.languages if self.alias(language) not in present]
+        return {"status": "degraded", "missing_indices": missing} if missing else {"status": "ok"}
+
     def measure_names(self, *, fresh: bool = False) -> dict[str, tuple[str, str]]:
         """slug -> (English name, Korean name) of every measure type; cached briefly."""
         now = time.monotonic()
