@@ -16,6 +16,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap),
     path("healthz", healthz, name="healthz"),
+    # opendata: the read-only API (Wagtail API v2) and its OpenAPI description.
+    path("api/v2/", include("opendata.api.urls")),
 ]
 
 if settings.DEBUG:

@@ -145,7 +145,9 @@ def layout_horizontal(chart: Chart, width: float = 560, row: float = 28, label_w
     return chart
 
 
-def layout_vertical(chart: Chart, height: float = 260, column: float | None = None, left: float = 40) -> Chart:
+def layout_vertical(
+    chart: Chart, height: float = 260, column: float | None = None, left: float = 40
+) -> Chart:
     chart.orientation = "vertical"
     if column is None:  # about 520 units wide whatever the number of months, within sensible bounds
         column = max(6.0, min(40.0, round(520 / max(len(chart.bars), 1), 2)))

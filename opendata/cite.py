@@ -95,7 +95,11 @@ def bibtex(page, request=None) -> str:
         ("organization", bibtex_escape(platform_name())),
     ]
     if day:
-        fields += [("year", str(day.year)), ("month", MONTHS[day.month - 1][:3].lower()), ("date", day.isoformat())]
+        fields += [
+            ("year", str(day.year)),
+            ("month", MONTHS[day.month - 1][:3].lower()),
+            ("date", day.isoformat()),
+        ]
     fields += [
         ("url", permalink(page, request)),
         ("urldate", timezone.localdate().isoformat()),

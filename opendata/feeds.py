@@ -33,7 +33,9 @@ def describe(selection: sel.Selection) -> str:
         parts.append(f"“{r.query}”")
     if r.area:
         names = dict(
-            PolicyArea.objects.filter(slug__in=r.area, locale__language_code=r.language).values_list("slug", "name")
+            PolicyArea.objects.filter(slug__in=r.area, locale__language_code=r.language).values_list(
+                "slug", "name"
+            )
         )
         parts.extend(names.get(slug, slug) for slug in r.area)
     parts.extend(str(Continent(value).label) for value in r.continent)

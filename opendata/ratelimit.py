@@ -14,11 +14,11 @@ not lock researchers out.
 
 from __future__ import annotations
 
+from django_ratelimit.core import get_usage
+
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-
-from django_ratelimit.core import get_usage
 
 API_RATE = "120/m"
 EXPORT_RATE = "20/m"

@@ -45,7 +45,9 @@ class Selection:
         )
 
 
-def parse_selection(querydict, language: str, *, strict: bool = True, allowed: tuple[str, ...] = ()) -> Selection:
+def parse_selection(
+    querydict, language: str, *, strict: bool = True, allowed: tuple[str, ...] = ()
+) -> Selection:
     """A `Selection` from GET parameters; `BadSearchRequest` (→ 400) on a malformed one.
 
     `strict`: unknown parameter names are an error too (exports, feeds: a typo must not silently
@@ -91,7 +93,7 @@ def _fts_document_ids(request: SearchRequest) -> RawSQL | None:
         return None
     backend = service.get_database_backend()
     base_sql, params, _materialise = backend._base(request, tokens)
-    return RawSQL(f"SELECT fts_m.id FROM ({base_sql}) fts_m", params)  # noqa: S611 - constant SQL, %s params
+    return RawSQL(f"SELECT fts_m.id FROM ({base_sql}) fts_m", params)  # noqa: S608, S611 - constant SQL, %s params
 
 
 def documents(selection: Selection) -> QuerySet:

@@ -51,7 +51,9 @@ def case_bibtex(request, pk: int):
 @require_GET
 def case_ris(request, pk: int):
     case = visible_case(pk)
-    response = HttpResponse(ris(case, request), content_type="application/x-research-info-systems; charset=utf-8")
+    response = HttpResponse(
+        ris(case, request), content_type="application/x-research-info-systems; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{bibtex_key(case)}.ris"'
     return response
 
@@ -78,7 +80,9 @@ def _filter_options(language: str):
     return {
         "areas": list(PolicyArea.objects.filter(locale__language_code=language).values_list("slug", "name")),
         "continents": [(value, str(label)) for value, label in Continent.choices],
-        "countries": sorted(((code, str(countries.name(code))) for code in country_codes), key=lambda c: c[1]),
+        "countries": sorted(
+            ((code, str(countries.name(code))) for code in country_codes), key=lambda c: c[1]
+        ),
         "measures": sorted(measures, key=lambda m: m[1].casefold()),
         "years": sorted(set(docs.exclude(year__isnull=True).values_list("year", flat=True)), reverse=True),
     }
@@ -105,11 +109,15 @@ def explore_charts(selection: sel.Selection, request) -> list[charts.Chart]:
     by_area = charts.Chart(
         id="chart-areas",
         title=_("Case studies per policy area"),
-        description=_("Number of matching case studies in each of the ten policy areas (a case may have several)."),
+        description=_(
+            "Number of matching case studies in each of the ten policy areas (a case may have several)."
+        ),
         value_label=_("Case studies"),
         bars=[
             charts.Bar(key=slug, label=name, value=areas.get(slug, 0), url=_query_with(request, area=slug))
-            for slug, name in PolicyArea.objects.filter(locale__language_code=language).values_list("slug", "name")
+            for slug, name in PolicyArea.objects.filter(locale__language_code=language).values_list(
+                "slug", "name"
+            )
         ],
     )
     continents = charts.continent_counts(selection)
@@ -119,7 +127,12 @@ def explore_charts(selection: sel.Selection, request) -> list[charts.Chart]:
         description=_("Number of matching case studies by the continent of their city."),
         value_label=_("Case studies"),
         bars=[
-            charts.Bar(key=value, label=str(label), value=continents.get(value, 0), url=_query_with(request, continent=value))
+            charts.Bar(
+                key=value,
+                label=str(label),
+                value=continents.get(value, 0),
+                url=_query_with(request, continent=value),
+            )
             for value, label in Continent.choices
         ],
     )

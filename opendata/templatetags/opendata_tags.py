@@ -119,7 +119,8 @@ def session_json_ld(page, request) -> dict:
     speakers = [s for s in page.speakers.all() if s.name]
     if speakers:
         data["performer"] = [
-            {k: v for k, v in {"@type": "Person", "name": s.name, "jobTitle": s.role}.items() if v} for s in speakers
+            {k: v for k, v in {"@type": "Person", "name": s.name, "jobTitle": s.role}.items() if v}
+            for s in speakers
         ]
     if page.policy_area_id:
         data["about"] = page.policy_area.display_name
@@ -141,8 +142,16 @@ def opendata_head(context):
     page = context.get("page") or context.get("self")
     language = _language()
     feeds = [
-        {"type": "application/rss+xml", "title": _("New case studies (RSS)"), "url": reverse("opendata:feed", args=["rss"])},
-        {"type": "application/atom+xml", "title": _("New case studies (Atom)"), "url": reverse("opendata:feed", args=["atom"])},
+        {
+            "type": "application/rss+xml",
+            "title": _("New case studies (RSS)"),
+            "url": reverse("opendata:feed", args=["rss"]),
+        },
+        {
+            "type": "application/atom+xml",
+            "title": _("New case studies (Atom)"),
+            "url": reverse("opendata:feed", args=["atom"]),
+        },
     ]
     match = getattr(request, "resolver_match", None)
     query = selection_query(request)

@@ -27,7 +27,7 @@ OUTPUT = Path(__file__).resolve().parents[2] / "static" / "opendata" / "world.sv
 
 def read_polygons(data: bytes) -> list[list[list[tuple[float, float]]]]:
     """Each polygon record of an ESRI shapefile as a list of rings of (lon, lat)."""
-    file_code, = struct.unpack(">i", data[:4])
+    (file_code,) = struct.unpack(">i", data[:4])
     if file_code != 9994:
         raise ValueError("not an ESRI shapefile")
     shapes = []
@@ -36,13 +36,15 @@ def read_polygons(data: bytes) -> list[list[list[tuple[float, float]]]]:
         _number, length = struct.unpack(">ii", data[offset : offset + 8])
         content = data[offset + 8 : offset + 8 + length * 2]
         offset += 8 + length * 2
-        shape_type, = struct.unpack("<i", content[:4])
+        (shape_type,) = struct.unpack("<i", content[:4])
         if shape_type not in (5, 15, 25):  # Polygon (Z, M)
             continue
         num_parts, num_points = struct.unpack("<ii", content[36:44])
         parts = list(struct.unpack(f"<{num_parts}i", content[44 : 44 + 4 * num_parts]))
         start = 44 + 4 * num_parts
-        points = [struct.unpack("<dd", content[start + 16 * i : start + 16 * i + 16]) for i in range(num_points)]
+        points = [
+            struct.unpack("<dd", content[start + 16 * i : start + 16 * i + 16]) for i in range(num_points)
+        ]
         rings = [points[a:b] for a, b in zip(parts, parts[1:] + [num_points], strict=True)]
         shapes.append(rings)
     return shapes
@@ -78,7 +80,12 @@ def simplify(points: list, tolerance: float) -> list:
 
 
 def ring_area(points) -> float:
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1]))) / 2
+    return (
+        abs(
+            sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1], strict=True))
+        )
+        / 2
+    )
 
 
 def outline_path(shapes, tolerance: float = 0.2, min_area: float = 0.6) -> str:
