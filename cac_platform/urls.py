@@ -5,16 +5,17 @@ from django.urls import include, path
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cac_platform.health import healthz
+from opendata.sitemaps import sitemap_view as opendata_sitemap
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("sitemap.xml", sitemap),
+    # opendata: both language trees, with hreflang alternates (replaces Wagtail's default-site sitemap).
+    path("sitemap.xml", opendata_sitemap),
     path("healthz", healthz, name="healthz"),
     # opendata: the read-only API (Wagtail API v2) and its OpenAPI description.
     path("api/v2/", include("opendata.api.urls")),
