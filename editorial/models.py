@@ -1,0 +1,53 @@
+"""Who may edit what: a city editor belongs to one city; imported cases keep their external key."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CityEditor(models.Model):
+    """Links a user to the one city whose case studies they may create and edit.
+
+    A user with this link is scoped to that city everywhere in the admin, whatever groups
+    they belong to (superusers excepted): see `editorial.permissions`.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="city_editor",
+    )
+    city = models.ForeignKey(
+        "casestudies.City", verbose_name=_("city"), on_delete=models.CASCADE, related_name="editors"
+    )
+
+    class Meta:
+        verbose_name = _("city editor")
+        verbose_name_plural = _("city editors")
+        permissions = [("import_casestudies", _("Can import case studies"))]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.city}"
+
+
+class ImportedCase(models.Model):
+    """The stable external `key` of an imported case, mapped to its pages' translation key.
+
+    Every page of one translation group (the English and the Korean case) shares a
+    `translation_key`; the key of an import row names that group, so importing the same file
+    again updates the same pages.
+    """
+
+    key = models.CharField(_("import key"), max_length=100, unique=True)
+    translation_key = models.UUIDField(_("translation key"), unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("imported case")
+        verbose_name_plural = _("imported cases")
+
+    def __str__(self) -> str:
+        return self.key
