@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_SETTINGS_MODULE=cac_platform.settings.dev
 
-.PHONY: run test venv setup lint format messages check-migrations demo clean serve
+.PHONY: run test venv setup lint format messages check-migrations demo clean serve backup restore
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,12 @@ serve: venv
 	$(PROD) $(PY) manage.py migrate --noinput
 	$(PROD) $(PY) manage.py collectstatic --noinput -v 0
 	$(PROD) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py cac_platform.wsgi
+
+# Backups: database content as portable JSON plus media, in backups/ (or BACKUP=path).
+backup: venv
+	$(PY) manage.py backup $(BACKUP)
+
+# Restore into a migrated, empty database: make restore BACKUP=backups/cac-....tar.gz
+restore: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py restore $(BACKUP)

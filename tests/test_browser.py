@@ -45,7 +45,8 @@ def test_no_serious_accessibility_violations(live_server, browser, bilingual_cas
     if not AXE.exists():
         pytest.skip("axe-core is not installed (npm install): run `make test` with npm available")
     case, translation = bilingual_case
-    page = browser.new_page()
+    # axe is injected as a script the site's CSP would (rightly) block.
+    page = browser.new_context(bypass_csp=True).new_page()
     problems = {}
     for path in ["/en/", "/ko/", "/en/cases/", "/ko/cases/", case.url, translation.url]:
         page.goto(f"{live_server.url}{path}")

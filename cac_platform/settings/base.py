@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "archive",
     "search",
     "opendata",
+    "ops",
     "editorial",
     "wagtail_localize",
     "wagtail_localize.locales",
