@@ -13,10 +13,11 @@ from casestudies.factories import CaseStudyPageFactory, MeasureTypeFactory, inde
 from casestudies.models import City, MeasureType, PolicyArea
 
 
-
 def snapshot():
     pages = sorted(
-        Page.objects.values_list("id", "path", "url_path", "title", "live", "locale__language_code", "translation_key")
+        Page.objects.values_list(
+            "id", "path", "url_path", "title", "live", "locale__language_code", "translation_key"
+        )
     )
     return {
         "pages": pages,
@@ -41,7 +42,9 @@ def test_backup_then_restore_into_an_empty_database(tmp_path, settings, client):
     translation.save_revision().publish()
     case.title = "Masks for every household, revised"
     case.save_revision().publish()
-    Document.objects.create(title="Guidelines", file=ContentFile(b"%PDF-1.4 guidelines", name="guidelines.pdf"))
+    Document.objects.create(
+        title="Guidelines", file=ContentFile(b"%PDF-1.4 guidelines", name="guidelines.pdf")
+    )
     before = snapshot()
     stored_file = Document.objects.get().file.name
 

@@ -10,7 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("source")
-        parser.add_argument("--force", action="store_true", help="Replace the content of a non-empty database.")
+        parser.add_argument(
+            "--force", action="store_true", help="Replace the content of a non-empty database."
+        )
 
     def handle(self, *args, source, force, **options):
         if not Path(source).exists():
