@@ -22,7 +22,13 @@ class SecondsFormField(forms.CharField):
         kwargs.pop("min_value", None)
         kwargs.pop("max_value", None)
         kwargs.pop("step_size", None)
-        super().__init__(max_length=20, strip=strip, empty_value=empty_value, **kwargs)
+        # No max_length: its validator would run on the parsed number of seconds.
+        super().__init__(strip=strip, empty_value=empty_value, **kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.setdefault("placeholder", "1:02:10")
+        return attrs
 
     def prepare_value(self, value):
         if isinstance(value, int) and not isinstance(value, bool):

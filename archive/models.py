@@ -151,8 +151,9 @@ class SummitPage(RoutablePageMixin, Page):
 
         area = (params.get("area") or "").strip()
         if area:
-            area_obj = PolicyArea.objects.filter(slug=area[:40], locale_id=self.locale_id).first()
-            if area_obj is None or area_obj.slug != area:
+            # Compared in Python: raw input never reaches the database (NUL bytes, huge values).
+            area_obj = {a.slug: a for a in PolicyArea.objects.filter(locale_id=self.locale_id)}.get(area)
+            if area_obj is None:
                 ignored.append("area")
             else:
                 sessions = [s for s in sessions if s.policy_area_id and s.policy_area.slug == area]

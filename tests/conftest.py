@@ -273,3 +273,96 @@ def city_b(db):
 
 
 # --- end editorial fixtures ----------------------------------------------------------
+
+
+# --- archive fixtures ----------------------------------------------------------------
+# Test-only video ids (well-formed, never real): the demo data has no recording ids.
+ARCHIVE_VIDEO_IDS = {"en": "testEN_0001", "ko": "testKO_0001"}
+
+
+@pytest.fixture(scope="module")
+def _archive_summit_module(django_db_setup, django_db_blocker):
+    """Loads the summit once per test module, in a transaction rolled back after the module (the
+    way Django's TestCase.setUpTestData works): each test runs in a savepoint inside it. Not for
+    modules with transactional tests (they would flush the tables mid-module)."""
+    from django.db import transaction
+
+    from archive.loaders import load_summit
+    from archive.models import SummitPage
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            load_summit()
+            pks = {code: SummitPage.objects.get(locale__language_code=code).pk for code in ("en", "ko")}
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    yield pks
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def archive_summit(_archive_summit_module, db):
+    """The CAC Global Summit 2020 (15 sessions) in English and Korean, loaded by archive.loaders."""
+    from archive.models import SummitPage
+
+    return {code: SummitPage.objects.get(pk=pk) for code, pk in _archive_summit_module.items()}
+
+
+@pytest.fixture
+def archive_case(db):
+    """A live quarantine case in Seoul, in English and (as its translation) in Korean."""
+    from wagtail.models import Locale
+
+    from casestudies.factories import CaseStudyPageFactory, CityFactory, index_page
+
+    index_page("en")
+    index_page("ko")
+    seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR")
+    case = CaseStudyPageFactory(title="Drive-through screening stations", city=seoul, areas=["quarantine"])
+    translation = case.copy_for_translation(Locale.objects.get(language_code="ko"))
+    translation.title = "드라이브스루 선별진료소"
+    translation.summary = "차에 탄 채로 검사를 받는 선별진료소를 운영했다."
+    translation.save_revision().publish()
+    return {"en": case, "ko": translation}
+
+
+@pytest.fixture
+def archive_chapters(archive_summit, archive_case):
+    """The quarantine session (both languages) with an English and a Korean recording and chapters;
+    the case is reached only through chapters (it did not exist when the summit was loaded)."""
+    from archive.models import SessionChapter, SessionPage, SessionRecording
+
+    sessions = {}
+    for code in ("en", "ko"):
+        session = SessionPage.objects.get(slug="quarantine", locale__language_code=code)
+        session.recordings = [
+            SessionRecording(language="en", video_id=ARCHIVE_VIDEO_IDS["en"], duration=5400),
+            SessionRecording(language="ko", video_id=ARCHIVE_VIDEO_IDS["ko"], duration=5400),
+        ]
+        session.chapters = [
+            SessionChapter(language="en", offset=0, title="Opening" if code == "en" else "개회"),
+            SessionChapter(
+                language="en",
+                offset=3730,
+                title="Seoul's drive-through testing" if code == "en" else "서울의 드라이브스루 검사",
+                case_study=archive_case[code],
+            ),
+            SessionChapter(
+                language="ko",
+                offset=3700,
+                title="Seoul's drive-through testing" if code == "en" else "서울의 드라이브스루 검사",
+                case_study=archive_case[code],
+            ),
+        ]
+        session.save_revision().publish()
+        sessions[code] = SessionPage.objects.get(pk=session.pk)
+    return sessions
+
+
+# --- end archive fixtures ------------------------------------------------------------
