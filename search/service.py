@@ -137,7 +137,7 @@ def clean_query(text: str | None) -> str:
 def _values(querydict, name: str) -> list[str]:
     values = []
     for raw in querydict.getlist(name):
-        value = str(raw).strip()
+        value = clean_query(str(raw)[: MAX_VALUE_LENGTH * 2])  # no NUL or control characters reach SQL
         if value and value not in values:
             values.append(value)
     if len(values) > MAX_FACET_VALUES:
@@ -151,7 +151,7 @@ def _positive_int(querydict, name: str, default: int, maximum: int) -> int:
     raw = querydict.get(name)
     if raw is None or str(raw).strip() == "":
         return default
-    raw = str(raw).strip()
+    raw = str(raw).strip()[:20]
     if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
         raise BadSearchRequest(
             _("“%(name)s” must be a whole number from 1 to %(max)d.") % {"name": name, "max": maximum}
