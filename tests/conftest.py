@@ -366,3 +366,126 @@ def archive_chapters(archive_summit, archive_case):
 
 
 # --- end archive fixtures ------------------------------------------------------------
+
+
+# --- opendata fixtures ---------------------------------------------------------------
+@pytest.fixture
+def opendata_cases(db):
+    """Live cases in three cities (en; one also in ko), plus a draft and a private case that must
+    never come out of an export, a feed, a chart or the API. Indexed by the search signals."""
+    import datetime
+
+    from wagtail.models import Locale, PageViewRestriction
+
+    from casestudies.factories import CaseStudyPageFactory, CityFactory, MeasureTypeFactory, index_page
+
+    index_page("en")
+    index_page("ko")
+    seoul = CityFactory(
+        name="Seoul",
+        name_ko="서울",
+        slug="seoul",
+        country="KR",
+        continent="asia",
+        latitude=37.5665,
+        longitude=126.978,
+    )
+    paris = CityFactory(
+        name="Paris",
+        name_ko="파리",
+        slug="paris",
+        country="FR",
+        continent="europe",
+        latitude=48.8566,
+        longitude=2.3522,
+    )
+    nairobi = CityFactory(
+        name="Nairobi",
+        name_ko="나이로비",
+        slug="nairobi",
+        country="KE",
+        continent="africa",
+        latitude=-1.2921,
+        longitude=36.8219,
+    )
+    testing = MeasureTypeFactory(name="Testing", name_ko="진단검사", slug="testing")
+    bikes = MeasureTypeFactory(name="Pop-up bike lanes", name_ko="임시 자전거도로", slug="pop-up-bike-lanes")
+    seoul_case = CaseStudyPageFactory(
+        title="Drive-through screening stations",
+        slug="drive-through",
+        city=seoul,
+        areas=["quarantine"],
+        measures=[testing],
+        start_date=datetime.date(2020, 3, 1),
+        summary="Tests without leaving the car.",
+        contact_organisation="Seoul Metropolitan Government",
+        contact_email="covid@seoul.example",
+    )
+    paris_case = CaseStudyPageFactory(
+        title="Coronapistes: pop-up bike lanes",
+        slug="coronapistes",
+        city=paris,
+        areas=["public-transportation", "climate-environment"],
+        measures=[bikes],
+        start_date=datetime.date(2020, 5, 11),
+        end_date=datetime.date(2020, 12, 31),
+        summary="Temporary cycle lanes along metro lines.",
+    )
+    nairobi_case = CaseStudyPageFactory(
+        title="Radio lessons for pupils",
+        slug="radio-lessons",
+        city=nairobi,
+        areas=["education"],
+        start_date=datetime.date(2020, 4, 6),
+        summary="School lessons on the radio.",
+    )
+    seoul_ko = seoul_case.copy_for_translation(Locale.objects.get(language_code="ko"))
+    seoul_ko.title = "드라이브스루 선별진료소"
+    seoul_ko.summary = "차에 탄 채로 검사를 받는다."
+    seoul_ko.save_revision().publish()
+    draft = CaseStudyPageFactory(
+        title="Secret draft plan",
+        slug="secret-draft",
+        city=seoul,
+        areas=["quarantine"],
+        start_date=datetime.date(2020, 3, 2),
+        summary="Not public yet.",
+    )
+    draft.unpublish()
+    private = CaseStudyPageFactory(
+        title="Private restricted case",
+        slug="private-case",
+        city=paris,
+        areas=["quarantine"],
+        start_date=datetime.date(2020, 3, 3),
+        summary="Behind a password.",
+    )
+    PageViewRestriction.objects.create(page=private, restriction_type="password", password="secret")
+    from casestudies.models import CaseStudyPage
+
+    fresh = {case.pk: case for case in CaseStudyPage.objects.all()}  # with their published dates
+    seoul_case, paris_case, nairobi_case, seoul_ko, draft, private = (
+        fresh[case.pk] for case in (seoul_case, paris_case, nairobi_case, seoul_ko, draft, private)
+    )
+    return {
+        "seoul": seoul_case,
+        "paris": paris_case,
+        "nairobi": nairobi_case,
+        "seoul_ko": seoul_ko,
+        "draft": draft,
+        "private": private,
+        "cities": {"seoul": seoul, "paris": paris, "nairobi": nairobi},
+    }
+
+
+@pytest.fixture
+def opendata_no_ratelimit(settings):
+    """A fresh rate-limit count for the test (the local-memory cache outlives a test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield settings
+    cache.clear()
+
+
+# --- end opendata fixtures -----------------------------------------------------------
