@@ -1,0 +1,86 @@
+"""In headless Chromium: a Korean visitor opens a session, follows a chapter's case link and finds the
+session (and the moment) listed on the case page; deep links start the player; local time is shown."""
+
+import re
+
+import pytest
+
+from archive.loaders import load_summit
+from archive.models import SessionChapter, SessionPage, SessionRecording
+
+# Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def korean_session(archive_case):
+    load_summit()
+    sessions = {}
+    for code in ("en", "ko"):
+        page = SessionPage.objects.get(slug="quarantine", locale__language_code=code)
+        page.recordings = [
+            SessionRecording(language="ko", video_id="testKO_0001", duration=5400),
+            SessionRecording(language="en", video_id="testEN_0001", duration=5400),
+        ]
+        page.chapters = [
+            SessionChapter(language="ko", offset=600, title="개회" if code == "ko" else "Opening"),
+            SessionChapter(
+                language="ko",
+                offset=3730,
+                title="서울의 드라이브스루 검사" if code == "ko" else "Seoul's drive-through testing",
+                case_study=archive_case[code],
+            ),
+        ]
+        page.save_revision().publish()
+        sessions[code] = page
+    return sessions["ko"], archive_case["ko"]
+
+
+def offline_page(browser, live_server, **context):
+    """A page that can reach the test server only (the YouTube iframes are refused, not fetched)."""
+    page = browser.new_context(**context).new_page()
+    page.route(
+        re.compile(r"^https?://"),
+        lambda route: route.continue_() if route.request.url.startswith(live_server.url) else route.abort(),
+    )
+    return page
+
+
+def test_korean_visitor_goes_from_a_chapter_to_the_case_and_back(live_server, browser, korean_session):
+    session, case = korean_session
+    page = offline_page(browser, live_server)
+    page.goto(f"{live_server.url}{session.url}")
+    assert page.locator("html").get_attribute("lang") == "ko"
+    assert page.locator("h1").inner_text() == session.title
+    player = page.locator("#player-ko iframe")
+    assert player.get_attribute("src") == "https://www.youtube-nocookie.com/embed/testKO_0001"
+
+    page.locator("a.chapter__case").first.click()
+    page.wait_for_url(f"**{case.url}")
+    assert page.locator("h1").inner_text() == "드라이브스루 선별진료소"
+    panel = page.locator("section.case-sessions")
+    assert panel.get_by_role("link", name=session.title).is_visible()
+    moment = panel.locator(f'a[href="{session.url}?t=3730&rec=ko#player-ko"]')
+    assert moment.count() == 1
+
+    # The moment link opens the session with the Korean player started at 1:02:10 (server side).
+    moment.click()
+    page.wait_for_url(re.compile(r".*\?t=3730&rec=ko#player-ko$"))
+    assert page.locator("#player-ko iframe").get_attribute("src").endswith("/embed/testKO_0001?start=3730")
+
+
+def test_hash_deep_link_and_chapter_click_restart_the_player(live_server, browser, korean_session):
+    session, _case = korean_session
+    page = offline_page(browser, live_server, timezone_id="Europe/Paris")
+    page.goto(f"{live_server.url}{session.url}#t=1h02m10s")
+    iframe = page.locator("#player-ko iframe")
+    page.wait_for_function("() => document.querySelector('#player-ko iframe').src.includes('start=3730')")
+    assert "testKO_0001?start=3730" in iframe.get_attribute("src")
+    # A chapter link reloads the player at its moment without leaving the page.
+    page.locator('#player-ko a.chapter__link[data-offset="600"]').click()
+    page.wait_for_function("() => document.querySelector('#player-ko iframe').src.includes('start=600')")
+    assert page.url.endswith("?t=600&rec=ko#player-ko")
+    # The visitor's own time zone appears under the Seoul time (13:00 KST = 06:00 in Paris in June).
+    local = page.locator(".local-time")
+    assert "Europe/Paris" in local.inner_text()
+    assert "6:00" in local.inner_text() or "06:00" in local.inner_text()
