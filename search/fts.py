@@ -1,76 +1,79 @@
-"""Vendor-specific full-text structures over `search_searchdocument` (see search/models.py).
+"""Vendor-specific full-text structures over `search_searchdocumenttext` (see search/models.py).
 
-Idempotent: migration 0002 calls `install`, and so does `rebuild_search_index` (a later
-migration that makes SQLite remake the table would drop the triggers; rebuilding restores them).
+The rowid of the FTS5 tables is the document id (`document_id`, the primary key of the text
+table), so a match joins `search_searchdocument` directly, never the (large) text rows.
+
+Idempotent: migration 0003 calls `install`, and so does `rebuild_search_index` (a later
+migration that makes SQLite remake the text table would drop the triggers; rebuilding restores
+them). Any change here needs a migration that uninstalls the old structures.
 """
 
 from __future__ import annotations
 
-TABLE = "search_searchdocument"
+TEXT_TABLE = "search_searchdocumenttext"
 FTS_TABLE = "search_fts"
 SUGGEST_TABLE = "search_suggest_fts"
 
 # FTS5 over the pre-analysed text: unicode61 only splits on the spaces the analyser put there.
 SQLITE_INSTALL = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-        index_title, index_body, content='search_searchdocument', content_rowid='id', tokenize='unicode61'
+        index_title, index_body, content='search_searchdocumenttext', content_rowid='document_id',
+        tokenize='unicode61'
     )""",
     """CREATE VIRTUAL TABLE IF NOT EXISTS search_suggest_fts USING fts5(
-        index_prefix, content='search_searchdocument', content_rowid='id', tokenize='unicode61',
-        prefix='1 2 3'
+        index_prefix, content='search_searchdocumenttext', content_rowid='document_id',
+        tokenize='unicode61', prefix='1 2 3'
     )""",
-    """CREATE TRIGGER IF NOT EXISTS search_document_ai AFTER INSERT ON search_searchdocument BEGIN
+    """CREATE TRIGGER IF NOT EXISTS search_text_ai AFTER INSERT ON search_searchdocumenttext BEGIN
         INSERT INTO search_fts(rowid, index_title, index_body)
-            VALUES (new.id, new.index_title, new.index_body);
-        INSERT INTO search_suggest_fts(rowid, index_prefix) VALUES (new.id, new.index_prefix);
+            VALUES (new.document_id, new.index_title, new.index_body);
+        INSERT INTO search_suggest_fts(rowid, index_prefix) VALUES (new.document_id, new.index_prefix);
     END""",
-    """CREATE TRIGGER IF NOT EXISTS search_document_ad AFTER DELETE ON search_searchdocument BEGIN
+    """CREATE TRIGGER IF NOT EXISTS search_text_ad AFTER DELETE ON search_searchdocumenttext BEGIN
         INSERT INTO search_fts(search_fts, rowid, index_title, index_body)
-            VALUES ('delete', old.id, old.index_title, old.index_body);
+            VALUES ('delete', old.document_id, old.index_title, old.index_body);
         INSERT INTO search_suggest_fts(search_suggest_fts, rowid, index_prefix)
-            VALUES ('delete', old.id, old.index_prefix);
+            VALUES ('delete', old.document_id, old.index_prefix);
     END""",
-    """CREATE TRIGGER IF NOT EXISTS search_document_au AFTER UPDATE ON search_searchdocument BEGIN
+    """CREATE TRIGGER IF NOT EXISTS search_text_au AFTER UPDATE ON search_searchdocumenttext BEGIN
         INSERT INTO search_fts(search_fts, rowid, index_title, index_body)
-            VALUES ('delete', old.id, old.index_title, old.index_body);
+            VALUES ('delete', old.document_id, old.index_title, old.index_body);
         INSERT INTO search_suggest_fts(search_suggest_fts, rowid, index_prefix)
-            VALUES ('delete', old.id, old.index_prefix);
+            VALUES ('delete', old.document_id, old.index_prefix);
         INSERT INTO search_fts(rowid, index_title, index_body)
-            VALUES (new.id, new.index_title, new.index_body);
-        INSERT INTO search_suggest_fts(rowid, index_prefix) VALUES (new.id, new.index_prefix);
+            VALUES (new.document_id, new.index_title, new.index_body);
+        INSERT INTO search_suggest_fts(rowid, index_prefix) VALUES (new.document_id, new.index_prefix);
     END""",
 ]
 
 SQLITE_UNINSTALL = [
-    "DROP TRIGGER IF EXISTS search_document_ai",
-    "DROP TRIGGER IF EXISTS search_document_ad",
-    "DROP TRIGGER IF EXISTS search_document_au",
+    "DROP TRIGGER IF EXISTS search_text_ai",
+    "DROP TRIGGER IF EXISTS search_text_ad",
+    "DROP TRIGGER IF EXISTS search_text_au",
     "DROP TABLE IF EXISTS search_fts",
     "DROP TABLE IF EXISTS search_suggest_fts",
 ]
 
 # 'simple' keeps the analyser's tokens as they are; title weighs A, body B.
 POSTGRES_INSTALL = [
-    """ALTER TABLE search_searchdocument
+    """ALTER TABLE search_searchdocumenttext
     ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('simple'::regconfig, coalesce(index_title, '')), 'A')
         || setweight(to_tsvector('simple'::regconfig, coalesce(index_body, '')), 'B')
     ) STORED""",
-    """ALTER TABLE search_searchdocument
+    """ALTER TABLE search_searchdocumenttext
     ADD COLUMN IF NOT EXISTS suggest_vector tsvector GENERATED ALWAYS AS (
         to_tsvector('simple'::regconfig, coalesce(index_prefix, ''))
     ) STORED""",
-    "CREATE INDEX IF NOT EXISTS search_document_vector_gin"
-    " ON search_searchdocument USING GIN (search_vector)",
-    "CREATE INDEX IF NOT EXISTS search_document_suggest_gin"
-    " ON search_searchdocument USING GIN (suggest_vector)",
+    "CREATE INDEX IF NOT EXISTS search_text_vector_gin ON search_searchdocumenttext USING GIN (search_vector)",
+    "CREATE INDEX IF NOT EXISTS search_text_suggest_gin ON search_searchdocumenttext USING GIN (suggest_vector)",
 ]
 
 POSTGRES_UNINSTALL = [
-    "DROP INDEX IF EXISTS search_document_vector_gin",
-    "DROP INDEX IF EXISTS search_document_suggest_gin",
-    "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS search_vector",
-    "ALTER TABLE search_searchdocument DROP COLUMN IF EXISTS suggest_vector",
+    "DROP INDEX IF EXISTS search_text_vector_gin",
+    "DROP INDEX IF EXISTS search_text_suggest_gin",
+    "ALTER TABLE search_searchdocumenttext DROP COLUMN IF EXISTS search_vector",
+    "ALTER TABLE search_searchdocumenttext DROP COLUMN IF EXISTS suggest_vector",
 ]
 
 
@@ -80,31 +83,28 @@ def _run(connection, statements) -> None:
             cursor.execute(statement)
 
 
-def install(connection) -> None:
-    """Create the full-text structures for this connection's vendor (no-op when they exist)."""
-    if connection.vendor == "sqlite":
-        _run(connection, SQLITE_INSTALL)
-    elif connection.vendor == "postgresql":
-        if not is_installed(connection):  # ALTER TABLE would wait for (or fail on) pending triggers
-            _run(connection, POSTGRES_INSTALL)
-    else:  # pragma: no cover - settings only allow SQLite and PostgreSQL
-        raise NotImplementedError(f"search: no full-text index for {connection.vendor}")
-
-
 def is_installed(connection) -> bool:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
                 "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
-                "('search_fts', 'search_suggest_fts', 'search_document_ai', 'search_document_ad', "
-                "'search_document_au')"
+                "('search_fts', 'search_suggest_fts', 'search_text_ai', 'search_text_ad', 'search_text_au')"
             )
             return cursor.fetchone()[0] == 5
         cursor.execute(
-            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'search_searchdocument' "
-            "AND indexname IN ('search_document_vector_gin', 'search_document_suggest_gin')"
+            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'search_searchdocumenttext' "
+            "AND indexname IN ('search_text_vector_gin', 'search_text_suggest_gin')"
         )
         return cursor.fetchone()[0] == 2
+
+
+def install(connection) -> None:
+    """Create the full-text structures for this connection's vendor (no-op when they exist)."""
+    if connection.vendor not in ("sqlite", "postgresql"):  # pragma: no cover - settings allow only these
+        raise NotImplementedError(f"search: no full-text index for {connection.vendor}")
+    if is_installed(connection):  # PostgreSQL's ALTER TABLE would fail on pending trigger events
+        return
+    _run(connection, SQLITE_INSTALL if connection.vendor == "sqlite" else POSTGRES_INSTALL)
 
 
 def uninstall(connection) -> None:
@@ -115,7 +115,7 @@ def uninstall(connection) -> None:
 
 
 def rebuild(connection) -> None:
-    """Re-derive the full-text index from the table (after bulk changes made without triggers)."""
+    """Re-derive the SQLite full-text index from the text table (after changes made without triggers)."""
     if connection.vendor == "sqlite":
         _run(
             connection,
@@ -127,15 +127,25 @@ def rebuild(connection) -> None:
 
 
 def optimize(connection) -> None:
-    """Merge the FTS5 b-trees after a bulk rebuild (faster queries); ANALYZE for the planner."""
+    """Merge the FTS5 b-trees after a bulk rebuild (faster queries); refresh planner statistics."""
     if connection.vendor == "sqlite":
         _run(
             connection,
             [
                 "INSERT INTO search_fts(search_fts) VALUES ('optimize')",
                 "INSERT INTO search_suggest_fts(search_suggest_fts) VALUES ('optimize')",
-                "ANALYZE",
+                "ANALYZE search_searchdocument",
+                "ANALYZE search_searchdocumentarea",
+                "ANALYZE search_searchdocumentmeasure",
             ],
         )
     elif connection.vendor == "postgresql":
-        _run(connection, ["ANALYZE search_searchdocument"])
+        _run(
+            connection,
+            [
+                "ANALYZE search_searchdocument",
+                "ANALYZE search_searchdocumenttext",
+                "ANALYZE search_searchdocumentarea",
+                "ANALYZE search_searchdocumentmeasure",
+            ],
+        )

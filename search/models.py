@@ -1,13 +1,14 @@
 """The search index of the database backend: one denormalised row per live, public page.
 
-`SearchDocument` holds what a result needs (title, summary, URL, city, taxonomy) and the
-pre-analysed text (`search.analysis`); the full-text index over that text is kept by the
-database itself:
+`SearchDocument` holds what a result needs (title, summary, URL, city, taxonomy);
+`SearchDocumentText` its pre-analysed text (`search.analysis`). The full-text index over that
+text is kept by the database itself:
 
 - SQLite: two external-content FTS5 tables (`search_fts` over title and body, `search_suggest_fts`
-  over the title's autocomplete tokens) kept in sync by triggers on this table;
-- PostgreSQL: two generated `tsvector` columns (`search_vector`, weights A/B, and
-  `suggest_vector`) with GIN indexes.
+  over the title's autocomplete tokens) kept in sync by triggers on `search_searchdocumenttext`;
+  their rowid is the document id;
+- PostgreSQL: two generated `tsvector` columns on `search_searchdocumenttext` (`search_vector`,
+  weights A/B, and `suggest_vector`) with GIN indexes.
 
 Neither exists in the Django model (they are vendor-specific); `search.fts` creates them
 (migration 0002 and `rebuild_search_index`).
@@ -42,10 +43,6 @@ class SearchDocument(models.Model):
     # Space-separated slugs, for display only: filters and facets use the child tables.
     area_slugs = models.TextField(_("policy areas"), blank=True)
     measure_slugs = models.TextField(_("measure types"), blank=True)
-    # Pre-analysed text (search.analysis): what the full-text index is built from.
-    index_title = models.TextField(blank=True)
-    index_body = models.TextField(blank=True)
-    index_prefix = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("search document")
@@ -59,6 +56,21 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SearchDocumentText(models.Model):
+    """The pre-analysed text of a document (search.analysis), kept apart so that the rows the
+    filters and facets scan stay small. The full-text index is built from it (see search.fts)."""
+
+    document = models.OneToOneField(
+        SearchDocument, on_delete=models.CASCADE, primary_key=True, related_name="text"
+    )
+    index_title = models.TextField(blank=True)
+    index_body = models.TextField(blank=True)
+    index_prefix = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.index_title
 
 
 class SearchDocumentArea(models.Model):

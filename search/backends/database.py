@@ -3,7 +3,8 @@
 One search costs two SQL statements, whatever the filters:
 
 1. one statement that materialises the full-text match once (a `MATERIALIZED` CTE holding id,
-   facet columns and score of every matching document in the language) and, from it, returns
+   facet columns and score of every matching document in the language; when browsing, every
+   document of the language) and, from it, returns
    the total, the five disjunctive facet counts (GROUP BY) and the ids of the requested page,
    all as one UNION ALL;
 2. one ORM query for the rows of those (at most `page_size`) documents.
@@ -29,9 +30,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from search import fts
-from search.analysis import analyze, analyze_query, autocomplete_text, prefix_tokens
+from search.analysis import analyze, analyze_query, autocomplete_text, prefix_tokens, to_index_text
 from search.documents import IndexedDocument, build_documents, count_indexable, iter_document_batches
-from search.models import SearchDocument, SearchDocumentArea, SearchDocumentMeasure
+from search.models import SearchDocument, SearchDocumentArea, SearchDocumentMeasure, SearchDocumentText
 from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 DOC = SearchDocument._meta.db_table
 AREA = SearchDocumentArea._meta.db_table
 MEASURE = SearchDocumentMeasure._meta.db_table
+TEXT = SearchDocumentText._meta.db_table
 
 # bm25 column weights on SQLite (title, body); PostgreSQL uses setweight A/B and ts_rank_cd.
 TITLE_WEIGHT = 4.0
@@ -106,9 +108,8 @@ class DatabaseSearchBackend:
     # ----------------------------------------------------------------------------------------
     # Search
     # ----------------------------------------------------------------------------------------
-    def _base(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list, bool]:
-        """SQL of the matching set (id, facet columns, start_date, score), its params, and whether
-        it is worth materialising (a full-text match is; a plain table scan is better inlined)."""
+    def _base(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list]:
+        """SQL of the matching set (id, facet columns, start_date, score) and its params."""
         where = ["d.language = %s", "(d.expire_at IS NULL OR d.expire_at > %s)"]
         params: list = [request.language, timezone.now()]
         if request.doc_type:
@@ -117,7 +118,7 @@ class DatabaseSearchBackend:
         columns = "d.id, d.continent, d.country, d.year, d.start_date"
         if not tokens:
             sql = f"SELECT {columns}, NULL AS score FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
-            return sql, params, False
+            return sql, params
         if self.vendor == "sqlite":
             match = " ".join(_fts5_phrase(token) for token in tokens)
             sql = (
@@ -125,14 +126,15 @@ class DatabaseSearchBackend:
                 f"FROM {fts.FTS_TABLE} JOIN {DOC} d ON d.id = {fts.FTS_TABLE}.rowid "
                 f"WHERE {fts.FTS_TABLE} MATCH %s AND {' AND '.join(where)}"
             )
-            return sql, [match, *params], True
+            return sql, [match, *params]
         query = " & ".join(_tsquery_term(token) for token in tokens)
         sql = (
-            f"SELECT {columns}, ts_rank_cd(d.search_vector, q.query) AS score "  # noqa: S608
-            f"FROM {DOC} d CROSS JOIN to_tsquery('simple', %s) AS q(query) "
-            f"WHERE d.search_vector @@ q.query AND {' AND '.join(where)}"
+            f"SELECT {columns}, ts_rank_cd(t.search_vector, q.query) AS score "  # noqa: S608
+            f"FROM {TEXT} t JOIN {DOC} d ON d.id = t.document_id "
+            f"CROSS JOIN to_tsquery('simple', %s) AS q(query) "
+            f"WHERE t.search_vector @@ q.query AND {' AND '.join(where)}"
         )
-        return sql, [query, *params], True
+        return sql, [query, *params]
 
     @staticmethod
     def _facet_clause(facet: str, values: tuple) -> tuple[str, list]:
@@ -155,8 +157,7 @@ class DatabaseSearchBackend:
 
     def search(self, request: SearchRequest) -> SearchResponse:
         tokens = analyze_query(request.query, request.language) if request.query.strip() else []
-        base_sql, params, materialise = self._base(request, tokens)
-        materialised = "MATERIALIZED" if materialise else "NOT MATERIALIZED"
+        base_sql, params = self._base(request, tokens)
         if tokens:
             order = "score DESC, start_date DESC NULLS LAST, id DESC"
             if request.sort == "newest":
@@ -189,7 +190,9 @@ class DatabaseSearchBackend:
                     f"WHERE {where} AND {column} IS NOT NULL AND {column} <> {empty} GROUP BY {column}"
                 )
             params += where_params
-        sql = f"WITH m AS {materialised} ({base_sql}) " + " UNION ALL ".join(parts)
+        # Materialised: the match (or, when browsing, the language's documents) is computed once
+        # into a small temporary table that the page, the count and every facet then scan.
+        sql = f"WITH m AS MATERIALIZED ({base_sql}) " + " UNION ALL ".join(parts)
 
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -227,9 +230,9 @@ class DatabaseSearchBackend:
 
         rows = {
             doc.pk: doc
-            for doc in SearchDocument.objects.using(self.using)
-            .filter(pk__in=[doc_id for doc_id, _score in ranked])
-            .defer("index_title", "index_body", "index_prefix")
+            for doc in SearchDocument.objects.using(self.using).filter(
+                pk__in=[doc_id for doc_id, _score in ranked]
+            )
         }
         hits = []
         for doc_id, score in ranked:
@@ -289,10 +292,10 @@ class DatabaseSearchBackend:
         else:
             match = " & ".join(_tsquery_term(term, prefix) for term, prefix in terms)
             sql = (
-                f"SELECT d.title, d.url, d.doc_type FROM {DOC} d "  # noqa: S608
+                f"SELECT d.title, d.url, d.doc_type FROM {TEXT} t JOIN {DOC} d ON d.id = t.document_id "  # noqa: S608
                 f"CROSS JOIN to_tsquery('simple', %s) AS q(query) "
-                f"WHERE d.suggest_vector @@ q.query AND {visible} "
-                f"ORDER BY ts_rank(d.suggest_vector, q.query) DESC, d.start_date DESC NULLS LAST, d.id DESC "
+                f"WHERE t.suggest_vector @@ q.query AND {visible} "
+                f"ORDER BY ts_rank(t.suggest_vector, q.query) DESC, d.start_date DESC NULLS LAST, d.id DESC "
                 f"LIMIT %s"
             )
         with self.connection.cursor() as cursor:
@@ -364,11 +367,11 @@ class DatabaseSearchBackend:
     # ----------------------------------------------------------------------------------------
     # Indexing
     # ----------------------------------------------------------------------------------------
-    def _analyse(self, document: IndexedDocument) -> SearchDocument:
-        language = document.language
+    @staticmethod
+    def _row(document: IndexedDocument) -> SearchDocument:
         return SearchDocument(
             page_id=document.page_id,
-            language=language,
+            language=document.language,
             doc_type=document.doc_type,
             title=document.title[:255],
             summary=document.summary,
@@ -384,22 +387,35 @@ class DatabaseSearchBackend:
             expire_at=document.expire_at,
             area_slugs=" ".join(document.area_slugs),
             measure_slugs=" ".join(document.measure_slugs),
-            index_title=" ".join(analyze(document.title, language)),
-            index_body=" ".join(analyze(document.body_text or document.title, language)),
-            index_prefix=autocomplete_text(document.title, language),
+        )
+
+    @staticmethod
+    def _text(document: IndexedDocument) -> tuple[str, str, str]:
+        language = document.language
+        return (
+            to_index_text(document.title, language),
+            to_index_text(document.body_text or document.title, language),
+            autocomplete_text(document.title, language),
         )
 
     def _write(self, page_ids: list[int], documents: list[IndexedDocument]) -> None:
-        rows = [self._analyse(document) for document in documents]  # analyse outside the transaction
+        texts = [self._text(document) for document in documents]  # analyse outside the transaction
+        rows = [self._row(document) for document in documents]
         with transaction.atomic(using=self.using):
             self._delete(page_ids)
             created = SearchDocument.objects.using(self.using).bulk_create(rows)
-            areas, measures = [], []
-            for row, document in zip(created, documents, strict=True):
+            text_rows, areas, measures = [], [], []
+            for row, document, (title, body, prefix) in zip(created, documents, texts, strict=True):
+                text_rows.append(
+                    SearchDocumentText(
+                        document_id=row.pk, index_title=title, index_body=body, index_prefix=prefix
+                    )
+                )
                 areas.extend(SearchDocumentArea(document_id=row.pk, slug=s[:40]) for s in document.area_slugs)
                 measures.extend(
                     SearchDocumentMeasure(document_id=row.pk, slug=s[:100]) for s in document.measure_slugs
                 )
+            SearchDocumentText.objects.using(self.using).bulk_create(text_rows)
             SearchDocumentArea.objects.using(self.using).bulk_create(areas)
             SearchDocumentMeasure.objects.using(self.using).bulk_create(measures)
 
@@ -409,6 +425,7 @@ class DatabaseSearchBackend:
         marks = _placeholders(page_ids)
         docs = f"SELECT id FROM {DOC} WHERE page_id IN ({marks})"  # noqa: S608
         with self.connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TEXT} WHERE document_id IN ({docs})", page_ids)  # noqa: S608
             cursor.execute(f"DELETE FROM {AREA} WHERE document_id IN ({docs})", page_ids)  # noqa: S608
             cursor.execute(f"DELETE FROM {MEASURE} WHERE document_id IN ({docs})", page_ids)  # noqa: S608
             cursor.execute(f"DELETE FROM {DOC} WHERE page_id IN ({marks})", page_ids)  # noqa: S608
