@@ -142,10 +142,17 @@ class SummitPage(RoutablePageMixin, Page):
             .order_by("start", "path")
         )
 
+    def session_list(self, queryset=None) -> list[SessionPage]:
+        """The sessions as a list, each knowing its summit (no parent query per session)."""
+        sessions = list(self.sessions() if queryset is None else queryset)
+        for session in sessions:
+            session.__dict__["summit"] = self
+        return sessions
+
     # --- filters -------------------------------------------------------------------------
-    def filter_sessions(self, params) -> tuple[list[SessionPage], dict, list[str]]:
+    def filter_sessions(self, params, sessions=None) -> tuple[list[SessionPage], dict, list[str]]:
         """Apply ?area, ?kind, ?country and ?recording. Unknown values are ignored and reported."""
-        sessions = list(self.sessions())
+        sessions = list(self.session_list() if sessions is None else sessions)
         active: dict[str, object] = {}
         ignored: list[str] = []
 
@@ -203,14 +210,15 @@ class SummitPage(RoutablePageMixin, Page):
             for day in days
         ]
 
-    def country_choices(self) -> list[tuple[str, str]]:
-        codes = {code for session in self.sessions() for code in session.country_codes}
+    def country_choices(self, sessions) -> list[tuple[str, str]]:
+        codes = {code for session in sessions for code in session.country_codes}
         names = dict(all_countries)
         return sorted(((code, names.get(code, code)) for code in codes), key=lambda pair: pair[1])
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        sessions, active, ignored = self.filter_sessions(request.GET)
+        all_sessions = self.session_list() if self.pk else []
+        sessions, active, ignored = self.filter_sessions(request.GET, all_sessions)
         context.update(
             {
                 "sessions": sessions,
@@ -219,8 +227,8 @@ class SummitPage(RoutablePageMixin, Page):
                 "ignored_filters": ignored,
                 "areas": PolicyArea.objects.filter(locale_id=self.locale_id),
                 "kinds": SessionKind.choices,
-                "countries": self.country_choices(),
-                "total_sessions": self.sessions().count(),
+                "countries": self.country_choices(all_sessions),
+                "total_sessions": len(all_sessions),
             }
         )
         return context
@@ -232,13 +240,13 @@ class SummitPage(RoutablePageMixin, Page):
         from .ics import calendar_response
 
         return calendar_response(
-            request, self, list(self.sessions()), filename=f"{self.slug}.ics", calendar_name=self.title
+            request, self, self.session_list(), filename=f"{self.slug}.ics", calendar_name=self.title
         )
 
     @path("programme/", name="programme")
     def programme(self, request):
         """A printable programme: every session, day by day, with topics, speakers and departments."""
-        sessions = list(self.sessions().prefetch_related("speakers"))
+        sessions = self.session_list(self.sessions().prefetch_related("speakers"))
         return TemplateResponse(
             request,
             "archive/summit_programme.html",

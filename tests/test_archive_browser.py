@@ -2,8 +2,11 @@
 session (and the moment) listed on the case page; deep links start the player; local time is shown."""
 
 import re
+from pathlib import Path
 
 import pytest
+
+from wagtail.models import Locale
 
 from archive.loaders import load_summit
 from archive.models import SessionChapter, SessionPage, SessionRecording
@@ -84,3 +87,33 @@ def test_hash_deep_link_and_chapter_click_restart_the_player(live_server, browse
     local = page.locator(".local-time")
     assert "Europe/Paris" in local.inner_text()
     assert "6:00" in local.inner_text() or "06:00" in local.inner_text()
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def test_no_serious_accessibility_violations_in_the_archive(live_server, browser, korean_session):
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (npm install): run `make test` with npm available")
+    session, case = korean_session
+    english = session.get_translation(Locale.objects.get(language_code="en"))
+    summit = session.get_parent()
+    # axe is injected as a script the site's CSP would (rightly) block.
+    page = offline_page(browser, live_server, bypass_csp=True)
+    problems = {}
+    for path in [
+        summit.url,
+        english.get_parent().url,
+        f"{summit.url}?area=quarantine&kind=nonsense",
+        f"{summit.url}programme/",
+        session.url,
+        english.url,
+        case.url,
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate("async () => (await axe.run()).violations")
+        serious = [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
+        if serious:
+            problems[path] = serious
+    assert problems == {}

@@ -338,25 +338,29 @@ def test_admin_chapter_to_a_draft_case_is_refused(admin_client, summit):
     assert "case_study" in response.context["form"].formsets["chapters"].forms[0].errors
 
 
+def summit_form(**overrides):
+    data = {
+        "title": "Summit",
+        "slug": "summit",
+        "name": "A summit",
+        "theme": "",
+        "slogan": "",
+        "start_date": "2020-06-01",
+        "end_date": "2020-06-05",
+        "time_zone": "Asia/Seoul",
+        "venue": "",
+        "organiser": "",
+        "description": rich_text(""),
+    }
+    data.update(overrides)
+    return nested_form_data(data)
+
+
 def test_summit_time_zone_must_be_an_iana_name(admin_client):
     from home.models import HomePage
 
     home = HomePage.objects.get(locale__language_code="en")
-    data = nested_form_data(
-        {
-            "title": "Summit",
-            "slug": "summit",
-            "name": "A summit",
-            "theme": "",
-            "slogan": "",
-            "start_date": "2020-06-01",
-            "end_date": "2020-06-05",
-            "time_zone": "Seoul/Korea",
-            "venue": "",
-            "organiser": "",
-            "description": rich_text(""),
-        }
-    )
+    data = summit_form(time_zone="Seoul/Korea")
     response = admin_client.post(f"/admin/pages/add/archive/summitpage/{home.pk}/", data)
     assert response.status_code == 200
     assert "time_zone" in response.context["form"].errors
@@ -364,3 +368,42 @@ def test_summit_time_zone_must_be_an_iana_name(admin_client):
     response = admin_client.post(f"/admin/pages/add/archive/summitpage/{home.pk}/", data)
     assert response.status_code == 302
     assert SummitPage.objects.get(slug="summit").time_zone == "Asia/Seoul"
+
+
+# --- previews ---------------------------------------------------------------------------------
+def test_preview_of_a_new_session(admin_client, summit):
+    url = f"/admin/pages/add/archive/sessionpage/{summit.pk}/preview/"
+    data = session_form(recordings=[recording()], chapters=[chapter(offset="1:02:10")])
+    response = admin_client.post(url, data)
+    assert response.json()["is_valid"] is True
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "youtube-nocookie.com/embed/dQw4w9WgXcQ" in html
+    assert "13:00" in html and "KST" in html
+
+
+def test_preview_of_an_existing_session_and_summit(admin_client, summit):
+    data = session_form(recordings=[recording()])
+    data["action-publish"] = "action-publish"
+    admin_client.post(add_url(summit), data)
+    page = SessionPage.objects.get(slug="quarantine")
+    url = f"/admin/pages/{page.pk}/edit/preview/"
+    assert admin_client.post(url, session_form(topic="Changed topic")).json()["is_valid"] is True
+    assert "Changed topic" in admin_client.get(url).content.decode()
+    summit_url = f"/admin/pages/{summit.pk}/edit/preview/"
+    assert admin_client.post(summit_url, summit_form(theme="A previewed theme")).json()["is_valid"] is True
+    html = admin_client.get(summit_url).content.decode()
+    assert "A previewed theme" in html
+    assert "Discussion on Quarantine Measures" in html  # the timetable of the saved sessions
+
+
+def test_preview_of_a_new_summit(admin_client):
+    from home.models import HomePage
+
+    home = HomePage.objects.get(locale__language_code="en")
+    url = f"/admin/pages/add/archive/summitpage/{home.pk}/preview/"
+    assert admin_client.post(url, summit_form()).json()["is_valid"] is True
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert "A summit" in response.content.decode()
