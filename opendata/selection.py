@@ -92,7 +92,10 @@ def _fts_document_ids(request: SearchRequest) -> RawSQL | None:
     if not tokens:
         return None
     backend = service.get_database_backend()
-    base_sql, params, _materialise = backend._base(request, tokens)
+    # The backend's own matching SQL (first two items: SQL and params), so that words match
+    # exactly as on the search page. (A public method for this in search would be better.)
+    base = backend._base(request, tokens)
+    base_sql, params = base[0], base[1]
     return RawSQL(f"SELECT fts_m.id FROM ({base_sql}) fts_m", params)  # noqa: S608, S611 - constant SQL, %s params
 
 

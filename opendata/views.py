@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -186,7 +186,7 @@ def explore(request):
         selection = sel.parse_selection(request.GET, language, strict=False)
     except BadSearchRequest as exc:
         error, status = exc.message, 400
-        selection = sel.parse_selection({}, language, strict=False)
+        selection = sel.parse_selection(QueryDict(), language, strict=False)
     query = _query_with(request)
     context = {
         "error": error,
