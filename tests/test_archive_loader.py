@@ -141,7 +141,9 @@ def test_discussions_are_linked_to_the_live_cases_of_their_area(archive_summit):
         other
     ]
     # Non-discussion sessions are not linked by area.
-    assert not SessionPage.objects.get(slug="mayoral-meeting", locale__language_code="en").related_cases.exists()
+    assert not SessionPage.objects.get(
+        slug="mayoral-meeting", locale__language_code="en"
+    ).related_cases.exists()
     # Idempotent with links too.
     revisions = Revision.objects.count()
     load_summit()
