@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_SETTINGS_MODULE=cac_platform.settings.dev
 
-.PHONY: run test venv setup lint format messages check-migrations demo clean serve backup restore
+.PHONY: run test venv setup lint format messages check-migrations demo clean serve backup restore audit
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ lint: venv
 format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Known vulnerabilities with a fix available in the pinned requirements fail the build.
+audit: venv
+	$(PY) tools/audit.py
 
 check-migrations: venv
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
