@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "search",
     "opendata",
     "ops",
+    "community",
     "editorial",
     "wagtail_localize",
     "wagtail_localize.locales",

@@ -16,4 +16,8 @@ class Command(BaseCommand):
             load_summit = None
         if load_summit is not None:
             load_summit(stdout=self.stdout)
+        # community: companies showcase, media archive and related links (after the summit).
+        from community.loaders import load_community
+
+        load_community(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo content ready ({stats})."))
