@@ -92,6 +92,12 @@ def _query_with(request, **changes) -> str:
     query = request.GET.copy()
     for key in ("page", "page_size", "format"):
         query.pop(key, None)
+    for key in list(query):  # the explore form sends its empty fields too
+        values = [value for value in query.getlist(key) if value.strip()]
+        if values:
+            query.setlist(key, values)
+        else:
+            query.pop(key)
     for key, value in changes.items():
         if value is None:
             query.pop(key, None)

@@ -30,8 +30,11 @@ def selection_query(request) -> str:
         return ""
     query = request.GET.copy()
     for key in list(query):
-        if key not in FILTER_PARAMETERS:
+        values = [value for value in query.getlist(key) if value.strip()]
+        if key not in FILTER_PARAMETERS or not values:
             query.pop(key)
+        else:
+            query.setlist(key, values)
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else ""
 
