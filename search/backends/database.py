@@ -108,17 +108,30 @@ class DatabaseSearchBackend:
     # ----------------------------------------------------------------------------------------
     # Search
     # ----------------------------------------------------------------------------------------
-    def _base(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list]:
-        """SQL of the matching set (id, facet columns, start_date, score) and its params."""
+    def _base(self, request: SearchRequest, tokens: list[str], flags: bool) -> tuple[str, list]:
+        """SQL of the matching set (id, facet columns, start_date, score) and its params.
+
+        With `flags`, the set also carries one boolean per active area/measure filter, so that
+        the facet queries test a column instead of probing the child tables again each time."""
         where = ["d.language = %s", "(d.expire_at IS NULL OR d.expire_at > %s)"]
         params: list = [request.language, timezone.now()]
         if request.doc_type:
             where.append(f"d.doc_type IN ({_placeholders(request.doc_type)})")
             params.extend(request.doc_type)
         columns = "d.id, d.continent, d.country, d.year, d.start_date"
+        flag_params: list = []
+        if flags:
+            for facet, child in (("area", AREA), ("measure", MEASURE)):
+                values = getattr(request, facet)
+                if values:
+                    columns += (
+                        f", EXISTS (SELECT 1 FROM {child} c WHERE c.document_id = d.id "  # noqa: S608
+                        f"AND c.slug IN ({_placeholders(values)})) AS f_{facet}"
+                    )
+                    flag_params.extend(values)
         if not tokens:
             sql = f"SELECT {columns}, NULL AS score FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
-            return sql, params
+            return sql, [*flag_params, *params]
         if self.vendor == "sqlite":
             match = " ".join(_fts5_phrase(token) for token in tokens)
             sql = (
@@ -126,7 +139,7 @@ class DatabaseSearchBackend:
                 f"FROM {fts.FTS_TABLE} JOIN {DOC} d ON d.id = {fts.FTS_TABLE}.rowid "
                 f"WHERE {fts.FTS_TABLE} MATCH %s AND {' AND '.join(where)}"
             )
-            return sql, [match, *params]
+            return sql, [*flag_params, match, *params]
         query = " & ".join(_tsquery_term(token) for token in tokens)
         sql = (
             f"SELECT {columns}, ts_rank_cd(t.search_vector, q.query) AS score "  # noqa: S608
@@ -134,37 +147,45 @@ class DatabaseSearchBackend:
             f"CROSS JOIN to_tsquery('simple', %s) AS q(query) "
             f"WHERE t.search_vector @@ q.query AND {' AND '.join(where)}"
         )
-        return sql, [query, *params]
+        return sql, [*flag_params, query, *params]
 
     @staticmethod
-    def _facet_clause(facet: str, values: tuple) -> tuple[str, list]:
-        marks = _placeholders(values)
+    def _facet_clause(facet: str, values: tuple, flags: bool) -> tuple[str, list]:
         if facet in ("area", "measure"):
+            if flags:
+                return f"m.f_{facet}", []
             child = AREA if facet == "area" else MEASURE
+            marks = _placeholders(values)
             return f"m.id IN (SELECT document_id FROM {child} WHERE slug IN ({marks}))", list(values)  # noqa: S608
-        return f"m.{facet} IN ({marks})", list(values)
+        return f"m.{facet} IN ({_placeholders(values)})", list(values)
 
-    def _where(self, request: SearchRequest, skip: str | None = None) -> tuple[str, list]:
+    def _where(self, request: SearchRequest, flags: bool, skip: str | None = None) -> tuple[str, list]:
         clauses, params = [], []
         for facet in FACETS:
             values = getattr(request, facet)
             if facet == skip or not values:
                 continue
-            clause, clause_params = self._facet_clause(facet, values)
+            clause, clause_params = self._facet_clause(facet, values, flags)
             clauses.append(clause)
             params.extend(clause_params)
         return (" AND ".join(clauses) or "1 = 1"), params
 
-    def search(self, request: SearchRequest) -> SearchResponse:
-        tokens = analyze_query(request.query, request.language) if request.query.strip() else []
-        base_sql, params = self._base(request, tokens)
-        if tokens:
+    def _statement(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list]:
+        """The one statement that answers a search: the page of hits, the count and the facets.
+
+        Strategy: a full-text match is materialised once (with its filter flags) and every part
+        scans that small set. Browsing (no words) without filters materialises the language's
+        documents once too. Browsing with filters is left to the planner (not materialised), so
+        that each part can start from the most selective index.
+        """
+        filtered = any(getattr(request, facet) for facet in FACETS)
+        materialise = bool(tokens) or not filtered
+        flags = bool(tokens)
+        base_sql, params = self._base(request, tokens, flags)
+        order = "start_date DESC NULLS LAST, id DESC"
+        if tokens and request.sort == "relevance":
             order = "score DESC, start_date DESC NULLS LAST, id DESC"
-            if request.sort == "newest":
-                order = "start_date DESC NULLS LAST, id DESC"
-        else:
-            order = "start_date DESC NULLS LAST, id DESC"
-        where_all, where_all_params = self._where(request)
+        where_all, where_all_params = self._where(request, flags)
         parts = [
             # The requested page of hits, numbered in order.
             f"SELECT 'hit' AS kind, NULL AS value, ROW_NUMBER() OVER (ORDER BY {order}) AS n, "  # noqa: S608
@@ -175,7 +196,7 @@ class DatabaseSearchBackend:
         params += where_all_params + [request.page_size, (request.page - 1) * request.page_size]
         params += where_all_params
         for facet in FACETS:
-            where, where_params = self._where(request, skip=facet)
+            where, where_params = self._where(request, flags, skip=facet)
             if facet in ("area", "measure"):
                 child = AREA if facet == "area" else MEASURE
                 parts.append(
@@ -190,10 +211,12 @@ class DatabaseSearchBackend:
                     f"WHERE {where} AND {column} IS NOT NULL AND {column} <> {empty} GROUP BY {column}"
                 )
             params += where_params
-        # Materialised: the match (or, when browsing, the language's documents) is computed once
-        # into a small temporary table that the page, the count and every facet then scan.
-        sql = f"WITH m AS MATERIALIZED ({base_sql}) " + " UNION ALL ".join(parts)
+        cte = "MATERIALIZED" if materialise else "NOT MATERIALIZED"
+        return f"WITH m AS {cte} ({base_sql}) " + " UNION ALL ".join(parts), params
 
+    def search(self, request: SearchRequest) -> SearchResponse:
+        tokens = analyze_query(request.query, request.language) if request.query.strip() else []
+        sql, params = self._statement(request, tokens)
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
