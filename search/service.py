@@ -18,6 +18,7 @@ it is what the service falls back to when Elasticsearch is unreachable.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import unicodedata
@@ -298,8 +299,8 @@ def rebuild(progress=None, batch_size: int = 500, backends: str = "all") -> dict
         counts["database"] = get_database_backend().rebuild(progress=progress, batch_size=batch_size)
     other = _other_backend()
     if other is not None and backends in ("all", other.name):
-        try:
+        if "batch_size" in inspect.signature(other.rebuild).parameters:
             counts[other.name] = other.rebuild(progress=progress, batch_size=batch_size)
-        except TypeError:  # a backend without batch_size
+        else:
             counts[other.name] = other.rebuild(progress=progress)
     return counts

@@ -23,6 +23,8 @@ class SearchRequest:
     """A parsed, validated search: every value is already known to be well-formed."""
 
     language: str  # "en" | "ko"
+    # Free text, already cleaned (search.service.clean_query). A query with no searchable word
+    # (only stop words or punctuation) behaves like an empty one: browse mode, everything.
     query: str = ""
     area: tuple[str, ...] = ()  # policy-area slugs (OR within, AND across facets)
     continent: tuple[str, ...] = ()
@@ -95,5 +97,10 @@ class SearchBackend(Protocol):
     def remove_pages(self, page_ids: list[int]) -> None: ...
 
     def rebuild(self, progress=None) -> int:
-        """Rebuild the whole index from the database; returns the number of documents indexed."""
+        """Rebuild the whole index from the database; returns the number of documents indexed.
+
+        `progress(done, total)` (optional) is called as batches complete. A backend may also
+        accept `batch_size: int` (pages per batch); `rebuild_search_index --batch-size` passes it
+        when the signature has it. Documents come from `search.documents.iter_document_batches`.
+        """
         ...
