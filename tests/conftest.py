@@ -420,3 +420,88 @@ def opendata_no_ratelimit(settings):
 
 
 # --- end opendata fixtures -----------------------------------------------------------
+
+
+# --- community fixtures --------------------------------------------------------------
+COMMUNITY_CONTACT = "covid-team@seoul.example"
+
+
+@pytest.fixture
+def community_case(db):
+    """A live case in Seoul with a contact e-mail, in English and (as its translation) in Korean."""
+    from wagtail.models import Locale
+
+    from casestudies.factories import CaseStudyPageFactory, CityFactory, index_page
+
+    index_page("en")
+    index_page("ko")
+    seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR")
+    case = CaseStudyPageFactory(
+        title="Drive-through screening stations",
+        slug="drive-through",
+        city=seoul,
+        areas=["quarantine"],
+        contact_organisation="Seoul Metropolitan Government",
+        contact_email=COMMUNITY_CONTACT,
+    )
+    translation = case.copy_for_translation(Locale.objects.get(language_code="ko"))
+    translation.title = "드라이브스루 선별진료소"
+    translation.summary = "차에 탄 채로 검사를 받는 선별진료소를 운영했다."
+    translation.save_revision().publish()
+    return {"en": case, "ko": translation}
+
+
+@pytest.fixture
+def community_no_ratelimit():
+    """A fresh rate-limit count for the test (the local-memory cache outlives a test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def _community_demo_module(_archive_summit_module, django_db_blocker):
+    """The summit (archive fixture) plus the community demo content, loaded once per module inside
+    a transaction rolled back after the module. Not for transactional tests."""
+    from django.db import transaction
+
+    from community.loaders import load_community
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            stats = load_community()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    yield stats
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def community_demo(_community_demo_module, archive_summit):
+    """The summit and the community demo pages (companies, media archive, related links), en + ko."""
+    return {"stats": _community_demo_module, "summit": archive_summit}
+
+
+@pytest.fixture
+def frozen_now():
+    """`with frozen_now(dt): ...` freezes django.utils.timezone.now at an aware datetime."""
+    import contextlib
+    from unittest import mock
+
+    @contextlib.contextmanager
+    def freeze(moment):
+        with mock.patch("django.utils.timezone.now", return_value=moment):
+            yield moment
+
+    return freeze
+
+
+# --- end community fixtures ----------------------------------------------------------

@@ -1,0 +1,208 @@
+"""The editors' questions inbox: statuses and filters, forwarding by e-mail to the case's contact,
+answering and publishing, and who may do what."""
+
+import pytest
+
+from django.core import mail
+from django.urls import reverse
+
+from community.models import CaseQuestion, LiveStream, QuestionStatus
+
+from .conftest import COMMUNITY_CONTACT
+
+pytestmark = pytest.mark.django_db
+
+
+def _question(case, **fields):
+    values = {
+        "case": case,
+        "language": case.locale.language_code,
+        "name": "Ana Lee",
+        "organisation": "City of Aville",
+        "city": "Aville",
+        "email": "ana@example.org",
+        "message": "How did you staff the drive-through stations?",
+    }
+    values.update(fields)
+    return CaseQuestion.objects.create(**values)
+
+
+@pytest.fixture
+def questions(community_case):
+    return {
+        "new": _question(community_case["ko"], message="주말 인력은 어떻게 배치했나요?", language="ko"),
+        "forwarded": _question(community_case["en"], message="Which tests did you use?", status="forwarded"),
+        "answered": _question(
+            community_case["en"], message="How long did a test take?", answer="Ten minutes."
+        ),
+    }
+
+
+def test_the_inbox_lists_questions_with_their_status(admin_client, questions):
+    response = admin_client.get(reverse("community_question:index"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in ("주말 인력은 어떻게 배치했나요?", "Which tests did you use?", "How long did a test take?"):
+        assert text in html
+    assert "Forwarded to the city" in html and "Answered" in html
+    assert "Ana Lee (City of Aville, Aville)" in html
+
+
+def test_the_inbox_filters_by_status(admin_client, questions):
+    html = admin_client.get(reverse("community_question:index"), {"status": "new"}).content.decode()
+    assert "주말 인력은" in html
+    assert "Which tests did you use?" not in html
+    assert "How long did a test take?" not in html
+    html = admin_client.get(reverse("community_question:index"), {"status": "answered"}).content.decode()
+    assert "How long did a test take?" in html and "주말 인력은" not in html
+
+
+def test_the_inbox_searches_the_questions(admin_client, questions):
+    html = admin_client.get(reverse("community_question:index"), {"q": "tests"}).content.decode()
+    assert "Which tests did you use?" in html
+    assert "How long did a test take?" not in html
+
+
+def test_an_unknown_status_filter_is_not_a_500(admin_client, questions):
+    response = admin_client.get(reverse("community_question:index"), {"status": "bogus\x00"})
+    assert response.status_code == 200
+
+
+def test_the_editor_sees_the_whole_question(admin_client, questions):
+    question = questions["new"]
+    html = admin_client.get(reverse("community_question:edit", args=[question.pk])).content.decode()
+    assert "주말 인력은 어떻게 배치했나요?" in html
+    assert "ana@example.org" in html  # editors see the address; the public never does
+    assert reverse("community_question:forward", args=[question.pk]) in html
+
+
+def test_forwarding_e_mails_the_case_contact(admin_client, questions):
+    question = questions["new"]
+    url = reverse("community_question:forward", args=[question.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert COMMUNITY_CONTACT in page.content.decode()
+    assert mail.outbox == []
+    response = admin_client.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("community_question:edit", args=[question.pk])
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [COMMUNITY_CONTACT]
+    assert message.reply_to == ["ana@example.org"]
+    assert "드라이브스루 선별진료소" in message.subject  # the Korean case the question was asked on
+    assert "주말 인력은 어떻게 배치했나요?" in message.body
+    assert "Ana Lee" in message.body and "City of Aville" in message.body
+    assert "/ko/cases/drive-through/" in message.body
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.FORWARDED
+    assert question.forwarded_to == COMMUNITY_CONTACT
+    assert question.forwarded_at is not None
+
+
+def test_forwarding_without_a_contact_address_is_an_error_message(admin_client, community_case):
+    from casestudies.models import CaseStudyPage
+
+    CaseStudyPage.objects.filter(pk=community_case["en"].pk).update(contact_email="")
+    question = _question(CaseStudyPage.objects.get(pk=community_case["en"].pk))
+    url = reverse("community_question:forward", args=[question.pk])
+    assert "no contact e-mail address" in admin_client.get(url).content.decode()
+    response = admin_client.post(url, follow=True)
+    assert response.status_code == 200
+    assert "no contact e-mail address" in response.content.decode()
+    assert mail.outbox == []
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.NEW
+
+
+def test_forwarding_an_unknown_question_is_a_404(admin_client, db):
+    # (LocaleMiddleware first tries the path under /en/, as for every admin 404.)
+    response = admin_client.get(reverse("community_question:forward", args=[999999]), follow=True)
+    assert response.status_code == 404
+
+
+def test_the_editor_writes_and_publishes_the_answer(admin_client, client, questions, community_case):
+    question = questions["forwarded"]
+    url = reverse("community_question:edit", args=[question.pk])
+    response = admin_client.post(
+        url,
+        {
+            "status": "forwarded",
+            "answer": "Rapid antigen tests first, then PCR for every positive result.",
+            "publish_answer": "on",
+        },
+    )
+    assert response.status_code == 302
+    question.refresh_from_db()
+    assert question.status == QuestionStatus.ANSWERED
+    assert question.publish_answer
+    for case in community_case.values():
+        html = client.get(case.url).content.decode()
+        assert "Rapid antigen tests first" in html
+        assert "ana@example.org" not in html
+
+
+def test_publishing_without_an_answer_is_a_form_error(admin_client, questions):
+    question = questions["new"]
+    response = admin_client.post(
+        reverse("community_question:edit", args=[question.pk]),
+        {"status": "new", "answer": "", "publish_answer": "on"},
+    )
+    assert response.status_code == 200
+    assert "Write the answer before publishing it." in response.content.decode()
+    question.refresh_from_db()
+    assert not question.publish_answer
+
+
+def test_the_asker_fields_cannot_be_changed_in_the_admin(admin_client, questions):
+    question = questions["new"]
+    admin_client.post(
+        reverse("community_question:edit", args=[question.pk]),
+        {"status": "new", "answer": "", "email": "changed@example.org", "message": "changed"},
+    )
+    question.refresh_from_db()
+    assert question.email == "ana@example.org"
+    assert question.message == "주말 인력은 어떻게 배치했나요?"
+
+
+def test_nobody_adds_a_question_in_the_admin(admin_client, questions):
+    html = admin_client.get(reverse("community_question:index")).content.decode()
+    assert reverse("community_question:add") not in html
+    response = admin_client.post(reverse("community_question:add"), {"message": "made up"})
+    assert response.status_code in {302, 403}
+    assert CaseQuestion.objects.count() == 3
+
+
+@pytest.mark.parametrize("group", ["Editors", "Reviewers"])
+def test_editors_and_reviewers_work_the_inbox(client, make_user, questions, group):
+    client.force_login(make_user("erin", group))
+    assert client.get(reverse("community_question:index")).status_code == 200
+    question = questions["new"]
+    assert client.get(reverse("community_question:forward", args=[question.pk])).status_code == 200
+    assert client.post(reverse("community_question:forward", args=[question.pk])).status_code == 302
+    assert len(mail.outbox) == 1
+
+
+def test_city_editors_do_not_see_the_inbox(client, make_user, questions):
+    client.force_login(make_user("carl", "City editors"))
+    response = client.get(reverse("community_question:index"))
+    assert response.status_code in {302, 403}
+    response = client.post(reverse("community_question:forward", args=[questions["new"].pk]))
+    assert response.status_code in {302, 403}
+    assert mail.outbox == []
+
+
+def test_live_streams_are_edited_as_snippets(admin_client, archive_summit):
+    from archive.models import SessionPage
+
+    session = SessionPage.objects.get(slug="quarantine", locale__language_code="en")
+    url = reverse("wagtailsnippets_community_livestream:add")
+    response = admin_client.post(url, {"session": session.pk, "language": "en", "video_id": "not a video"})
+    assert response.status_code == 200
+    assert LiveStream.objects.count() == 0
+    response = admin_client.post(
+        url, {"session": session.pk, "language": "en", "video_id": "https://youtu.be/liveEN_0001"}
+    )
+    assert response.status_code == 302
+    assert LiveStream.objects.get().video_id == "liveEN_0001"
+    assert admin_client.get(reverse("wagtailsnippets_community_livestream:list")).status_code == 200
