@@ -36,6 +36,7 @@ from search.types import (
     PAGE_SIZE,
     SORTS,
     SearchBackend,
+    SearchBackendUnavailable,
     SearchRequest,
     SearchResponse,
     Suggestion,
@@ -79,14 +80,12 @@ def _make_backend() -> SearchBackend:
     if name == "database":
         return get_database_backend()
     if name == "elasticsearch":
+        # Created without contacting the server (no start-up delay when it is down): a failing
+        # query raises SearchBackendUnavailable and is answered from the database (see search()).
         try:
             from search.backends.elasticsearch import ElasticsearchSearchBackend
 
-            backend = ElasticsearchSearchBackend()
-            ping = getattr(backend, "ping", None)
-            if ping is not None and not ping():
-                raise ConnectionError(f"no answer from {settings.ELASTICSEARCH_URL}")
-            return backend
+            return ElasticsearchSearchBackend()
         except Exception as exc:
             logger.warning("search: Elasticsearch unavailable (%s); using the database backend", exc)
             return get_database_backend()
@@ -234,14 +233,31 @@ def parse_request(querydict, language: str) -> SearchRequest:
 # Queries
 # --------------------------------------------------------------------------------------------
 def search(request: SearchRequest) -> SearchResponse:
-    return get_backend().search(request)
+    """Answer from the active backend, or from the database when it is unavailable."""
+    backend = get_backend()
+    try:
+        return backend.search(request)
+    except SearchBackendUnavailable as exc:
+        database = get_database_backend()
+        if backend is database:
+            raise
+        logger.warning("search: %s unavailable (%s); answering from the database", backend.name, exc)
+        return database.search(request)
 
 
 def suggest(language: str, prefix: str, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
     prefix = clean_query(prefix)[:100]
     if not prefix:
         return []
-    return get_backend().suggest(language, prefix, limit)
+    backend = get_backend()
+    try:
+        return backend.suggest(language, prefix, limit)
+    except SearchBackendUnavailable as exc:
+        database = get_database_backend()
+        if backend is database:
+            raise
+        logger.warning("search: %s unavailable (%s); suggesting from the database", backend.name, exc)
+        return database.suggest(language, prefix, limit)
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,6 +18,14 @@ MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 500  # characters kept from q; the rest is ignored, never an error
 
 
+class SearchBackendUnavailable(RuntimeError):
+    """A backend could not answer (down, slow, misconfigured, index missing).
+
+    Raised by a backend's `search`/`suggest`; the search service then answers from the database
+    backend, whose index is always kept in sync, and logs a warning.
+    """
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     """A parsed, validated search: every value is already known to be well-formed."""

@@ -1,0 +1,195 @@
+"""The index itself: documents built from case pages, the rebuild command, taxonomy edits, backend choice."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import logging
+
+import pytest
+
+from django.core.management import CommandError, call_command
+
+from wagtail.rich_text import RichText
+
+from casestudies.models import CaseStudyPage
+from search import service
+from search.documents import build_document, build_documents, get_document_builder, iter_document_batches
+from search.factories import CityFactory, MeasureTypeFactory, make_case
+from search.models import SearchDocument, SearchDocumentArea, SearchDocumentText, SearchIndexState
+from search.types import SearchRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(language="en", query="", **filters):
+    request = SearchRequest(language=language, query=query, page_size=100, **filters)
+    return {hit.title for hit in service.search(request).hits}
+
+
+def test_case_document_has_every_searchable_field(db):
+    city = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
+    measure = MeasureTypeFactory(name="Drive-in swabs", name_ko="드라이브인 검체", slug="dt-test")
+    page = make_case(
+        "Drive-through stations",
+        summary="Cars drive through.",
+        text="Swabs were taken <b>without</b> leaving the car.",
+        city=city,
+        areas=["quarantine", "smart-city"],
+        measures=[measure],
+        start_date=datetime.date(2020, 3, 1),
+        outcomes="<p>Ten minutes per test.</p>",
+        lessons_learned="<ul><li>Plan traffic.</li></ul>",
+    )
+    page.body = [
+        ("paragraph", RichText("<p>Swabs were taken <b>without</b> leaving the car.</p>")),
+        ("heading", {"text": "How it worked", "level": "h2"}),
+        ("quote", {"text": "Fast and safe.", "attribution": "Health bureau"}),
+    ]
+    page.save_revision().publish()
+    document = build_document(CaseStudyPage.objects.get(pk=page.pk))
+    assert get_document_builder(CaseStudyPage) is not None
+    assert (document.doc_type, document.language, document.title) == ("case", "en", "Drive-through stations")
+    for text in (
+        "Cars drive through.",
+        "Swabs were taken without leaving the car.",
+        "How it worked",
+        "Fast and safe.",
+        "Ten minutes per test.",
+        "Plan traffic.",
+        "Seoul",
+        "서울",
+        "Drive-in swabs",
+        "드라이브인 검체",
+    ):
+        assert text in document.body_text, text
+    assert "<b>" not in document.body_text and "<p>" not in document.body_text
+    assert (document.city_name, document.city_name_ko, document.country, document.continent) == (
+        "Seoul",
+        "서울",
+        "KR",
+        "asia",
+    )
+    assert document.area_slugs == ["quarantine", "smart-city"]
+    assert document.measure_slugs == ["dt-test"]
+    assert (document.start_date, document.year) == (datetime.date(2020, 3, 1), 2020)
+    assert document.url_path == page.url == "/en/cases/drive-through-stations/"
+    assert document.published_at is not None
+
+
+def test_build_documents_skips_what_must_not_be_indexed(db):
+    live = make_case("Live one")
+    draft = make_case("Draft one", publish=False)
+    assert [d.page_id for d in build_documents([live.pk, draft.pk, live.get_parent().pk, 999_999])] == [
+        live.pk
+    ]
+
+
+def test_iter_document_batches(db):
+    pages = [make_case(f"Case {n}") for n in range(5)]
+    batches = list(iter_document_batches(batch_size=2))
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert sorted(d.page_id for batch in batches for d in batch) == sorted(p.pk for p in pages)
+
+
+def test_rebuild_command(db):
+    make_case("Alpha case", areas=["education"])
+    make_case("Beta case", areas=["welfare"])
+    # Simulate a lost and a stale index.
+    SearchDocument.objects.filter(title="Alpha case").delete()
+    stale = make_case("Gamma case")
+    CaseStudyPage.objects.filter(pk=stale.pk).update(live=False)  # unpublished behind our back
+    assert titles() == {"Beta case", "Gamma case"}
+    out, err = io.StringIO(), io.StringIO()
+    call_command("rebuild_search_index", "--batch-size", "1", stdout=out, stderr=err)
+    assert titles() == {"Alpha case", "Beta case"}
+    assert "database: 2 pages indexed" in out.getvalue()
+    assert "100%" in err.getvalue() and "2/2" in err.getvalue()
+    assert SearchDocumentArea.objects.filter(slug="education").count() == 1
+    assert SearchDocumentText.objects.count() == SearchDocument.objects.count() == 2
+    assert SearchIndexState.objects.get(key="analyzer").value.startswith("cac-analysis")
+
+
+def test_rebuild_command_rejects_a_bad_batch_size(db):
+    with pytest.raises(CommandError):
+        call_command("rebuild_search_index", "--batch-size", "0", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_rebuild_is_idempotent(db):
+    make_case("Alpha case")
+    for _ in range(2):
+        call_command("rebuild_search_index", "--no-progress", stdout=io.StringIO())
+    assert SearchDocument.objects.count() == 1
+    assert titles(query="alpha") == {"Alpha case"}
+
+
+def test_city_rename_reindexes_its_cases(db):
+    city = CityFactory(name="Kyiv", name_ko="키이우", slug="kyiv", country="UA", continent="europe")
+    make_case("Shelters in the metro", city=city)
+    assert titles(query="Kyiv") == {"Shelters in the metro"}
+    city.name = "Kiev"
+    city.save()
+    assert titles(query="Kiev") == {"Shelters in the metro"}
+    assert titles(query="Kyiv") == set()
+    hit = service.search(SearchRequest(language="en", query="shelters")).hits[0]
+    assert hit.city == "Kiev"
+
+
+def test_measure_rename_and_delete_reindex_their_cases(db):
+    measure = MeasureTypeFactory(name="Rent freeze", name_ko="임대료 동결", slug="rent-freeze")
+    make_case("Housing support", measures=[measure])
+    assert titles(query="freeze") == {"Housing support"}
+    measure.name = "Rent moratorium"
+    measure.save()
+    assert titles(query="moratorium") == {"Housing support"}
+    measure.delete()
+    assert titles(query="moratorium") == set()
+    assert titles(measure=("rent-freeze",)) == set()
+
+
+def test_index_survives_a_failing_builder(db, caplog, monkeypatch):
+    import search.documents as documents
+
+    page = make_case("Fragile case")
+    registration = next(r for m, r in documents._registry.items() if m is CaseStudyPage)
+
+    def broken(page):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(registration, "builder", broken)
+    with caplog.at_level(logging.ERROR, logger="search.documents"):
+        assert build_documents([page.pk]) == []
+    assert "could not build the document" in caplog.text
+
+
+def test_elasticsearch_unavailable_falls_back_to_the_database(db, settings, caplog):
+    make_case("Fallback case")
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"  # nothing listens there
+    settings.CAC_SEARCH_BACKEND = "elasticsearch"
+    service.reset_backend()
+    try:
+        with caplog.at_level(logging.WARNING, logger="search.service"):
+            response = service.search(SearchRequest(language="en", query="fallback"))
+            suggestions = service.suggest("en", "fallb")
+        assert response.backend == "database"
+        assert [hit.title for hit in response.hits] == ["Fallback case"]
+        assert [s.label for s in suggestions] == ["Fallback case"]
+        assert "answering from the database" in caplog.text
+    finally:
+        service.reset_backend()
+
+
+def test_missing_elasticsearch_url_means_the_database(db, settings):
+    settings.ELASTICSEARCH_URL = ""
+    settings.CAC_SEARCH_BACKEND = "elasticsearch"
+    service.reset_backend()
+    try:
+        assert service.get_backend().name == "database"
+    finally:
+        service.reset_backend()
+
+
+def test_default_backend_is_the_database(db, settings):
+    settings.CAC_SEARCH_BACKEND = "database"
+    service.reset_backend()
+    assert service.get_backend().name == "database"
