@@ -53,6 +53,7 @@ def on_air(context):
         "sessions": sessions,
         "upcoming": upcoming,
         "summit": summit,
+        "now": now,
     }
 
 
@@ -93,6 +94,7 @@ def session_status(context, session=None):
         "companies": companies,
         "media_items": media,
         "zone_name": session.time_zone,
+        "now": status.now,
     }
 
 
