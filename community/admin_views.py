@@ -14,12 +14,12 @@ from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn, StatusTagColumn, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import Button
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -60,17 +60,14 @@ class QuestionIndexView(generic.IndexView):
 
 class QuestionEditView(generic.EditView):
     @cached_property
-    def header_more_buttons(self):
-        buttons = list(super().header_more_buttons)
-        buttons.append(
-            Button(
+    def header_buttons(self):
+        return [
+            HeaderButton(
                 _("Forward to the city"),
                 url=reverse("community_question:forward", args=[quote(self.object.pk)]),
                 icon_name="mail",
-                priority=5,
             )
-        )
-        return buttons
+        ]
 
 
 class ForwardView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -141,6 +138,7 @@ class CaseQuestionViewSet(ModelViewSet):
             "message", label=gettext_lazy("Question"), url_name="community_question:edit", accessor=str
         ),
         Column("case", label=gettext_lazy("Case study")),
+        Column("language", label=gettext_lazy("Language"), accessor="get_language_display"),
         Column("asker", label=gettext_lazy("From")),
         StatusTagColumn(
             "status",
@@ -148,7 +146,7 @@ class CaseQuestionViewSet(ModelViewSet):
             accessor="get_status_display",
             primary=lambda question: question.status == QuestionStatus.NEW,
         ),
-        Column("publish_answer", label=gettext_lazy("Published")),
+        BooleanColumn("publish_answer", label=gettext_lazy("Published")),
         DateColumn("created_at", label=gettext_lazy("Asked")),
     ]
     panels = [

@@ -40,6 +40,7 @@
     if (isNaN(start.getTime())) return;
     var remaining = element.querySelector("[data-countdown-remaining]");
     var local = element.querySelector("[data-countdown-local]");
+    var label = element.querySelector("[data-countdown-label]");
     if (local) local.textContent = localLabel(element, start);
     var wasCounting = false;
 
@@ -47,6 +48,7 @@
       var seconds = Math.floor((start.getTime() - Date.now()) / 1000);
       if (seconds <= 0) {
         if (remaining) remaining.textContent = element.getAttribute("data-text-started") || "";
+        if (label) label.hidden = true;
         window.clearInterval(timer);
         // Reload only when the start passed during this visit (never a reload loop on a wrong clock).
         if (wasCounting && !element.hasAttribute("data-no-reload")) {
