@@ -1,0 +1,117 @@
+"""Import case studies from a CSV (UTF-8, header row) or JSON Lines file: docs/import-format.md."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from casestudies.importer import ImportFailed, detect_format, import_file
+
+MAX_ERRORS_SHOWN = 200
+
+
+class ProgressBar:
+    """A one-line bar on a terminal; a line every 10 % otherwise (logs, CI)."""
+
+    def __init__(self, stream, width: int = 30):
+        self.stream = stream
+        self.width = width
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self.started = time.monotonic()
+        self.last_decile = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        total = max(total, 1)
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = done / elapsed
+        if self.tty:
+            filled = int(self.width * done / total)
+            bar = "#" * filled + "." * (self.width - filled)
+            self.stream.write(f"\r[{bar}] {done}/{total} rows, {rate:.0f} rows/s", ending="")
+            if done >= total:
+                self.stream.write("")
+            self.stream.flush()
+            return
+        decile = done * 10 // total
+        if decile != self.last_decile or done == total:
+            self.last_decile = decile
+            self.stream.write(f"{done * 100 // total:3d}% {done}/{total} rows, {rate:.0f} rows/s")
+
+
+class Command(BaseCommand):
+    help = _(
+        "Import case studies from a CSV (UTF-8, with a header row) or JSON Lines file. Rows with the "
+        "same key in two languages become translations. Nothing is written when a row is bad."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help=_("the file to import, or - for standard input"))
+        parser.add_argument(
+            "--format", choices=["csv", "jsonl"], help=_("the file format (default: from the extension)")
+        )
+        parser.add_argument("--dry-run", action="store_true", help=_("validate and report, write nothing"))
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help=_("publish the pages (default: drafts submitted to the review workflow)"),
+        )
+        parser.add_argument("--user", help=_("username recorded as the author of the revisions"))
+        parser.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
+
+    def handle(self, *args, **options):
+        name = options["file"]
+        fmt = options["format"] or detect_format(name)
+        if fmt is None:
+            raise CommandError(
+                _("Cannot tell the format of %(name)s: use --format csv or --format jsonl.") % {"name": name}
+            )
+        if name == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            path = Path(name)
+            if not path.is_file():
+                raise CommandError(_("No such file: %(name)s") % {"name": name})
+            data = path.read_bytes()
+
+        user = None
+        if options["user"]:
+            user = (
+                get_user_model().objects.filter(**{get_user_model().USERNAME_FIELD: options["user"]}).first()
+            )
+            if user is None:
+                raise CommandError(_("No such user: %(name)s") % {"name": options["user"]})
+
+        progress = None
+        if not options["no_progress"] and options["verbosity"] > 0 and not options["dry_run"]:
+            progress = ProgressBar(self.stderr)
+        try:
+            plan, result = import_file(
+                data,
+                fmt,
+                publish=options["publish"],
+                dry_run=options["dry_run"],
+                user=user,
+                progress=progress,
+            )
+        except ImportFailed as failure:
+            for error in failure.errors[:MAX_ERRORS_SHOWN]:
+                self.stderr.write(str(error))
+            if len(failure.errors) > MAX_ERRORS_SHOWN:
+                self.stderr.write(_("… and %(n)d more.") % {"n": len(failure.errors) - MAX_ERRORS_SHOWN})
+            raise CommandError(
+                _("%(n)d error(s): nothing was imported.") % {"n": len(failure.errors)}
+            ) from None
+
+        if result is None:
+            for line in plan.summary():
+                self.stdout.write(line)
+            self.stdout.write(self.style.WARNING(_("Dry run: nothing was written.")))
+            return
+        for line in result.summary():
+            self.stdout.write(line)
+        self.stdout.write(self.style.SUCCESS(_("Import done.")))
