@@ -56,10 +56,33 @@ CITIES = [
     ("Melbourne", "AU", "oceania"),
 ]
 MEASURES = ["Testing", "Contact tracing", "Mask distribution", "Remote learning", "Income support"]
-WORDS = (
-    "city residents measure testing clinic masks schools buses cycling income support volunteers data "
-    "district hospital quarantine shelter market festival library park transit lane elderly care"
-).split()
+WORDS = [
+    "city",
+    "residents",
+    "measure",
+    "testing",
+    "clinic",
+    "masks",
+    "schools",
+    "buses",
+    "cycling",
+    "income",
+    "support",
+    "volunteers",
+    "data",
+    "district",
+    "hospital",
+    "quarantine",
+    "shelter",
+    "market",
+    "festival",
+    "library",
+    "park",
+    "transit",
+    "lane",
+    "elderly",
+    "care",
+]
 
 
 def sentence(rng: random.Random, n: int = 14) -> str:
@@ -88,10 +111,7 @@ def generate(rows: int, seed: int = 7) -> bytes:
     writer.writerow(COLUMNS)
     cases = rows // 2
     for n in range(cases):
-        if rng.random() < 0.05:
-            city = (f"Newcity {n}", "DE", "europe")
-        else:
-            city = rng.choice(CITIES)
+        city = (f"Newcity {n}", "DE", "europe") if rng.random() < 0.05 else rng.choice(CITIES)
         measures = rng.sample(MEASURES, 2)
         if rng.random() < 0.02:
             measures.append(f"New measure {n}")
@@ -157,7 +177,9 @@ def make_indexes():
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--drafts", action="store_true", help="drafts submitted to the workflow")
     parser.add_argument("--database-url", help="PostgreSQL (flushed!) instead of a temporary SQLite file")
