@@ -108,111 +108,102 @@ class DatabaseSearchBackend:
     # ----------------------------------------------------------------------------------------
     # Search
     # ----------------------------------------------------------------------------------------
-    def _base(self, request: SearchRequest, tokens: list[str], flags: bool) -> tuple[str, list]:
-        """SQL of the matching set (id, facet columns, start_date, score) and its params.
-
-        With `flags`, the set also carries one boolean per active area/measure filter, so that
-        the facet queries test a column instead of probing the child tables again each time."""
+    def _base(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list]:
+        """SQL of the documents a search starts from (the full-text match, or every document of the
+        language when browsing), with the columns the facets need, and its params."""
         where = ["d.language = %s", "(d.expire_at IS NULL OR d.expire_at > %s)"]
         params: list = [request.language, timezone.now()]
         if request.doc_type:
             where.append(f"d.doc_type IN ({_placeholders(request.doc_type)})")
             params.extend(request.doc_type)
-        columns = "d.id, d.continent, d.country, d.year, d.start_date"
-        flag_params: list = []
-        if flags:
-            for facet, child in (("area", AREA), ("measure", MEASURE)):
-                values = getattr(request, facet)
-                if values:
-                    columns += (
-                        f", EXISTS (SELECT 1 FROM {child} c WHERE c.document_id = d.id "  # noqa: S608
-                        f"AND c.slug IN ({_placeholders(values)})) AS f_{facet}"
-                    )
-                    flag_params.extend(values)
+        columns = "d.id, d.continent, d.country, d.year, d.start_date, d.area_slugs, d.measure_slugs"
         if not tokens:
             sql = f"SELECT {columns}, NULL AS score FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
-            return sql, [*flag_params, *params]
+            return sql, params
+        # Scores only when they order the results (a field sort leaves them out, as Elasticsearch does).
+        ranked = request.sort == "relevance"
         if self.vendor == "sqlite":
-            match = " ".join(_fts5_phrase(token) for token in tokens)
+            score = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})" if ranked else "NULL"
             sql = (
-                f"SELECT {columns}, -bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score "  # noqa: S608
+                f"SELECT {columns}, {score} AS score "  # noqa: S608
                 f"FROM {fts.FTS_TABLE} JOIN {DOC} d ON d.id = {fts.FTS_TABLE}.rowid "
                 f"WHERE {fts.FTS_TABLE} MATCH %s AND {' AND '.join(where)}"
             )
-            return sql, [*flag_params, match, *params]
-        query = " & ".join(_tsquery_term(token) for token in tokens)
+            return sql, [" ".join(_fts5_phrase(token) for token in tokens), *params]
+        score = "ts_rank_cd(t.search_vector, q.query)" if ranked else "NULL"
         sql = (
-            f"SELECT {columns}, ts_rank_cd(t.search_vector, q.query) AS score "  # noqa: S608
+            f"SELECT {columns}, {score} AS score "  # noqa: S608
             f"FROM {TEXT} t JOIN {DOC} d ON d.id = t.document_id "
             f"CROSS JOIN to_tsquery('simple', %s) AS q(query) "
             f"WHERE t.search_vector @@ q.query AND {' AND '.join(where)}"
         )
-        return sql, [*flag_params, query, *params]
+        return sql, [" & ".join(_tsquery_term(token) for token in tokens), *params]
 
-    @staticmethod
-    def _facet_clause(facet: str, values: tuple, flags: bool) -> tuple[str, list]:
+    def _flag(self, facet: str, values: tuple) -> tuple[str, list]:
+        """1 when a row passes this facet's filter, else 0 (an integer on both vendors)."""
         if facet in ("area", "measure"):
-            if flags:
-                return f"m.f_{facet}", []
-            child = AREA if facet == "area" else MEASURE
-            marks = _placeholders(values)
-            return f"m.id IN (SELECT document_id FROM {child} WHERE slug IN ({marks}))", list(values)  # noqa: S608
-        return f"m.{facet} IN ({_placeholders(values)})", list(values)
-
-    def _where(self, request: SearchRequest, flags: bool, skip: str | None = None) -> tuple[str, list]:
-        clauses, params = [], []
-        for facet in FACETS:
-            values = getattr(request, facet)
-            if facet == skip or not values:
-                continue
-            clause, clause_params = self._facet_clause(facet, values, flags)
-            clauses.append(clause)
-            params.extend(clause_params)
-        return (" AND ".join(clauses) or "1 = 1"), params
+            # Multi-valued: the row's space-separated slugs contain one of the values, as a whole word.
+            find = "instr({haystack}, %s) > 0" if self.vendor == "sqlite" else "strpos({haystack}, %s) > 0"
+            haystack = f"(' ' || b.{facet}_slugs || ' ')"
+            condition = " OR ".join(find.format(haystack=haystack) for _ in values)
+            return f"CASE WHEN {condition} THEN 1 ELSE 0 END", [f" {value} " for value in values]
+        return f"CASE WHEN b.{facet} IN ({_placeholders(values)}) THEN 1 ELSE 0 END", list(values)
 
     def _statement(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list]:
         """The one statement that answers a search: the page of hits, the count and the facets.
 
-        Strategy: a full-text match is materialised once (with its filter flags) and every part
-        scans that small set. Browsing (no words) without filters materialises the language's
-        documents once too. Browsing with filters is left to the planner (not materialised), so
-        that each part can start from the most selective index.
+        `m` is materialised once: the starting documents, each with a 0/1 flag per active filter
+        and their sum. With n active filters, a row counts for the results when the sum is n, and
+        for facet F's counts when every filter but F's passes (sum - f_F = n - 1): the disjunctive
+        rule. Rows failing two filters or more count nowhere, so they are left out of `m`.
+        Multi-valued facets (areas, measure types) are counted per combination of slugs (a GROUP BY
+        over a few hundred distinct values) and split into slugs in Python.
         """
-        filtered = any(getattr(request, facet) for facet in FACETS)
-        materialise = bool(tokens) or not filtered
-        flags = bool(tokens)
-        base_sql, params = self._base(request, tokens, flags)
+        active = [facet for facet in FACETS if getattr(request, facet)]
+        n = len(active)
+        base_sql, base_params = self._base(request, tokens)
+        flag_columns, flag_params = [], []
+        for facet in active:
+            expression, values = self._flag(facet, getattr(request, facet))
+            flag_columns.append(f"{expression} AS f_{facet}")
+            flag_params.extend(values)
+        if active:
+            total = " + ".join(f"x.f_{facet}" for facet in active)
+            m_sql = (
+                f"SELECT x.*, ({total}) AS f_sum FROM "  # noqa: S608
+                f"(SELECT b.*, {', '.join(flag_columns)} FROM ({base_sql}) b) x"
+                + (f" WHERE ({total}) >= {n - 1}" if n > 1 else "")
+            )
+        else:
+            m_sql = f"SELECT b.*, 0 AS f_sum FROM ({base_sql}) b"  # noqa: S608
+        params = flag_params + base_params
+
+        def where(skip: str | None = None) -> str:
+            if not active:
+                return "1 = 1"
+            if skip in active:
+                return f"m.f_sum - m.f_{skip} = {n - 1}"
+            return f"m.f_sum = {n}"
+
         order = "start_date DESC NULLS LAST, id DESC"
         if tokens and request.sort == "relevance":
             order = "score DESC, start_date DESC NULLS LAST, id DESC"
-        where_all, where_all_params = self._where(request, flags)
         parts = [
             # The requested page of hits, numbered in order.
             f"SELECT 'hit' AS kind, NULL AS value, ROW_NUMBER() OVER (ORDER BY {order}) AS n, "  # noqa: S608
             f"h.id AS id, h.score AS score FROM (SELECT m.id, m.score, m.start_date FROM m "
-            f"WHERE {where_all} ORDER BY {order} LIMIT %s OFFSET %s) h",
-            f"SELECT 'count', NULL, COUNT(*), NULL, NULL FROM m WHERE {where_all}",  # noqa: S608
+            f"WHERE {where()} ORDER BY {order} LIMIT %s OFFSET %s) h",
+            f"SELECT 'count', NULL, COUNT(*), NULL, NULL FROM m WHERE {where()}",  # noqa: S608
         ]
-        params += where_all_params + [request.page_size, (request.page - 1) * request.page_size]
-        params += where_all_params
+        params += [request.page_size, (request.page - 1) * request.page_size]
         for facet in FACETS:
-            where, where_params = self._where(request, flags, skip=facet)
-            if facet in ("area", "measure"):
-                child = AREA if facet == "area" else MEASURE
-                parts.append(
-                    f"SELECT '{facet}', c.slug, COUNT(*), NULL, NULL FROM m "  # noqa: S608
-                    f"JOIN {child} c ON c.document_id = m.id WHERE {where} GROUP BY c.slug"
-                )
-            else:
-                column = f"m.{facet}"
-                value, empty = (f"CAST({column} AS TEXT)", "0") if facet == "year" else (column, "''")
-                parts.append(
-                    f"SELECT '{facet}', {value}, COUNT(*), NULL, NULL FROM m "  # noqa: S608
-                    f"WHERE {where} AND {column} IS NOT NULL AND {column} <> {empty} GROUP BY {column}"
-                )
-            params += where_params
-        cte = "MATERIALIZED" if materialise else "NOT MATERIALIZED"
-        return f"WITH m AS {cte} ({base_sql}) " + " UNION ALL ".join(parts), params
+            column = f"m.{facet}_slugs" if facet in ("area", "measure") else f"m.{facet}"
+            value, empty = (f"CAST({column} AS TEXT)", "0") if facet == "year" else (column, "''")
+            parts.append(
+                f"SELECT '{facet}', {value}, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+                f"WHERE {where(facet)} AND {column} IS NOT NULL AND {column} <> {empty} GROUP BY {column}"
+            )
+        return f"WITH m AS MATERIALIZED ({m_sql}) " + " UNION ALL ".join(parts), params
 
     def search(self, request: SearchRequest) -> SearchResponse:
         tokens = analyze_query(request.query, request.language) if request.query.strip() else []
@@ -229,6 +220,10 @@ class DatabaseSearchBackend:
                 hits_order.append((n, doc_id, score))
             elif kind == "count":
                 count = n
+            elif kind in ("area", "measure"):  # a combination of slugs: count each slug
+                counts = facets[kind]
+                for slug in set(str(value).split()):
+                    counts[slug] = counts.get(slug, 0) + n
             else:
                 facets[kind][str(value)] = n
         for facet in FACETS:
