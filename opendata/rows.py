@@ -134,13 +134,22 @@ def case_url(page, request=None) -> str:
     return absolute(request, page.get_url(request=request) or "")
 
 
-def case_row(page, request=None) -> dict[str, str]:
-    """The export row of one case (a prefetched `CaseStudyPage`); every value a string."""
+def case_row(page, request=None, *, areas=None, measures=None, source_urls=None) -> dict[str, str]:
+    """The export row of one case; every value a string.
+
+    `areas` (slugs), `measures` (names) and `source_urls` may be given already fetched (the
+    exports read them per chunk of pages); otherwise they are read from the page.
+    """
     from opendata.cite import apa_citation
 
     city = page.city
-    areas = sorted(area.slug for area in page.policy_areas.all())
-    measures = [tagged.tag.name for tagged in page.tagged_measures.all()]
+    if areas is None:
+        areas = [area.slug for area in page.policy_areas.all()]
+    if measures is None:
+        measures = [tagged.tag.name for tagged in page.tagged_measures.all()]
+    if source_urls is None:
+        source_urls = [source.url for source in page.sources.all()]
+    areas = sorted(areas)
     return {
         "key": str(page.translation_key),
         "locale": page.locale.language_code,
@@ -155,7 +164,7 @@ def case_row(page, request=None) -> dict[str, str]:
         "end_date": page.end_date.isoformat() if page.end_date else "",
         "body": stream_to_text(page.body),
         "outcomes": html_to_text(page.outcomes),
-        "source_urls": LIST_SEPARATOR.join(source.url for source in page.sources.all()),
+        "source_urls": LIST_SEPARATOR.join(source_urls),
         "contact_email": page.contact_email or "",
         "url": case_url(page, request),
         "last_published_at": page.last_published_at.isoformat() if page.last_published_at else "",

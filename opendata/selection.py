@@ -9,7 +9,8 @@ pages are read back with `.live().public()` on top: nothing that is not public c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -94,7 +95,10 @@ def _fts_document_ids(request: SearchRequest) -> RawSQL | None:
     backend = service.get_database_backend()
     # The backend's own matching SQL (first two items: SQL and params), so that words match
     # exactly as on the search page. (A public method for this in search would be better.)
-    base = backend._base(request, tokens)
+    # Facet filters are applied by `documents()`: the matching set is asked for without them.
+    plain = replace(request, area=(), measure=(), continent=(), country=(), year=())
+    kwargs = {"flags": False} if "flags" in inspect.signature(backend._base).parameters else {}
+    base = backend._base(plain, tokens, **kwargs)
     base_sql, params = base[0], base[1]
     return RawSQL(f"SELECT fts_m.id FROM ({base_sql}) fts_m", params)  # noqa: S608, S611 - constant SQL, %s params
 
@@ -131,21 +135,23 @@ def documents(selection: Selection) -> QuerySet:
     return queryset
 
 
-def cases(selection: Selection) -> QuerySet:
+def cases(selection: Selection, prefetch: bool = True) -> QuerySet:
     """The live, public case pages of the selection, newest first, ready to stream."""
     from django.db.models import Prefetch
 
     from casestudies.models import CaseStudyPage, TaggedCaseStudy
 
-    return (
+    queryset = (
         CaseStudyPage.objects.live()
         .public()
         .filter(pk__in=documents(selection).values("page_id"))
         .select_related("city", "locale")
-        .prefetch_related(
+        .order_by("-start_date", "-pk")
+    )
+    if prefetch:
+        queryset = queryset.prefetch_related(
             "policy_areas",
             Prefetch("tagged_measures", queryset=TaggedCaseStudy.objects.select_related("tag")),
             "sources",
         )
-        .order_by("-start_date", "-pk")
-    )
+    return queryset
