@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -252,18 +253,21 @@ def city_profile(request, slug: str):
     cases = list(
         live_cases().filter(city=city).prefetch_related("policy_areas").order_by("-start_date", "-pk")
     )
-    sessions = []
+    sessions, discussed = [], []
     try:
         from archive.models import SessionPage
 
-        sessions = list(
-            SessionPage.objects.live()
-            .public()
-            .filter(locale__language_code=language, cities=city)
+        visible = SessionPage.objects.live().public().filter(locale__language_code=language)
+        sessions = list(visible.filter(cities=city).order_by("start"))
+        case_ids = [case.pk for case in cases]
+        discussed = list(
+            visible.filter(Q(related_cases__in=case_ids) | Q(chapters__case_study__in=case_ids))
+            .exclude(pk__in=[s.pk for s in sessions])
+            .distinct()
             .order_by("start")
         )
     except (ImportError, LookupError):  # the archive app not installed
-        sessions = []
+        sessions, discussed = [], []
     if not cases and not sessions and not city.cases.exists():
         raise Http404(_("No case study or session involves this city."))
     by_area = []
@@ -277,6 +281,7 @@ def city_profile(request, slug: str):
         "cases": cases,
         "by_area": by_area,
         "sessions": sessions,
+        "discussed": discussed,
         "marker": geo.project(city.longitude, city.latitude)
         if city.latitude is not None and city.longitude is not None
         else None,
