@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 
 from django.db import connections, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from search import fts
@@ -45,6 +45,8 @@ TEXT = SearchDocumentText._meta.db_table
 # bm25 column weights on SQLite (title, body); PostgreSQL uses setweight A/B and ts_rank_cd.
 TITLE_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
+# Suggestions: how many of the newest prefix matches are ranked.
+SUGGEST_CANDIDATES = 200
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _TRAILING_WORD_RE = re.compile(r"[^\W_]+$")
@@ -299,22 +301,28 @@ class DatabaseSearchBackend:
         if not terms:
             return []
         visible = "d.language = %s AND (d.expire_at IS NULL OR d.expire_at > %s)"
+        # Ranking every title that starts with "d" would cost more than the whole search: rank
+        # the most recent CANDIDATES matches only (the index yields them newest first, cheaply).
         if self.vendor == "sqlite":
             match = " ".join(_fts5_phrase(term, prefix) for term, prefix in terms)
             sql = (
-                f"SELECT d.title, d.url, d.doc_type FROM {fts.SUGGEST_TABLE} "  # noqa: S608
+                f"SELECT title, url, doc_type FROM (SELECT d.id, d.title, d.url, d.doc_type, "  # noqa: S608
+                f"d.start_date, {fts.SUGGEST_TABLE}.rank AS r FROM {fts.SUGGEST_TABLE} "
                 f"JOIN {DOC} d ON d.id = {fts.SUGGEST_TABLE}.rowid "
                 f"WHERE {fts.SUGGEST_TABLE} MATCH %s AND {visible} "
-                f"ORDER BY {fts.SUGGEST_TABLE}.rank, d.start_date DESC, d.id DESC LIMIT %s"
+                f"ORDER BY {fts.SUGGEST_TABLE}.rowid DESC LIMIT {SUGGEST_CANDIDATES}) c "
+                f"ORDER BY r, start_date DESC, id DESC LIMIT %s"
             )
         else:
             match = " & ".join(_tsquery_term(term, prefix) for term, prefix in terms)
             sql = (
-                f"SELECT d.title, d.url, d.doc_type FROM {TEXT} t JOIN {DOC} d ON d.id = t.document_id "  # noqa: S608
+                f"SELECT title, url, doc_type FROM (SELECT d.id, d.title, d.url, d.doc_type, "  # noqa: S608
+                f"d.start_date, ts_rank(t.suggest_vector, q.query) AS r "
+                f"FROM {TEXT} t JOIN {DOC} d ON d.id = t.document_id "
                 f"CROSS JOIN to_tsquery('simple', %s) AS q(query) "
                 f"WHERE t.suggest_vector @@ q.query AND {visible} "
-                f"ORDER BY ts_rank(t.suggest_vector, q.query) DESC, d.start_date DESC NULLS LAST, d.id DESC "
-                f"LIMIT %s"
+                f"ORDER BY d.id DESC LIMIT {SUGGEST_CANDIDATES}) c "
+                f"ORDER BY r DESC, start_date DESC NULLS LAST, id DESC LIMIT %s"
             )
         with self.connection.cursor() as cursor:
             cursor.execute(sql, [match, language, timezone.now(), limit])
@@ -334,8 +342,9 @@ class DatabaseSearchBackend:
         text = " ".join(prefix.split())
         if not text or limit <= 0:
             return []
+        now = timezone.now()
         visible_docs = SearchDocument.objects.using(self.using).filter(
-            Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()), language=language
+            Q(expire_at__isnull=True) | Q(expire_at__gt=now), language=language
         )
         with override(language):
             search_url = reverse("search")
@@ -345,7 +354,7 @@ class DatabaseSearchBackend:
         cities = (
             City.objects.using(self.using)
             .filter(Q(name__istartswith=text) | Q(name_ko__istartswith=text))
-            .filter(pk__in=visible_docs.filter(city__isnull=False).values("city_id"))
+            .filter(Exists(visible_docs.filter(city_id=OuterRef("pk"))))
             .order_by("name")[:short]
         )
         for city in cities:
@@ -366,9 +375,13 @@ class DatabaseSearchBackend:
                 | Q(name_ko__icontains=f" {text}")
             )
             .filter(
-                slug__in=SearchDocumentMeasure.objects.using(self.using)
-                .filter(document__in=visible_docs)
-                .values("slug")
+                Exists(
+                    SearchDocumentMeasure.objects.using(self.using).filter(
+                        Q(document__expire_at__isnull=True) | Q(document__expire_at__gt=now),
+                        slug=OuterRef("slug"),
+                        document__language=language,
+                    )
+                )
             )
             .order_by("name")[:short]
         )
