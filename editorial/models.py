@@ -51,3 +51,28 @@ class ImportedCase(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PendingImport(models.Model):
+    """An uploaded import file between its preview and the editor's confirmation.
+
+    Kept in the database so that the confirmation may reach any web worker; deleted once
+    imported, and after a day in any case.
+    """
+
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=8)
+    data = models.BinaryField(_("data"))
+    publish = models.BooleanField(_("publish"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pending import")
+        verbose_name_plural = _("pending imports")
+
+    def __str__(self) -> str:
+        return self.filename

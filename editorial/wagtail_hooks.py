@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.permissions import page_permission_policy
 
+from .listing import CaseStudyListingViewSet
+from .panels import CasesAwaitingReviewPanel, CasesPerAreaPanel
+from .views import imports, reports
 from .views import localize as localize_guards
 
 
@@ -30,3 +36,66 @@ def register_localize_guards():
             name="editorial_update_translations",
         ),
     ]
+
+
+@hooks.register("register_admin_urls")
+def register_editorial_urls():
+    return [
+        path("editorial/import/", imports.ImportView.as_view(), name="editorial_import"),
+        path(
+            "editorial/import/confirm/", imports.ImportConfirmView.as_view(), name="editorial_import_confirm"
+        ),
+        path(
+            "reports/missing-translations/",
+            reports.MissingTranslationsView.as_view(),
+            name="editorial_missing_translations",
+        ),
+        path(
+            "reports/missing-translations/results/",
+            reports.MissingTranslationsView.as_view(results_only=True),
+            name="editorial_missing_translations_results",
+        ),
+    ]
+
+
+@hooks.register("register_admin_viewset")
+def register_case_study_listing():
+    return CaseStudyListingViewSet("case_studies")
+
+
+class ImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return imports.user_can_import(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item():
+    return ImportMenuItem(
+        _("Import case studies"),
+        reverse("editorial_import"),
+        name="import-case-studies",
+        icon_name="upload",
+        order=151,
+    )
+
+
+class MissingTranslationsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return page_permission_policy.user_has_any_permission(request.user, ["add", "change", "publish"])
+
+
+@hooks.register("register_reports_menu_item")
+def register_missing_translations_menu_item():
+    return MissingTranslationsMenuItem(
+        _("Missing translations"),
+        reverse("editorial_missing_translations"),
+        name="missing-translations",
+        icon_name="site",
+        order=750,
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def add_editorial_panels(request, panels):
+    panels.append(CasesAwaitingReviewPanel())
+    panels.append(CasesPerAreaPanel())

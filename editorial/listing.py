@@ -1,0 +1,137 @@
+"""The case-study listing in the admin: filterable by policy area, continent, city, locale and status."""
+
+from __future__ import annotations
+
+import django_filters
+
+from django import forms
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import IntegerField, Q
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.admin.filters import LocaleFilter
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.pages.listing import IndexView, PageFilterSet
+from wagtail.admin.viewsets.pages import PageListingViewSet
+from wagtail.models import Page, Revision, WorkflowState
+
+from casestudies.models import CaseStudyPage, City, Continent, PolicyArea
+
+
+def area_choices():
+    """One choice per area slug, named in the default language (every locale row shares the slug)."""
+    areas = PolicyArea.objects.filter(locale__language_code=settings.LANGUAGE_CODE).order_by("sort_order")
+    return [(area.slug, area.name) for area in areas]
+
+
+def locale_choices():
+    return list(settings.WAGTAIL_CONTENT_LANGUAGES)
+
+
+class Status:
+    LIVE = "live"
+    DRAFT = "draft"
+    CHANGED = "changed"
+    IN_REVIEW = "in_review"
+    SCHEDULED = "scheduled"
+    EXPIRED = "expired"
+
+    choices = [
+        (LIVE, _("Live")),
+        (CHANGED, _("Live with unpublished changes")),
+        (DRAFT, _("Draft (never published)")),
+        (IN_REVIEW, _("In review")),
+        (SCHEDULED, _("Scheduled")),
+        (EXPIRED, _("Expired")),
+    ]
+
+
+def _page_ids(queryset):
+    """`object_id` (text) of page workflow states or revisions, as page ids for a subquery."""
+    return (
+        queryset.filter(base_content_type=ContentType.objects.get_for_model(Page))
+        .annotate(page_id=Cast("object_id", IntegerField()))
+        .values("page_id")
+    )
+
+
+def filter_status(queryset, value: str):
+    if value == Status.LIVE:
+        return queryset.filter(live=True)
+    if value == Status.CHANGED:
+        return queryset.filter(live=True, has_unpublished_changes=True)
+    if value == Status.DRAFT:
+        return queryset.filter(live=False, first_published_at__isnull=True, expired=False)
+    if value == Status.IN_REVIEW:
+        return queryset.filter(pk__in=_page_ids(WorkflowState.objects.active()))
+    if value == Status.SCHEDULED:
+        scheduled = Revision.objects.filter(approved_go_live_at__isnull=False)
+        return queryset.filter(Q(go_live_at__gt=timezone.now()) | Q(pk__in=_page_ids(scheduled)))
+    if value == Status.EXPIRED:
+        return queryset.filter(expired=True)
+    return queryset
+
+
+class CaseStudyFilterSet(PageFilterSet):
+    policy_area = django_filters.MultipleChoiceFilter(
+        label=_("Policy area"),
+        choices=area_choices,
+        method="filter_policy_area",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    continent = django_filters.ChoiceFilter(
+        label=_("Continent"),
+        choices=Continent.choices,
+        field_name="city__continent",
+        empty_label=_("Any"),
+    )
+    city = django_filters.ModelChoiceFilter(
+        label=_("City"),
+        queryset=City.objects.order_by("name"),
+        field_name="city",
+        empty_label=_("Any"),
+    )
+    locale = LocaleFilter(label=_("Locale"), choices=locale_choices, empty_label=_("Any"))
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Status.choices, method="filter_status", empty_label=_("Any")
+    )
+
+    class Meta:
+        model = CaseStudyPage
+        fields = []
+
+    def filter_policy_area(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(policy_areas__slug__in=value).distinct()
+
+    def filter_status(self, queryset, name, value):
+        return filter_status(queryset, value)
+
+
+class CityColumn(Column):
+    def get_value(self, instance):
+        city = getattr(instance, "city", None)
+        return city.name if city else ""
+
+
+class CaseStudyIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("city")
+
+
+class CaseStudyListingViewSet(PageListingViewSet):
+    index_view_class = CaseStudyIndexView
+    model = CaseStudyPage
+    icon = "doc-full-inverse"
+    menu_label = _("Case studies")
+    menu_order = 150
+    add_to_admin_menu = True
+    filterset_class = CaseStudyFilterSet
+    columns = [
+        *PageListingViewSet.columns,
+        CityColumn("city", label=_("City"), sort_key="city__name", width="14%"),
+    ]

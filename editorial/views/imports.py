@@ -1,0 +1,198 @@
+"""Bulk import through the admin: upload → preview (rows, errors, what will change) → confirm.
+
+The preview writes nothing. The file waits in a `PendingImport` row under a random token that
+is signed for the uploading user, so the confirmation cannot be forged or replayed by another
+user; the file is validated again on confirmation (the database may have changed meanwhile).
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import View
+
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.permissions import page_permission_policy
+
+from casestudies.exporter import COLUMNS
+from casestudies.importer import ImportFailed, detect_format, prepare, read_rows
+from editorial.forms import ImportConfirmForm, ImportUploadForm
+from editorial.models import PendingImport
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Larger files take longer than a web request should: the management command handles them.
+MAX_WEB_ROWS = 2000
+PREVIEW_ROWS = 100
+TOKEN_MAX_AGE = 60 * 60 * 24
+SIGNING_SALT = "editorial.import"
+PERMISSION = "editorial.import_casestudies"
+
+
+def user_can_import(user) -> bool:
+    return user.is_active and user.has_perm(PERMISSION)
+
+
+def user_can_publish_import(user) -> bool:
+    return user.is_superuser or page_permission_policy.user_has_permission(user, "publish")
+
+
+ACTION_LABELS = {
+    "create": gettext_lazy("new"),
+    "update": gettext_lazy("changed"),
+    "publish": gettext_lazy("to publish"),
+    "unchanged": gettext_lazy("unchanged"),
+}
+
+
+def _preview(raw_rows, errors=frozenset(), actions=None) -> list[dict]:
+    actions = actions or {}
+    return [
+        {
+            "line": raw.line,
+            "key": raw.values.get("key", ""),
+            "locale": raw.values.get("locale", ""),
+            "title": raw.values.get("title", ""),
+            "city": raw.values.get("city", ""),
+            "policy_areas": raw.values.get("policy_areas", ""),
+            "start_date": raw.values.get("start_date", ""),
+            "has_error": raw.line in errors,
+            "action": ACTION_LABELS.get(actions.get(raw.line, ""), ""),
+        }
+        for raw in raw_rows[:PREVIEW_ROWS]
+    ]
+
+
+class ImportView(WagtailAdminTemplateMixin, View):
+    page_title = gettext_lazy("Import case studies")
+    header_icon = "upload"
+    template_name = "editorial/import.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not user_can_import(request.user):
+            raise PermissionDenied
+        self.can_publish = user_can_publish_import(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            columns=COLUMNS,
+            max_rows=MAX_WEB_ROWS,
+            action_url=reverse("editorial_import"),
+            confirm_url=reverse("editorial_import_confirm"),
+        )
+        return context
+
+    def get(self, request):
+        return self.render_to_response(
+            self.get_context_data(form=ImportUploadForm(can_publish=self.can_publish))
+        )
+
+    def post(self, request):
+        form = ImportUploadForm(request.POST, request.FILES, can_publish=self.can_publish)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        upload = form.cleaned_data["file"]
+        publish = bool(form.cleaned_data.get("publish")) and self.can_publish
+        fmt = detect_format(upload.name)
+        if fmt is None:
+            form.add_error("file", _("Upload a .csv or a .jsonl file."))
+            return self.render_to_response(self.get_context_data(form=form))
+        if upload.size > MAX_UPLOAD_BYTES:
+            form.add_error("file", _("The file is larger than 10 MB: use the import_casestudies command."))
+            return self.render_to_response(self.get_context_data(form=form))
+        data = upload.read()
+        return self.preview(request, form, data, fmt, upload.name, publish)
+
+    def preview(self, request, form, data: bytes, fmt: str, filename: str, publish: bool):
+        context = {"form": form, "filename": filename, "publish": publish}
+        try:
+            raw_rows = read_rows(data, fmt)
+        except ImportFailed as failure:
+            context["errors"] = [str(error) for error in failure.errors]
+            return self.render_to_response(self.get_context_data(**context))
+        context["preview_rows"] = _preview(raw_rows)
+        context["row_count"] = len(raw_rows)
+        if len(raw_rows) > MAX_WEB_ROWS:
+            context["errors"] = [
+                _(
+                    "%(n)d rows: the admin imports at most %(max)d at a time. "
+                    "Split the file or use the import_casestudies command."
+                )
+                % {"n": len(raw_rows), "max": MAX_WEB_ROWS}
+            ]
+            return self.render_to_response(self.get_context_data(**context))
+        try:
+            plan = prepare(data, fmt, publish=publish)
+        except ImportFailed as failure:
+            context["errors"] = [str(error) for error in failure.errors]
+            context["preview_rows"] = _preview(raw_rows, errors={error.line for error in failure.errors})
+            return self.render_to_response(self.get_context_data(**context))
+
+        PendingImport.objects.filter(created_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
+        token = secrets.token_urlsafe(24)
+        PendingImport.objects.create(
+            token=token,
+            user=request.user,
+            filename=filename[:255],
+            file_format=fmt,
+            data=data,
+            publish=publish,
+        )
+        signed = signing.dumps({"token": token, "user": request.user.pk}, salt=SIGNING_SALT)
+        actions = {row.line: row.action for row in plan.rows}
+        context.update(
+            plan=plan,
+            summary=plan.summary(),
+            confirm_form=ImportConfirmForm(initial={"token": signed}),
+            preview_rows=_preview(raw_rows, actions=actions),
+        )
+        return self.render_to_response(self.get_context_data(**context))
+
+
+class ImportConfirmView(ImportView):
+    def get(self, request):
+        return redirect("editorial_import")
+
+    def post(self, request):
+        form = ImportConfirmForm(request.POST)
+        pending = None
+        if form.is_valid():
+            try:
+                payload = signing.loads(form.cleaned_data["token"], salt=SIGNING_SALT, max_age=TOKEN_MAX_AGE)
+            except signing.BadSignature:
+                payload = None
+            if payload and payload.get("user") == request.user.pk:
+                pending = PendingImport.objects.filter(token=payload.get("token"), user=request.user).first()
+        if pending is None:
+            messages.error(request, _("This import has expired or was already done: upload the file again."))
+            return redirect("editorial_import")
+        publish = pending.publish and self.can_publish
+        data = bytes(pending.data)
+        try:
+            plan = prepare(data, pending.file_format, publish=publish)
+        except ImportFailed as failure:
+            upload_form = ImportUploadForm(can_publish=self.can_publish)
+            context = {
+                "form": upload_form,
+                "filename": pending.filename,
+                "errors": [str(error) for error in failure.errors],
+            }
+            pending.delete()
+            return self.render_to_response(self.get_context_data(**context))
+        result = plan.apply(user=request.user)
+        pending.delete()
+        messages.success(request, " ".join(result.summary()))
+        return redirect(reverse("editorial_import") + "?done=1")
