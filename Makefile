@@ -6,6 +6,8 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_SETTINGS_MODULE=cac_platform.settings.dev
+# Two pytest-xdist workers (one per core); each gets its own test database.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test venv setup lint format messages check-migrations demo clean serve backup restore audit
 
