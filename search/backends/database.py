@@ -67,6 +67,11 @@ def _tsquery_term(token: str, prefix: bool = False) -> str:
     return quoted + ":*" if prefix else quoted
 
 
+def _padded(slugs: Iterable[str]) -> str:
+    slugs = [slug for slug in slugs if slug and " " not in slug]
+    return f" {' '.join(slugs)} " if slugs else ""
+
+
 @functools.lru_cache(maxsize=50_000)
 def _word_tokens(word: str, language: str) -> frozenset[str]:
     return frozenset(analyze(word, language))
@@ -110,75 +115,89 @@ class DatabaseSearchBackend:
     # ----------------------------------------------------------------------------------------
     # Search
     # ----------------------------------------------------------------------------------------
-    def _base(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list]:
-        """SQL of the documents a search starts from (the full-text match, or every document of the
-        language when browsing), with the columns the facets need, and its params."""
+    def _flag(self, facet: str, values: tuple) -> tuple[str, list]:
+        """1 when a document passes this facet's filter, else 0 (an integer on both vendors)."""
+        if facet in ("area", "measure"):
+            # Multi-valued: the stored slugs (" a b ", padded) contain one of the values as a word.
+            find = "instr(d.{column}, %s) > 0" if self.vendor == "sqlite" else "strpos(d.{column}, %s) > 0"
+            condition = " OR ".join(find.format(column=f"{facet}_slugs") for _ in values)
+            return f"(CASE WHEN {condition} THEN 1 ELSE 0 END)", [f" {value} " for value in values]
+        return f"(CASE WHEN d.{facet} IN ({_placeholders(values)}) THEN 1 ELSE 0 END)", list(values)
+
+    def _matching(self, request: SearchRequest, tokens: list[str], active: list[str]) -> tuple[str, list]:
+        """The documents a search starts from, with what the facets need.
+
+        The full-text match (or every document of the language when browsing), each row with a
+        0/1 flag per active filter (`f_<facet>`) and their sum (`f_sum`). With n active filters a
+        row counts for the results when f_sum = n, and for facet F's counts when every filter but
+        F's passes (f_sum - f_F = n - 1): the disjunctive rule. Rows failing two filters or more
+        count nowhere, so they are left out.
+        """
+        flags = [(facet, *self._flag(facet, getattr(request, facet))) for facet in active]
+        columns = [
+            "d.id",
+            "d.continent",
+            "d.country",
+            "d.year",
+            "d.start_date",
+            "d.area_slugs",
+            "d.measure_slugs",
+        ]
+        select_params: list = []
+        for facet, expression, values in flags:
+            columns.append(f"{expression} AS f_{facet}")
+            select_params += values
+        total = " + ".join(expression for _facet, expression, _values in flags) or "0"
+        columns.append(f"{total} AS f_sum")
+        for _facet, _expression, values in flags:
+            select_params += values
+
         where = ["d.language = %s", "(d.expire_at IS NULL OR d.expire_at > %s)"]
-        params: list = [request.language, timezone.now()]
+        where_params: list = [request.language, timezone.now()]
         if request.doc_type:
             where.append(f"d.doc_type IN ({_placeholders(request.doc_type)})")
-            params.extend(request.doc_type)
-        columns = "d.id, d.continent, d.country, d.year, d.start_date, d.area_slugs, d.measure_slugs"
+            where_params += request.doc_type
+        if len(flags) > 1:
+            where.append(f"{total} >= {len(flags) - 1}")
+            for _facet, _expression, values in flags:
+                where_params += values
+
+        ranked = bool(tokens) and request.sort == "relevance"  # no scores for a date sort
         if not tokens:
-            sql = f"SELECT {columns}, NULL AS score FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
-            return sql, params
-        # Scores only when they order the results (a field sort leaves them out, as Elasticsearch does).
-        ranked = request.sort == "relevance"
+            columns.append("NULL AS score")
+            sql = f"SELECT {', '.join(columns)} FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
+            return sql, select_params + where_params
         if self.vendor == "sqlite":
             score = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})" if ranked else "NULL"
+            columns.append(f"{score} AS score")
             sql = (
-                f"SELECT {columns}, {score} AS score "  # noqa: S608
+                f"SELECT {', '.join(columns)} "  # noqa: S608
                 f"FROM {fts.FTS_TABLE} JOIN {DOC} d ON d.id = {fts.FTS_TABLE}.rowid "
                 f"WHERE {fts.FTS_TABLE} MATCH %s AND {' AND '.join(where)}"
             )
-            return sql, [" ".join(_fts5_phrase(token) for token in tokens), *params]
+            match = " ".join(_fts5_phrase(token) for token in tokens)
+            return sql, select_params + [match] + where_params
         score = "ts_rank_cd(t.search_vector, q.query)" if ranked else "NULL"
+        columns.append(f"{score} AS score")
         sql = (
-            f"SELECT {columns}, {score} AS score "  # noqa: S608
+            f"SELECT {', '.join(columns)} "  # noqa: S608
             f"FROM {TEXT} t JOIN {DOC} d ON d.id = t.document_id "
             f"CROSS JOIN to_tsquery('simple', %s) AS q(query) "
             f"WHERE t.search_vector @@ q.query AND {' AND '.join(where)}"
         )
-        return sql, [" & ".join(_tsquery_term(token) for token in tokens), *params]
-
-    def _flag(self, facet: str, values: tuple) -> tuple[str, list]:
-        """1 when a row passes this facet's filter, else 0 (an integer on both vendors)."""
-        if facet in ("area", "measure"):
-            # Multi-valued: the row's space-separated slugs contain one of the values, as a whole word.
-            find = "instr({haystack}, %s) > 0" if self.vendor == "sqlite" else "strpos({haystack}, %s) > 0"
-            haystack = f"(' ' || b.{facet}_slugs || ' ')"
-            condition = " OR ".join(find.format(haystack=haystack) for _ in values)
-            return f"CASE WHEN {condition} THEN 1 ELSE 0 END", [f" {value} " for value in values]
-        return f"CASE WHEN b.{facet} IN ({_placeholders(values)}) THEN 1 ELSE 0 END", list(values)
+        query = " & ".join(_tsquery_term(token) for token in tokens)
+        return sql, select_params + [query] + where_params
 
     def _statement(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list]:
-        """The one statement that answers a search: the page of hits, the count and the facets.
+        """The one statement that answers a search: the page of hits, the count and the facets,
+        all scanning `m`, the matching documents materialised once (see `_matching`).
 
-        `m` is materialised once: the starting documents, each with a 0/1 flag per active filter
-        and their sum. With n active filters, a row counts for the results when the sum is n, and
-        for facet F's counts when every filter but F's passes (sum - f_F = n - 1): the disjunctive
-        rule. Rows failing two filters or more count nowhere, so they are left out of `m`.
-        Multi-valued facets (areas, measure types) are counted per combination of slugs (a GROUP BY
-        over a few hundred distinct values) and split into slugs in Python.
+        Multi-valued facets (areas, measure types) are counted per combination of slugs (a
+        GROUP BY over a few hundred distinct values) and split into slugs in Python.
         """
         active = [facet for facet in FACETS if getattr(request, facet)]
         n = len(active)
-        base_sql, base_params = self._base(request, tokens)
-        flag_columns, flag_params = [], []
-        for facet in active:
-            expression, values = self._flag(facet, getattr(request, facet))
-            flag_columns.append(f"{expression} AS f_{facet}")
-            flag_params.extend(values)
-        if active:
-            total = " + ".join(f"x.f_{facet}" for facet in active)
-            m_sql = (
-                f"SELECT x.*, ({total}) AS f_sum FROM "  # noqa: S608
-                f"(SELECT b.*, {', '.join(flag_columns)} FROM ({base_sql}) b) x"
-                + (f" WHERE ({total}) >= {n - 1}" if n > 1 else "")
-            )
-        else:
-            m_sql = f"SELECT b.*, 0 AS f_sum FROM ({base_sql}) b"  # noqa: S608
-        params = flag_params + base_params
+        m_sql, params = self._matching(request, tokens, active)
 
         def where(skip: str | None = None) -> str:
             if not active:
@@ -416,8 +435,9 @@ class DatabaseSearchBackend:
             year=document.year,
             published_at=document.published_at,
             expire_at=document.expire_at,
-            area_slugs=" ".join(document.area_slugs),
-            measure_slugs=" ".join(document.measure_slugs),
+            # Padded (" a b "): a filter finds " a " as a whole word without concatenating.
+            area_slugs=_padded(document.area_slugs),
+            measure_slugs=_padded(document.measure_slugs),
         )
 
     @staticmethod
