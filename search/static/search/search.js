@@ -11,12 +11,35 @@
     return;
   }
 
-  // 1. Apply filters on change.
+  // 1. Apply filters on change; after the reload, focus returns to the control that changed.
+  var FOCUS_KEY = "cac-search-focus";
   form.addEventListener("change", function (event) {
-    if (event.target.matches("[data-autosubmit]")) {
+    var control = event.target;
+    if (control.matches("[data-autosubmit]")) {
+      try {
+        window.sessionStorage.setItem(FOCUS_KEY, control.name + "\n" + control.value);
+      } catch (error) {
+        /* storage disabled: focus simply starts at the top */
+      }
       form.submit();
     }
   });
+  try {
+    var remembered = window.sessionStorage.getItem(FOCUS_KEY);
+    window.sessionStorage.removeItem(FOCUS_KEY);
+    if (remembered) {
+      var parts = remembered.split("\n");
+      var controls = form.querySelectorAll("[data-autosubmit]");
+      for (var c = 0; c < controls.length; c++) {
+        if (controls[c].name === parts[0] && (controls[c].tagName === "SELECT" || controls[c].value === parts[1])) {
+          controls[c].focus();
+          break;
+        }
+      }
+    }
+  } catch (error) {
+    /* storage disabled */
+  }
   var apply = form.querySelector("[data-apply]");
   if (apply) {
     apply.classList.add("facets__apply--js");
