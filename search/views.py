@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from search import service
 from search.service import BadSearchRequest
@@ -73,7 +73,7 @@ def response_json(response: SearchResponse) -> dict:
     }
 
 
-@require_GET
+@require_safe
 def search_view(request):
     fmt = request.GET.get("format", "")
     as_json = _wants_json(request)
@@ -99,7 +99,7 @@ def search_view(request):
     return response
 
 
-@require_GET
+@require_safe
 def suggest_view(request):
     query = service.clean_query(request.GET.get("q", ""))[:100]
     suggestions = service.suggest(_language(), query) if query else []
