@@ -153,7 +153,8 @@ def _check_columns(line: int, names: list[str], errors: list[RowError], header: 
             )
 
 
-def read_csv(text: str) -> list[RawRow]:
+def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
+    """Rows and row-level errors; a file that cannot be read at all raises `ImportFailed`."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     errors: list[RowError] = []
     rows: list[RawRow] = []
@@ -184,14 +185,13 @@ def read_csv(text: str) -> list[RawRow]:
             rows.append(RawRow(start, dict(zip(header, record, strict=True))))
     except csv.Error as exc:
         errors.append(RowError(last_line + 1, None, _("malformed CSV: %(error)s.") % {"error": exc}))
-    if header is None and not errors:
-        errors.append(RowError(1, None, _("the file is empty: a header row is expected.")))
-    if errors:
-        raise ImportFailed(errors)
-    return rows
+        raise ImportFailed(errors) from exc
+    if header is None:
+        raise ImportFailed([RowError(1, None, _("the file is empty: a header row is expected."))])
+    return rows, errors
 
 
-def read_jsonl(text: str) -> list[RawRow]:
+def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
     errors: list[RowError] = []
     rows: list[RawRow] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -211,6 +211,7 @@ def read_jsonl(text: str) -> list[RawRow]:
         if len(errors) > before:
             continue
         values: dict[str, str] = {}
+        before = len(errors)
         for name, value in zip(keys, obj.values(), strict=True):
             if value is None:
                 values[name] = ""
@@ -220,15 +221,15 @@ def read_jsonl(text: str) -> list[RawRow]:
                 values[name] = LIST_SEPARATOR.join(escape_item(v) for v in value)
             else:
                 errors.append(RowError(number, name, _("must be text.")))
-        rows.append(RawRow(number, {column: values.get(column, "") for column in COLUMNS}))
+        if len(errors) == before:
+            rows.append(RawRow(number, {column: values.get(column, "") for column in COLUMNS}))
     if not rows and not errors:
-        errors.append(RowError(1, None, _("the file holds no rows.")))
-    if errors:
-        raise ImportFailed(errors)
-    return rows
+        raise ImportFailed([RowError(1, None, _("the file holds no rows."))])
+    return rows, errors
 
 
-def read_rows(data: bytes, fmt: str) -> list[RawRow]:
+def read_rows(data: bytes, fmt: str) -> tuple[list[RawRow], list[RowError]]:
+    """The rows of a file and the errors of rows that could not be read (reported with the rest)."""
     text = _decode(data)
     if fmt == "jsonl":
         return read_jsonl(text)
@@ -249,7 +250,7 @@ class MarkupError(ValueError):
 
 
 _PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-_HEADING_RE = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
+_HEADING_RE = re.compile(r"^(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*$")
 _BULLET_RE = re.compile(r"^[-*+]\s+(.*)$")
 _ORDERED_RE = re.compile(r"^\d{1,9}[.)]\s+(.*)$")
 _TABLE_SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
@@ -279,6 +280,22 @@ class Refs:
     pages: set[int] = field(default_factory=set)
     documents: set[int] = field(default_factory=set)
     images: set[int] = field(default_factory=set)
+
+
+def _destination_end(s: str, start: int) -> int:
+    """Index of the ")" closing a link destination that starts at `start` (balanced parentheses)."""
+    depth = 0
+    for i in range(start, len(s)):
+        ch = s[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif ch.isspace() and depth == 0:
+            return -1
+    return -1
 
 
 class InlineParser:
@@ -334,7 +351,7 @@ class InlineParser:
         close = self._bracket_end(s, start)
         if close is None or close + 1 >= len(s) or s[close + 1] != "(":
             return None
-        end = s.find(")", close + 2)
+        end = _destination_end(s, close + 2)
         if end == -1:
             return None
         return end + 1
@@ -395,7 +412,7 @@ class InlineParser:
             if ch == "[":
                 close = self._bracket_end(s, i)
                 if close is not None and close + 1 < n and s[close + 1] == "(":
-                    end = s.find(")", close + 2)
+                    end = _destination_end(s, close + 2)
                     if end != -1:
                         inner = self.parse(s[i + 1 : close])
                         out.append(self._anchor(s[close + 2 : end], inner))
@@ -928,8 +945,9 @@ def _inherit_shared_values(rows: list[RawRow], existing: dict[str, dict[str, str
 
 
 def _shared_identity(row: CleanRow) -> dict[str, object]:
+    city = None if row.city is None else row.city.pk if hasattr(row.city, "pk") else id(row.city)
     return {
-        "city": id(row.city) if not hasattr(row.city, "pk") else row.city.pk,
+        "city": city,
         "policy_areas": frozenset(area.slug for area in row.areas),
         "measure_types": frozenset(id(m) if not hasattr(m, "pk") else m.pk for m in row.measures),
         "start_date": row.start_date,
@@ -941,6 +959,10 @@ def _shared_identity(row: CleanRow) -> dict[str, object]:
 
 def _check_shared(validator: _Validator, rows: list[CleanRow], raws: dict[int, RawRow]) -> None:
     first: dict[str, CleanRow] = {}
+    errored = {(error.line, error.column) for error in validator.errors}
+    errored |= {
+        (error.line, "city") for error in validator.errors if error.column in ("country", "continent")
+    }
     for row in rows:
         if row.key not in first:
             first[row.key] = row
@@ -948,6 +970,11 @@ def _check_shared(validator: _Validator, rows: list[CleanRow], raws: dict[int, R
         other = first[row.key]
         mine, theirs = _shared_identity(row), _shared_identity(other)
         for column, value in mine.items():
+            # A value that did not resolve (already reported) is not compared.
+            if {(row.line, column), (other.line, column)} & errored:
+                continue
+            if column in ("city", "start_date") and (value is None or theirs[column] is None):
+                continue
             if value != theirs[column]:
                 validator.error(
                     row.line,
@@ -1054,8 +1081,9 @@ def _latest(page):
 
 def prepare(data: bytes, fmt: str, publish: bool = False) -> ImportPlan:
     """Read and validate a whole file; raise `ImportFailed` with every error, or return the plan."""
-    raw_rows = read_rows(data, fmt)
+    raw_rows, read_errors = read_rows(data, fmt)
     validator = _Validator(publish)
+    validator.errors.extend(read_errors)
 
     # Keys, locales and duplicates first: they decide how rows group.
     seen: dict[tuple[str, str], int] = {}
@@ -1145,8 +1173,7 @@ def prepare(data: bytes, fmt: str, publish: bool = False) -> ImportPlan:
         rows.append(row)
         if len(validator.errors) > MAX_ERRORS:
             break
-    if not validator.errors:
-        _check_shared(validator, rows, {raw.line: raw for raw in usable})
+    _check_shared(validator, rows, {raw.line: raw for raw in usable})
 
     if validator.errors:
         raise ImportFailed(

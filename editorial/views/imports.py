@@ -119,7 +119,7 @@ class ImportView(WagtailAdminTemplateMixin, View):
     def preview(self, request, form, data: bytes, fmt: str, filename: str, publish: bool):
         context = {"form": form, "filename": filename, "publish": publish}
         try:
-            raw_rows = read_rows(data, fmt)
+            raw_rows, _read_errors = read_rows(data, fmt)
         except ImportFailed as failure:
             context["errors"] = [str(error) for error in failure.errors]
             return self.render_to_response(self.get_context_data(**context))
