@@ -1,8 +1,7 @@
 """Counts behind the explore page's charts and map, and the geometry of their server-side SVG.
 
-Every count is one GROUP BY over the search index's `SearchDocument` rows of the selection
-(`opendata.selection.documents`): cheap at 100,000 cases, and exactly the set that the search
-page, the exports and the feeds show for the same parameters.
+Every count is one GROUP BY over the selection's case pages (`opendata.selection`): exactly the
+set that the exports and the feeds give for the same parameters.
 """
 
 from __future__ import annotations
@@ -66,44 +65,64 @@ class Chart:
 # ----------------------------------------------------------------------------------------------
 # Counts
 # ----------------------------------------------------------------------------------------------
-def area_counts(selection: sel.Selection) -> dict[str, int]:
-    from search.models import SearchDocumentArea
+def _add(counts: dict, key, n: int) -> None:
+    counts[key] = counts.get(key, 0) + n
 
-    docs = sel.documents(selection)
-    rows = SearchDocumentArea.objects.filter(document__in=docs).values("slug").annotate(n=Count("id"))
-    return {row["slug"]: row["n"] for row in rows}
+
+def area_counts(selection: sel.Selection) -> dict[str, int]:
+    from casestudies.models import CaseStudyPage
+
+    through = CaseStudyPage.policy_areas.through
+    counts: dict[str, int] = {}
+    for queryset in sel.case_querysets(selection):
+        rows = (
+            through.objects.filter(casestudypage_id__in=queryset.values("pk"))
+            .values("policyarea__slug")
+            .annotate(n=Count("casestudypage_id", distinct=True))
+        )
+        for row in rows:
+            _add(counts, row["policyarea__slug"], row["n"])
+    return counts
 
 
 def continent_counts(selection: sel.Selection) -> dict[str, int]:
-    rows = sel.documents(selection).exclude(continent="").values("continent").annotate(n=Count("id"))
-    return {row["continent"]: row["n"] for row in rows}
+    counts: dict[str, int] = {}
+    for queryset in sel.case_querysets(selection):
+        for row in (
+            queryset.exclude(city__isnull=True).values("city__continent").annotate(n=Count("pk")).order_by()
+        ):
+            _add(counts, row["city__continent"], row["n"])
+    return counts
 
 
 def month_counts(selection: sel.Selection) -> dict[datetime.date, int]:
-    rows = (
-        sel.documents(selection)
-        .exclude(start_date__isnull=True)
-        .annotate(month=TruncMonth("start_date"))
-        .values("month")
-        .annotate(n=Count("id"))
-    )
     counts: dict[datetime.date, int] = {}
-    for row in rows:
-        month = row["month"]
-        if isinstance(month, datetime.datetime):
-            month = month.date()
-        if month is not None:
-            counts[month.replace(day=1)] = counts.get(month.replace(day=1), 0) + row["n"]
+    for queryset in sel.case_querysets(selection):
+        rows = (
+            queryset.annotate(month=TruncMonth("start_date"))
+            .values("month")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for row in rows:
+            month = row["month"]
+            if isinstance(month, datetime.datetime):
+                month = month.date()
+            if month is not None:
+                _add(counts, month.replace(day=1), row["n"])
     return counts
 
 
 def city_counts(selection: sel.Selection) -> dict[int, int]:
-    rows = sel.documents(selection).exclude(city__isnull=True).values("city_id").annotate(n=Count("id"))
-    return {row["city_id"]: row["n"] for row in rows}
+    counts: dict[int, int] = {}
+    for queryset in sel.case_querysets(selection):
+        for row in queryset.exclude(city__isnull=True).values("city_id").annotate(n=Count("pk")).order_by():
+            _add(counts, row["city_id"], row["n"])
+    return counts
 
 
 def total(selection: sel.Selection) -> int:
-    return sel.documents(selection).count()
+    return sel.count(selection)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -82,7 +82,7 @@ def _rows_of_chunk(pages: list, request) -> Iterator[dict]:
 def iter_rows(selection: sel.Selection, request, chunk_size: int = CHUNK_SIZE) -> Iterator[dict]:
     """Every row of the selection, streamed: pages come `chunk_size` at a time from one cursor."""
     chunk: list = []
-    for page in sel.cases(selection, prefetch=False).iterator(chunk_size=chunk_size):
+    for page in sel.iter_cases(selection, chunk_size=chunk_size):
         chunk.append(page)
         if len(chunk) >= chunk_size:
             yield from _rows_of_chunk(chunk, request)

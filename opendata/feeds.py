@@ -81,7 +81,15 @@ class CaseFeed(Feed):
         return self.request.get_full_path()
 
     def items(self, selection):
-        return list(sel.cases(selection).order_by("-last_published_at", "-pk")[:FEED_LENGTH])
+        newest = []
+        for queryset in sel.case_querysets(selection):
+            newest += (
+                queryset.select_related("city")
+                .prefetch_related("policy_areas")
+                .order_by("-last_published_at", "-pk")[:FEED_LENGTH]
+            )
+        newest.sort(key=lambda page: (page.last_published_at, page.pk), reverse=True)
+        return newest[:FEED_LENGTH]
 
     def item_title(self, item):
         return item.title

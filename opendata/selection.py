@@ -2,24 +2,23 @@
 
 Everything here takes the search page's own parameters, parsed by `search.service.parse_request`
 (q, area, continent, country, measure, year, type), plus `city` (a city slug, as the case index's
-browse links use). The matching set is read from the search index's denormalised
-`SearchDocument` rows (live, public, unexpired pages only, kept in sync on every publish), and the
-pages are read back with `.live().public()` on top: nothing that is not public can come out.
+browse links use). Filters apply to the case pages themselves (`.live().public()`, unexpired, not
+aliases: the rules of the search index), and the words of `q` are matched by the search service
+through its public contract, so that they match exactly as on the search page whichever backend
+answers: nothing that is not public can come out.
 """
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from search import service
 from search.service import BadSearchRequest
-from search.types import SearchRequest
+from search.types import MAX_PAGE_SIZE, SearchRequest
 
 # Parameters a machine-facing view (export, feed) accepts; anything else is a 400.
 SEARCH_PARAMETERS = ("q", "area", "continent", "country", "measure", "year", "type", "sort")
@@ -79,75 +78,88 @@ def parse_selection(
     return Selection(request=request, city=city)
 
 
-def _fts_document_ids(request: SearchRequest) -> RawSQL | None:
-    """SQL of the ids of the documents matching the words of `q` (None: no searchable word).
+# Words (`q`) are matched by the search service itself, whichever backend answers, page by page
+# of its public contract; at most this many matches (100 pages of 100) are considered.
+MAX_QUERY_MATCHES = 10_000
+ID_CHUNK = 5_000  # ids per `pk__in` (well under SQLite's 32,766 variables)
 
-    Uses the database backend's own matching SQL, so the words match exactly as on the search
-    page (same analyser, same index).
+
+def matching_page_ids(selection: Selection) -> list[int] | None:
+    """Ids of the case pages matching the words of `q`, newest start first, as the search service
+    finds them (same analysis, same backend as the search page); None when there are no words.
+
+    The other filters are sent along, so that only their intersection travels.
     """
-    from search.analysis import analyze_query
-
+    request = selection.request
     if not request.query.strip():
         return None
-    tokens = analyze_query(request.query, request.language)
-    if not tokens:
-        return None
-    backend = service.get_database_backend()
-    # The backend's own matching SQL (first two items: SQL and params), so that words match
-    # exactly as on the search page. (A public method for this in search would be better.)
-    # Facet filters are applied by `documents()`: the matching set is asked for without them.
-    plain = replace(request, area=(), measure=(), continent=(), country=(), year=())
-    kwargs = {"flags": False} if "flags" in inspect.signature(backend._base).parameters else {}
-    base = backend._base(plain, tokens, **kwargs)
-    base_sql, params = base[0], base[1]
-    return RawSQL(f"SELECT fts_m.id FROM ({base_sql}) fts_m", params)  # noqa: S608, S611 - constant SQL, %s params
+    if request.doc_type and "case" not in request.doc_type:
+        return []
+    cache = selection.__dict__.setdefault("_matching_ids", {})
+    if "ids" in cache:
+        return cache["ids"]
+    base = replace(request, doc_type=("case",), sort="newest", page_size=MAX_PAGE_SIZE, page=1)
+    ids: list[int] = []
+    for number in range(1, MAX_QUERY_MATCHES // MAX_PAGE_SIZE + 1):
+        response = service.search(replace(base, page=number))
+        ids.extend(hit.page_id for hit in response.hits if hit.doc_type == "case")
+        if number >= response.num_pages or not response.hits:
+            break
+    cache["ids"] = ids
+    return ids
 
 
-def documents(selection: Selection) -> QuerySet:
-    """The matching `SearchDocument` rows of case studies (a lazy queryset)."""
-    from search.models import SearchDocument, SearchDocumentArea, SearchDocumentMeasure
+def base_cases(selection: Selection) -> QuerySet:
+    """Live, public, unexpired case pages (not aliases) of the language, filtered by everything
+    but the words: the same rules as the search index, read from the pages themselves."""
+    from casestudies.models import CaseStudyPage, TaggedCaseStudy
 
     request = selection.request
-    queryset = SearchDocument.objects.filter(language=request.language, doc_type="case").filter(
-        Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now())
+    queryset = (
+        CaseStudyPage.objects.live()
+        .public()
+        .filter(locale__language_code=request.language, alias_of__isnull=True)
+        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()))
     )
     if request.doc_type and "case" not in request.doc_type:
         return queryset.none()
     if request.area:
+        through = CaseStudyPage.policy_areas.through
         queryset = queryset.filter(
-            id__in=SearchDocumentArea.objects.filter(slug__in=request.area).values("document_id")
+            pk__in=through.objects.filter(policyarea__slug__in=request.area).values("casestudypage_id")
         )
     if request.measure:
         queryset = queryset.filter(
-            id__in=SearchDocumentMeasure.objects.filter(slug__in=request.measure).values("document_id")
+            pk__in=TaggedCaseStudy.objects.filter(tag__slug__in=request.measure).values("content_object_id")
         )
     if request.continent:
-        queryset = queryset.filter(continent__in=request.continent)
+        queryset = queryset.filter(city__continent__in=request.continent)
     if request.country:
-        queryset = queryset.filter(country__in=request.country)
+        queryset = queryset.filter(city__country__in=request.country)
     if request.year:
-        queryset = queryset.filter(year__in=request.year)
+        queryset = queryset.filter(start_date__year__in=request.year)
     if selection.city is not None:
         queryset = queryset.filter(city_id=selection.city.pk)
-    matching = _fts_document_ids(request)
-    if matching is not None:
-        queryset = queryset.filter(id__in=matching)
     return queryset
 
 
-def cases(selection: Selection, prefetch: bool = True) -> QuerySet:
-    """The live, public case pages of the selection, newest first, ready to stream."""
+def case_querysets(selection: Selection) -> list[QuerySet]:
+    """The selection as one queryset, or (with words) one per chunk of matching ids."""
+    queryset = base_cases(selection)
+    ids = matching_page_ids(selection)
+    if ids is None:
+        return [queryset]
+    if not ids:
+        return [queryset.none()]
+    return [queryset.filter(pk__in=ids[i : i + ID_CHUNK]) for i in range(0, len(ids), ID_CHUNK)]
+
+
+def _ordered(queryset: QuerySet, prefetch: bool) -> QuerySet:
     from django.db.models import Prefetch
 
-    from casestudies.models import CaseStudyPage, TaggedCaseStudy
+    from casestudies.models import TaggedCaseStudy
 
-    queryset = (
-        CaseStudyPage.objects.live()
-        .public()
-        .filter(pk__in=documents(selection).values("page_id"))
-        .select_related("city", "locale")
-        .order_by("-start_date", "-pk")
-    )
+    queryset = queryset.select_related("city", "locale").order_by("-start_date", "-pk")
     if prefetch:
         queryset = queryset.prefetch_related(
             "policy_areas",
@@ -155,3 +167,18 @@ def cases(selection: Selection, prefetch: bool = True) -> QuerySet:
             "sources",
         )
     return queryset
+
+
+def iter_cases(selection: Selection, chunk_size: int = 500, prefetch: bool = False):
+    """Every case of the selection, newest start first, read `chunk_size` at a time."""
+    for queryset in case_querysets(selection):
+        yield from _ordered(queryset, prefetch).iterator(chunk_size=chunk_size)
+
+
+def cases(selection: Selection, prefetch: bool = True) -> QuerySet:
+    """The selection as one queryset (with words: at most the first `ID_CHUNK` matches)."""
+    return _ordered(case_querysets(selection)[0], prefetch)
+
+
+def count(selection: Selection) -> int:
+    return sum(queryset.count() for queryset in case_querysets(selection))

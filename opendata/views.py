@@ -66,18 +66,17 @@ def _filter_options(language: str):
     """What the explore form offers: every area and continent; countries, measures and years in use."""
     from django_countries import countries
 
-    from casestudies.models import Continent, MeasureType, PolicyArea
-    from search.models import SearchDocument, SearchDocumentMeasure
+    from casestudies.models import CaseStudyPage, Continent, MeasureType, PolicyArea
 
-    docs = SearchDocument.objects.filter(language=language, doc_type="case")
-    country_codes = sorted(set(docs.exclude(country="").values_list("country", flat=True)))
-    measure_slugs = set(
-        SearchDocumentMeasure.objects.filter(document__in=docs).values_list("slug", flat=True).distinct()
+    live = CaseStudyPage.objects.live().public().filter(locale__language_code=language)
+    country_codes = sorted(
+        {str(code) for code in live.exclude(city__isnull=True).values_list("city__country", flat=True)}
     )
     measures = [
         (m.slug, m.name_ko if language == "ko" and m.name_ko else m.name)
-        for m in MeasureType.objects.filter(slug__in=measure_slugs)
+        for m in MeasureType.objects.filter(tagged_cases__content_object__in=live.values("pk")).distinct()
     ]
+    years = sorted({day.year for day in live.dates("start_date", "year")}, reverse=True)
     return {
         "areas": list(PolicyArea.objects.filter(locale__language_code=language).values_list("slug", "name")),
         "continents": [(value, str(label)) for value, label in Continent.choices],
@@ -85,7 +84,7 @@ def _filter_options(language: str):
             ((code, str(countries.name(code))) for code in country_codes), key=lambda c: c[1]
         ),
         "measures": sorted(measures, key=lambda m: m[1].casefold()),
-        "years": sorted(set(docs.exclude(year__isnull=True).values_list("year", flat=True)), reverse=True),
+        "years": years,
     }
 
 

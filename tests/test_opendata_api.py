@@ -67,25 +67,25 @@ def test_unpublished_changes_stay_out(api, opendata_cases):
     assert "DRAFT TITLE" not in api.get("/api/v2/cases/?fields=*").content.decode()
 
 
-@pytest.mark.parametrize(
-    "query,expected",
-    [
-        ("area=education", {"nairobi"}),
-        ("area=education,quarantine&locale=en", {"nairobi", "seoul"}),
-        ("continent=europe", {"paris"}),
-        ("country=kr", {"seoul", "seoul_ko"}),
-        ("measure=pop-up-bike-lanes", {"paris"}),
-        ("city=nairobi", {"nairobi"}),
-        ("locale=ko", {"seoul_ko"}),
-        ("start_from=2020-04-01", {"paris", "nairobi"}),
-        ("start_from=2020-04-01&start_to=2020-04-30", {"nairobi"}),
-        ("search=radio", {"nairobi"}),
-        ("search=드라이브스루&locale=ko", {"seoul_ko"}),
-        ("area=quarantine&search=screening", {"seoul"}),
-    ],
+CASE_FILTERS = (
+    ("area=education", {"nairobi"}),
+    ("area=education,quarantine&locale=en", {"nairobi", "seoul"}),
+    ("continent=europe", {"paris"}),
+    ("country=kr", {"seoul", "seoul_ko"}),
+    ("measure=pop-up-bike-lanes", {"paris"}),
+    ("city=nairobi", {"nairobi"}),
+    ("locale=ko", {"seoul_ko"}),
+    ("start_from=2020-04-01", {"paris", "nairobi"}),
+    ("start_from=2020-04-01&start_to=2020-04-30", {"nairobi"}),
+    ("search=radio", {"nairobi"}),
+    ("search=드라이브스루&locale=ko", {"seoul_ko"}),
+    ("area=quarantine&search=screening", {"seoul"}),
 )
-def test_case_filters(api, opendata_cases, query, expected):
-    assert ids(get(api, f"/api/v2/cases/?{query}")) == {opendata_cases[key].pk for key in expected}
+
+
+def test_case_filters(api, opendata_cases):
+    for query, expected in CASE_FILTERS:
+        assert ids(get(api, f"/api/v2/cases/?{query}")) == {opendata_cases[key].pk for key in expected}, query
 
 
 def test_updated_since(api, opendata_cases):
@@ -108,48 +108,47 @@ def test_paging(api, opendata_cases):
     assert get(api, "/api/v2/cases/?limit=100")["meta"]["total_count"] == 4
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/api/v2/cases/?bogus=1",
-        "/api/v2/cases/?limit=1000",
-        "/api/v2/cases/?limit=0",
-        "/api/v2/cases/?limit=abc",
-        "/api/v2/cases/?offset=-1",
-        "/api/v2/cases/?offset=99999999999999999999999",
-        "/api/v2/cases/?start_from=2020-02-30",
-        "/api/v2/cases/?start_from=yesterday",
-        "/api/v2/cases/?start_from=2020-05-01&start_to=2020-04-01",
-        "/api/v2/cases/?updated_since=soon",
-        "/api/v2/cases/?area=not-an-area",
-        "/api/v2/cases/?continent=atlantis",
-        "/api/v2/cases/?country=XX",
-        "/api/v2/cases/?measure=nothing",
-        "/api/v2/cases/?type=casestudies.CaseStudyPage",
-        "/api/v2/cases/?fields=nonexistent",
-        "/api/v2/cases/?order=nonexistent",
-        "/api/v2/pages/?type=nothing.Nothing",
-        "/api/v2/pages/?type=casestudies.CaseStudyPage&start_date=not-a-date",
-        "/api/v2/pages/?limit=500",
-        "/api/v2/sessions/?kind=party",
-        "/api/v2/sessions/?start_from=2020-06-31",
-        "/api/v2/cities/?has_cases=maybe",
-        "/api/v2/areas/?locale=fr",
-        "/api/v2/measures/?search=x",
-    ],
+BAD_URLS = (
+    "/api/v2/cases/?bogus=1",
+    "/api/v2/cases/?limit=1000",
+    "/api/v2/cases/?limit=0",
+    "/api/v2/cases/?limit=abc",
+    "/api/v2/cases/?offset=-1",
+    "/api/v2/cases/?offset=99999999999999999999999",
+    "/api/v2/cases/?start_from=2020-02-30",
+    "/api/v2/cases/?start_from=yesterday",
+    "/api/v2/cases/?start_from=2020-05-01&start_to=2020-04-01",
+    "/api/v2/cases/?updated_since=soon",
+    "/api/v2/cases/?area=not-an-area",
+    "/api/v2/cases/?continent=atlantis",
+    "/api/v2/cases/?country=XX",
+    "/api/v2/cases/?measure=nothing",
+    "/api/v2/cases/?type=casestudies.CaseStudyPage",
+    "/api/v2/cases/?fields=nonexistent",
+    "/api/v2/cases/?order=nonexistent",
+    "/api/v2/pages/?type=nothing.Nothing",
+    "/api/v2/pages/?type=casestudies.CaseStudyPage&start_date=not-a-date",
+    "/api/v2/pages/?limit=500",
+    "/api/v2/sessions/?kind=party",
+    "/api/v2/sessions/?start_from=2020-06-31",
+    "/api/v2/cities/?has_cases=maybe",
+    "/api/v2/areas/?locale=fr",
+    "/api/v2/measures/?search=x",
 )
-def test_bad_input_is_a_400_with_a_message(api, url):
-    data = get(api, url, status=400)
-    assert data["message"]
 
 
-@pytest.mark.parametrize("query", ['"', "AND OR NOT", "*", "(", "NEAR(a b)", "'; DROP TABLE x; --"])
-def test_odd_search_text_never_fails(api, query):
+def test_bad_input_is_a_400_with_a_message(api):
+    for url in BAD_URLS:
+        assert get(api, url, status=400)["message"], url
+
+
+def test_odd_search_text_never_fails(api):
     from urllib.parse import quote
 
-    for endpoint in ("pages", "cases", "sessions"):
-        response = api.get(f"/api/v2/{endpoint}/?search={quote(query)}")
-        assert response.status_code in (200, 400), (endpoint, query, response.status_code)
+    for query in ('"', "AND OR NOT", "*", "(", "NEAR(a b)", "'; DROP TABLE x; --", "\x00"):
+        for endpoint in ("pages", "cases", "sessions"):
+            response = api.get(f"/api/v2/{endpoint}/?search={quote(query)}")
+            assert response.status_code in (200, 400), (endpoint, query, response.status_code)
 
 
 def test_taxonomy_endpoints(api, opendata_cases):
@@ -173,12 +172,12 @@ def test_sessions_endpoint(api, archive_summit):
 
 
 def test_rate_limit_answers_429_with_retry_after(api, opendata_no_ratelimit):
-    opendata_no_ratelimit.OPENDATA_API_RATE = "3/m"
+    opendata_no_ratelimit.OPENDATA_API_RATE = "3/h"  # an hour's window: no boundary mid-test
     for _ in range(3):
         assert api.get("/api/v2/cases/").status_code == 200
     response = api.get("/api/v2/areas/")
     assert response.status_code == 429
-    assert 1 <= int(response["Retry-After"]) <= 60
+    assert 1 <= int(response["Retry-After"]) <= 3600
     assert "Too many requests" in response.json()["message"]
     assert api.get("/api/v2/cases/", REMOTE_ADDR="10.1.2.3").status_code == 200
 

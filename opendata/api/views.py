@@ -264,11 +264,11 @@ class PlatformSearchFilter(BaseFilterBackend):
         languages = (
             [request.GET["locale"]] if request.GET.get("locale") in service.LANGUAGES else ["en", "ko"]
         )
-        matching = Q()
+        ids: list[int] = []
         for language in languages:
             selection = sel.Selection(request=SearchRequest(language=language, query=text))
-            matching |= Q(pk__in=sel.documents(selection).values("page_id"))
-        return queryset.filter(matching)
+            ids += (sel.matching_page_ids(selection) or [])[: sel.ID_CHUNK]
+        return queryset.filter(pk__in=ids)
 
 
 class CasesAPIViewSet(OpenDataMixin, PagesAPIViewSet):
