@@ -6,3 +6,8 @@ class OpsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "ops"
     verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from .cache import connect_signals
+
+        connect_signals()

@@ -31,3 +31,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # One JSON object per log line unless LOG_FORMAT says otherwise.
 LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json")
+
+# Anonymous pages are cached for five minutes unless PAGE_CACHE_SECONDS says otherwise;
+# every publish, unpublish, move or delete empties the page cache.
+CAC_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))

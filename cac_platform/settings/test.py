@@ -21,7 +21,12 @@ STORAGES = {
 # Test client requests come from "testserver".
 ALLOWED_HOSTS = ["*"]
 # Each test gets an empty cache, so cached pages never leak between tests.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+}
+# Page caching off: tests see every change at once (tests/test_page_cache.py turns it on).
+CAC_PAGE_CACHE_SECONDS = 0
 # SQLite tests run on a file-less database unless DATABASE_URL points elsewhere.
 if not os.environ.get("DATABASE_URL"):
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}

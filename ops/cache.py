@@ -1,0 +1,79 @@
+"""Whole-page cache for anonymous visitors, emptied whenever content changes.
+
+Django's cache middleware does the caching (keys vary on URL, language and the Vary headers);
+these subclasses decide who is served from it (anonymous visitors of public pages only) and the
+signal handlers empty it on every publish, unpublish, move, delete or taxonomy change, so a visitor
+never sees a page that was taken down.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db.models.signals import post_delete, post_save
+from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
+
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+logger = logging.getLogger(__name__)
+
+UNCACHED_PREFIXES = ("/admin/", "/django-admin/", "/healthz", "/api/", "/documents/")
+# Cookies that mean the page may be personal: a logged-in editor, a flash message.
+PERSONAL_COOKIES = ("messages",)
+CONTENT_APPS = {"home", "casestudies", "archive", "community", "wagtailcore", "taggit"}
+
+
+def page_cache_enabled() -> bool:
+    return settings.CAC_PAGE_CACHE_SECONDS > 0
+
+
+def is_cacheable_request(request) -> bool:
+    if not page_cache_enabled() or request.path.startswith(UNCACHED_PREFIXES):
+        return False
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and not any(name in cookies for name in PERSONAL_COOKIES)
+
+
+class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
+    """Stores responses that FetchPageCacheMiddleware marked as cacheable."""
+
+    @property
+    def page_timeout(self) -> int:
+        return settings.CAC_PAGE_CACHE_SECONDS
+
+    @page_timeout.setter
+    def page_timeout(self, value) -> None:
+        """The setting decides (Django's __init__ assigns None here)."""
+
+
+class FetchPageCacheMiddleware(FetchFromCacheMiddleware):
+    def process_request(self, request):
+        if not is_cacheable_request(request):
+            request._cache_update_cache = False
+            return None
+        return super().process_request(request)
+
+
+def clear_page_cache(**kwargs) -> None:
+    try:
+        cache = caches[settings.CACHE_MIDDLEWARE_ALIAS]
+        if hasattr(cache, "delete_pattern"):  # django-redis: only the page keys, not rate limits
+            cache.delete_pattern("*")
+        else:
+            cache.clear()
+    except Exception:  # noqa: BLE001 - an unreachable cache must never block publishing
+        logger.warning("could not empty the page cache", exc_info=True)
+
+
+def _content_changed(sender, **kwargs) -> None:
+    if sender._meta.app_label in CONTENT_APPS and sender._meta.model_name not in {"revision", "pagelogentry"}:
+        clear_page_cache()
+
+
+def connect_signals() -> None:
+    for signal in (page_published, page_unpublished, post_page_move):
+        signal.connect(clear_page_cache, dispatch_uid=f"ops-page-cache-{id(signal)}")
+    post_save.connect(_content_changed, dispatch_uid="ops-page-cache-save")
+    post_delete.connect(_content_changed, dispatch_uid="ops-page-cache-delete")

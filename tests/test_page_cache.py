@@ -1,0 +1,58 @@
+"""Anonymous pages come from the cache; publishing, unpublishing or deleting empties it."""
+
+import pytest
+from django.core.cache import caches
+
+from wagtail.models import Page
+
+from casestudies.factories import CaseStudyPageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.CAC_PAGE_CACHE_SECONDS = 300
+    caches["pages"].clear()
+    yield caches["pages"]
+    caches["pages"].clear()
+
+
+def test_anonymous_page_is_served_from_the_cache_until_published(client, en_index, page_cache):
+    case = CaseStudyPageFactory(title="Original title")
+    assert "Original title" in client.get(en_index.url).content.decode()
+    # A change that bypasses publishing (and its signals) is not seen: the cached page is served.
+    Page.objects.filter(pk=case.pk).update(title="Sneaky title")
+    assert "Original title" in client.get(en_index.url).content.decode()
+    case.refresh_from_db()
+    case.title = "Published title"
+    case.save_revision().publish()
+    assert "Published title" in client.get(en_index.url).content.decode()
+
+
+def test_unpublished_and_deleted_pages_disappear_at_once(client, en_index, page_cache):
+    case = CaseStudyPageFactory()
+    url = case.url
+    assert client.get(url).status_code == 200
+    case.unpublish()
+    assert client.get(url).status_code == 404
+    other = CaseStudyPageFactory()
+    other_url = other.url
+    assert client.get(other_url).status_code == 200
+    other.delete()
+    assert client.get(other_url).status_code == 404
+
+
+def test_logged_in_editors_are_never_served_cached_pages(client, en_index, page_cache, django_user_model):
+    case = CaseStudyPageFactory(title="Cached for visitors")
+    client.get(en_index.url)
+    Page.objects.filter(pk=case.pk).update(title="Fresh for editors")
+    client.force_login(django_user_model.objects.create_user("editor", password="x"))
+    assert "Fresh for editors" in client.get(en_index.url).content.decode()
+
+
+def test_page_cache_is_off_by_default_in_tests(client, en_index):
+    case = CaseStudyPageFactory(title="First")
+    client.get(case.url)
+    Page.objects.filter(pk=case.pk).update(title="Second")
+    assert "Second" in client.get(case.url).content.decode()
