@@ -33,7 +33,9 @@ def is_cacheable_request(request) -> bool:
     if not page_cache_enabled() or request.path.startswith(UNCACHED_PREFIXES):
         return False
     cookies = request.COOKIES
-    return settings.SESSION_COOKIE_NAME not in cookies and not any(name in cookies for name in PERSONAL_COOKIES)
+    return settings.SESSION_COOKIE_NAME not in cookies and not any(
+        name in cookies for name in PERSONAL_COOKIES
+    )
 
 
 class UpdatePageCacheMiddleware(UpdateCacheMiddleware):

@@ -1,6 +1,7 @@
 """Anonymous pages come from the cache; publishing, unpublishing or deleting empties it."""
 
 import pytest
+
 from django.core.cache import caches
 
 from wagtail.models import Page
