@@ -213,6 +213,11 @@ CACHE_MIDDLEWARE_ALIAS = "pages"
 CACHE_MIDDLEWARE_KEY_PREFIX = "site"
 # Rate limits count in the cache; if Redis is down, visitors are served rather than refused.
 RATELIMIT_FAIL_OPEN = True
+# Requests per client address and minute (signed-in users are counted per account).
+OPENDATA_API_RATE = os.environ.get("RATE_LIMIT_API", "120/m")
+OPENDATA_EXPORT_RATE = os.environ.get("RATE_LIMIT_EXPORT", "20/m")
+OPENDATA_SEARCH_RATE = os.environ.get("RATE_LIMIT_SEARCH", "120/m")
+OPENDATA_SUGGEST_RATE = os.environ.get("RATE_LIMIT_SUGGEST", "600/m")
 
 WAGTAIL_SITE_NAME = "CAC Knowledge Platform"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
