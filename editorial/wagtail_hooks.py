@@ -7,9 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
 from wagtail.permissions import page_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .listing import CaseStudyListingViewSet
+from .models import CityEditor
 from .panels import CasesAwaitingReviewPanel, CasesPerAreaPanel
 from .views import imports, reports
 from .views import localize as localize_guards
@@ -99,3 +103,19 @@ def register_missing_translations_menu_item():
 def add_editorial_panels(request, panels):
     panels.append(CasesAwaitingReviewPanel())
     panels.append(CasesPerAreaPanel())
+
+
+class CityEditorViewSet(SnippetViewSet):
+    """Administrators give a user their city: the user then acts only on that city's case studies
+    (and needs the City editors group for the page permissions)."""
+
+    model = CityEditor
+    icon = "user"
+    menu_label = _("City editors")
+    add_to_settings_menu = True
+    list_display = ["user", "city"]
+    list_filter = ["city"]
+    panels = [FieldPanel("user"), FieldPanel("city")]
+
+
+register_snippet(CityEditorViewSet)

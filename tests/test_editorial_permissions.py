@@ -397,3 +397,16 @@ def test_anonymous_reaches_no_admin_or_draft_content(client, case_b, en_index):
     public = client.get("/en/cases/beetown-tests/")
     assert public.status_code == 200
     assert b"Secret draft" not in public.content
+
+
+def test_administrators_assign_a_city_in_the_admin(client, make_user, city_a, en_index, city_b):
+    admin = make_user("ada", "Administrators")
+    bob = make_user("bob", "City editors")
+    client.force_login(admin)
+    assert client.get("/admin/snippets/editorial/cityeditor/").status_code == 200
+    response = client.post("/admin/snippets/editorial/cityeditor/add/", {"user": bob.pk, "city": city_a.pk})
+    assert response.status_code == 302
+    other = CaseStudyPageFactory(title="Beetown case", city=city_b)
+    assert not other.permissions_for_user(type(bob).objects.get(pk=bob.pk)).can_edit()
+    client.force_login(make_user("eddie", "Editors"))
+    assert client.get("/admin/snippets/editorial/cityeditor/").status_code in (302, 403)
