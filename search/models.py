@@ -20,8 +20,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 _FACET_COLUMNS = ["doc_type", "expire_at", "continent", "country", "year", "area_slugs", "measure_slugs"]
-FACET_COLUMNS_BROWSE = ["language", "start_date", *_FACET_COLUMNS]
-FACET_COLUMNS_BY_ID = ["id", "language", "start_date", *_FACET_COLUMNS]
+FACET_COLUMNS_BROWSE = ["language", "start_date", "page", *_FACET_COLUMNS]
+FACET_COLUMNS_BY_ID = ["id", "language", "start_date", "page", *_FACET_COLUMNS]
 
 
 class SearchDocument(models.Model):

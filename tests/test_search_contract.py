@@ -326,6 +326,23 @@ def test_sort_newest(search_backend, corpus):
     ]
 
 
+def test_scores_are_kept_when_sorting_by_date(search_backend, corpus):
+    response = search_backend.search(SearchRequest(language="en", query="testing", sort="newest"))
+    assert all(hit.score is not None and hit.score > 0 for hit in response.hits)
+
+
+def test_ties_go_to_the_newest_page(search_backend, indexing):
+    with indexing():
+        first = make_case("Twin alpha", start_date=D(2020, 6, 1))
+        second = make_case("Twin beta", start_date=D(2020, 6, 1))
+        make_case("Undated-like older", start_date=D(2019, 1, 1))
+    assert second.pk > first.pk
+    browse = search_backend.search(SearchRequest(language="en"))
+    assert titles(browse) == ["Twin beta", "Twin alpha", "Undated-like older"]
+    newest = search_backend.search(SearchRequest(language="en", query="twin", sort="newest"))
+    assert titles(newest) == ["Twin beta", "Twin alpha"]
+
+
 def test_pagination(search_backend, corpus):
     request = SearchRequest(language="en", page_size=2)
     pages = [search_backend.search(replace(request, page=n)) for n in (1, 2, 3, 4)]

@@ -136,6 +136,7 @@ class DatabaseSearchBackend:
         flags = [(facet, *self._flag(facet, getattr(request, facet))) for facet in active]
         columns = [
             "d.id",
+            "d.page_id",
             "d.continent",
             "d.country",
             "d.year",
@@ -162,14 +163,12 @@ class DatabaseSearchBackend:
             for _facet, _expression, values in flags:
                 where_params += values
 
-        ranked = bool(tokens) and request.sort == "relevance"  # no scores for a date sort
         if not tokens:
             columns.append("NULL AS score")
             sql = f"SELECT {', '.join(columns)} FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
             return sql, select_params + where_params
         if self.vendor == "sqlite":
-            score = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})" if ranked else "NULL"
-            columns.append(f"{score} AS score")
+            columns.append(f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score")
             sql = (
                 f"SELECT {', '.join(columns)} "  # noqa: S608
                 f"FROM {fts.FTS_TABLE} JOIN {DOC} d ON d.id = {fts.FTS_TABLE}.rowid "
@@ -177,8 +176,7 @@ class DatabaseSearchBackend:
             )
             match = " ".join(_fts5_phrase(token) for token in tokens)
             return sql, select_params + [match] + where_params
-        score = "ts_rank_cd(t.search_vector, q.query)" if ranked else "NULL"
-        columns.append(f"{score} AS score")
+        columns.append("ts_rank_cd(t.search_vector, q.query) AS score")
         sql = (
             f"SELECT {', '.join(columns)} "  # noqa: S608
             f"FROM {TEXT} t JOIN {DOC} d ON d.id = t.document_id "
@@ -206,13 +204,14 @@ class DatabaseSearchBackend:
                 return f"m.f_sum - m.f_{skip} = {n - 1}"
             return f"m.f_sum = {n}"
 
-        order = "start_date DESC NULLS LAST, id DESC"
+        # Ties are broken as in every backend: newest start date (undated last), then page id.
+        order = "start_date DESC NULLS LAST, page_id DESC"
         if tokens and request.sort == "relevance":
-            order = "score DESC, start_date DESC NULLS LAST, id DESC"
+            order = "score DESC, start_date DESC NULLS LAST, page_id DESC"
         parts = [
             # The requested page of hits, numbered in order.
             f"SELECT 'hit' AS kind, NULL AS value, ROW_NUMBER() OVER (ORDER BY {order}) AS n, "  # noqa: S608
-            f"h.id AS id, h.score AS score FROM (SELECT m.id, m.score, m.start_date FROM m "
+            f"h.id AS id, h.score AS score FROM (SELECT m.id, m.page_id, m.score, m.start_date FROM m "
             f"WHERE {where()} ORDER BY {order} LIMIT %s OFFSET %s) h",
             f"SELECT 'count', NULL, COUNT(*), NULL, NULL FROM m WHERE {where()}",  # noqa: S608
         ]
