@@ -1757,7 +1757,10 @@ class _PageWriter:
             ReferenceIndex.create_or_update_for_object(page)
         elif row.action == "update":
             _submit(page, self.user, self.workflows, existing=True)
-        self.written.append(page)
+        # Indexed as stored: for a draft, the page row still holds the live content.
+        from casestudies.models import CaseStudyPage
+
+        self.written.append(CaseStudyPage.objects.select_related("city").get(pk=page.pk))
         return page.pk
 
 

@@ -252,6 +252,11 @@ def test_a_changed_row_is_a_new_revision_of_the_same_page(site, tmp_path):
     draft = page.get_latest_revision_as_object()
     assert draft.title == "Public mask distribution (revised)"
     assert [m.name for m in draft.measure_types.all()] == ["Testing"]
+    # Search still shows the live version, not the draft.
+    from search.models import SearchDocument
+
+    assert SearchDocument.objects.get(page_id=page.pk).title == "Public mask distribution"
+    assert not CaseStudyPage.objects.search("revised").count()
     # The same file with --publish publishes that draft.
     out, _ = run(path, "--publish")
     assert "1 published" in out
