@@ -139,6 +139,14 @@ def nice_max(value: int) -> int:
     return 10 * magnitude
 
 
+def ticks(maximum: int) -> list[int]:
+    """Axis values that are whole numbers and evenly spaced: 0…max in fifths, or every unit."""
+    if maximum >= 5 and maximum % 5 == 0:
+        step = maximum // 5
+        return list(range(0, maximum + 1, step))
+    return list(range(0, maximum + 1))
+
+
 def layout_horizontal(chart: Chart, width: float = 560, row: float = 28, label_width: float = 190) -> Chart:
     chart.orientation = "horizontal"
     chart.label_width = label_width
@@ -159,7 +167,8 @@ def layout_horizontal(chart: Chart, width: float = 560, row: float = 28, label_w
     chart.grid_bottom = round(chart.height - bottom + 4, 2)
     chart.axis_y = round(chart.height - 6, 2)
     chart.gridlines = [
-        {"x": round(label_width + plot * f, 2), "value": round(chart.max_value * f)} for f in (0, 0.5, 1)
+        {"x": round(label_width + plot * value / chart.max_value, 2), "value": value}
+        for value in ticks(chart.max_value)
     ]
     return chart
 
@@ -169,8 +178,8 @@ def layout_vertical(
 ) -> Chart:
     chart.orientation = "vertical"
     if column is None:  # about 520 units wide whatever the number of months, within sensible bounds
-        column = max(6.0, min(40.0, round(520 / max(len(chart.bars), 1), 2)))
-    top, bottom = 12, 44
+        column = max(6.0, min(60.0, round(520 / max(len(chart.bars), 1), 2)))
+    top, bottom = 12, 54
     chart.width = left + column * max(len(chart.bars), 1) + 12
     chart.height = height
     chart.max_value = nice_max(max((bar.value for bar in chart.bars), default=0))
@@ -184,7 +193,8 @@ def layout_vertical(
     chart.label_x = left - 6
     chart.axis_y = round(top + plot + 14, 2)
     chart.gridlines = [
-        {"y": round(top + plot - plot * f, 2), "value": round(chart.max_value * f)} for f in (0, 0.5, 1)
+        {"y": round(top + plot - plot * value / chart.max_value, 2), "value": value}
+        for value in ticks(chart.max_value)
     ]
     chart.label_width = left
     return chart

@@ -117,3 +117,11 @@ def test_city_index_and_unknown_city(client, opendata_cases):
     html = client.get("/en/cities/").content.decode()
     assert 'href="/en/cities/nairobi/"' in html
     assert client.get("/en/cities/atlantis/").status_code == 404
+
+
+def test_axis_ticks_are_whole_and_even():
+    assert charts.ticks(1) == [0, 1]
+    assert charts.ticks(2) == [0, 1, 2]
+    assert charts.ticks(5) == [0, 1, 2, 3, 4, 5]
+    assert charts.ticks(20) == [0, 4, 8, 12, 16, 20]
+    assert charts.ticks(200) == [0, 40, 80, 120, 160, 200]
