@@ -50,33 +50,22 @@ class _Echo:
 
 
 def _rows_of_chunk(pages: list, request) -> Iterator[dict]:
-    """Rows of a chunk of pages, their areas, measure types and sources read in three queries
-    of plain values (no model instances: the cost that dominates otherwise)."""
-    from collections import defaultdict
+    """Rows of a chunk of pages: their areas, measure types and sources prefetched and their
+    external keys looked up for the whole chunk at once."""
+    from django.db.models import Prefetch, prefetch_related_objects
 
-    from casestudies.models import CaseStudyPage, CaseStudySource, TaggedCaseStudy
+    from casestudies.exporter import keys_for
+    from casestudies.models import CaseStudySource
 
-    ids = [page.pk for page in pages]
-    areas, measures, sources = defaultdict(list), defaultdict(list), defaultdict(list)
-    through = CaseStudyPage.policy_areas.through
-    for page_id, slug in through.objects.filter(casestudypage_id__in=ids).values_list(
-        "casestudypage_id", "policyarea__slug"
-    ):
-        areas[page_id].append(slug)
-    for page_id, name in TaggedCaseStudy.objects.filter(content_object_id__in=ids).values_list(
-        "content_object_id", "tag__name"
-    ):
-        measures[page_id].append(name)
-    for page_id, url in (
-        CaseStudySource.objects.filter(page_id__in=ids)
-        .order_by("sort_order", "pk")
-        .values_list("page_id", "url")
-    ):
-        sources[page_id].append(url)
+    prefetch_related_objects(
+        pages,
+        "policy_areas",
+        "measure_types",
+        Prefetch("sources", queryset=CaseStudySource.objects.order_by("sort_order", "pk")),
+    )
+    keys = keys_for(pages)
     for page in pages:
-        yield case_row(
-            page, request, areas=areas[page.pk], measures=measures[page.pk], source_urls=sources[page.pk]
-        )
+        yield case_row(page, request, key=keys.get(page.translation_key, page.slug))
 
 
 def iter_rows(selection: sel.Selection, request, chunk_size: int = CHUNK_SIZE) -> Iterator[dict]:
