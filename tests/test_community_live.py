@@ -10,6 +10,7 @@ import pytest
 
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.html import escape
 
 from archive.models import SessionPage
@@ -39,6 +40,13 @@ def sessions(archive_summit):
     return pages
 
 
+def t(code, message, **params):
+    """An interface string as the visitor sees it in `code` (translated or not yet)."""
+    with translation.override(code):
+        text = translation.gettext(message)
+    return text % params if params else text
+
+
 def iframe_sources(html):
     return re.findall(r'<iframe src="([^"]+)"', html)
 
@@ -56,10 +64,10 @@ def test_on_air_on_the_home_page_in_both_languages(client, sessions, frozen_now)
         for code in ("en", "ko"):
             html = client.get(f"/{code}/").content.decode()
             assert '<div class="container"><section class="on-air on-air--live"' in html
-            assert "On air now" in html
+            assert t(code, "On air now") in html
             assert f'href="{sessions[code].url}#live"' in html
             assert escape(sessions[code].title) in html
-            assert "13:00–14:30 KST" in html
+            assert t(code, "%(start)s–%(end)s %(zone)s", start="13:00", end="14:30", zone="KST") in html
             # Only sessions in progress: the next one (education, 15:30) is not on air.
             assert "/education/" not in html
 

@@ -5,6 +5,7 @@ import pytest
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 
 from wagtail.models import Page
@@ -23,6 +24,12 @@ from community.models import (
 pytestmark = pytest.mark.django_db
 
 HOSTILE = ["bogus", "\x00", "x" * 5000, "untact-it' OR 1=1 --", "<script>", "%00", "ＵＮＴＡＣＴ"]
+
+
+def t(code, message):
+    """An interface string as the visitor sees it in `code` (translated or not yet)."""
+    with translation.override(code):
+        return translation.gettext(message)
 
 
 def index(model, code):
@@ -50,7 +57,8 @@ def test_every_demo_company_is_clearly_fictional(client, community_demo):
         assert company.website.endswith(".example.org/")
         assert company.contact_email.endswith(".example.org")
         html = client.get(company.url).content.decode()
-        assert "This company is invented for the demonstration" in html
+        notice = "This company is invented for the demonstration of the platform. It is not one of the companies that presented at the summit."
+        assert escape(t(company.locale.language_code, notice)) in html
 
 
 def test_the_showcase_filters_by_field(client, community_demo):
