@@ -193,11 +193,13 @@ def main() -> None:
     from search.models import SearchDocument
 
     publish = not args.drafts
-    t0 = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    t0, c0 = time.perf_counter(), time.process_time()
     plan = prepare(data, "csv", publish=publish)
     t1 = time.perf_counter()
     result = plan.apply()
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
+    load_after = os.getloadavg()[0]
     again = prepare(data, "csv", publish=publish)
     again_result = again.apply()
     t3 = time.perf_counter()
@@ -210,6 +212,8 @@ def main() -> None:
     print(f"validate: {t1 - t0:.1f} s ({rows / (t1 - t0):.0f} rows/s)")
     print(f"write + index: {t2 - t1:.1f} s ({rows / (t2 - t1):.0f} rows/s)")
     print(f"total first import: {t2 - t0:.1f} s -> {rows / (t2 - t0):.0f} rows/s")
+    print(f"CPU time of the first import: {c2 - c0:.1f} s -> {rows / (c2 - c0):.0f} rows per CPU-second")
+    print(f"load average (1 min) before/after: {load_before:.1f}/{load_after:.1f} on {os.cpu_count()} CPUs")
     print(f"second import (all unchanged): {t3 - t2:.1f} s, {again_result.counts}")
     print(f"pages: {pages}; search documents: {indexed}; counts: {result.counts}")
     assert pages == rows

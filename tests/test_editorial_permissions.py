@@ -220,6 +220,24 @@ def test_bulk_actions_leave_the_other_citys_case_alone(alice_client, case_b, act
     assert Page.objects.get(pk=case_b.pk).title == "Beetown tests"
 
 
+@pytest.mark.parametrize("action", ["delete", "publish", "unpublish"])
+def test_the_same_bulk_requests_work_for_an_administrator(client, make_user, case_b, action):
+    """Control for the test above: the requests are well-formed, only the permission differs."""
+    page = CaseStudyPage.objects.get(pk=case_b.pk)
+    page.title = "Draft change"
+    page.save_revision()
+    client.force_login(make_user("ada", "Administrators"))
+    url = f"/admin/bulk/wagtailcore/page/{action}/?id={case_b.pk}&next=/admin/"
+    assert client.get(url).status_code == 200
+    client.post(url, {"include_descendants": "on"})
+    if action == "delete":
+        assert not Page.objects.filter(pk=case_b.pk).exists()
+    elif action == "publish":
+        assert Page.objects.get(pk=case_b.pk).title == "Draft change"
+    else:
+        assert not Page.objects.get(pk=case_b.pk).live
+
+
 def test_revisions_views_and_revert_denied(alice_client, case_b):
     page = CaseStudyPage.objects.get(pk=case_b.pk)
     first = page.latest_revision
