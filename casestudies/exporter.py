@@ -458,6 +458,8 @@ def export_rows(queryset=None, live: bool = False) -> Iterator[dict[str, str]]:
 
     if queryset is None:
         queryset = CaseStudyPage.objects.all()
+    # Aliases (wagtail-localize's placeholders for untranslated pages) are copies, not cases.
+    queryset = queryset.filter(alias_of__isnull=True)
     if live:
         queryset = queryset.live()
     pages = list(
