@@ -35,3 +35,13 @@ LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json
 # Anonymous pages are cached for five minutes unless PAGE_CACHE_SECONDS says otherwise;
 # every publish, unpublish, move or delete empties the page cache.
 CAC_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+
+# Mail (forwarded questions, workflow notifications): SMTP from the environment.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CAC Knowledge Platform <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
