@@ -14,7 +14,7 @@ PO_FILE = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
 APPS = ["cac_platform", "home", "casestudies", "archive", "search", "editorial", "opendata", "community", "ops", "templates"]
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
-TEMPLATIZED_CALL = re.compile(r"\b(n?gettext|pgettext)\(\s*(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")")
+TEMPLATIZED_CALL = re.compile(r"\b(n?gettext|pgettext)\(\s*u?(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")")
 
 
 def _project_files(suffix: str):
