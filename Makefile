@@ -22,6 +22,7 @@ venv: $(VENV)/.installed
 setup: venv
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py load_demo
+	$(DEV) $(PY) manage.py rebuild_search_index --no-progress
 	$(DEV) $(PY) manage.py ensure_admin
 
 run: setup

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from opendata import ratelimit
 from search import service
 from search.service import BadSearchRequest
 from search.types import FACETS, SearchRequest, SearchResponse
@@ -75,6 +76,8 @@ def response_json(response: SearchResponse) -> dict:
 
 @require_safe
 def search_view(request):
+    if usage := ratelimit.check(request, "search"):
+        return ratelimit.too_many_requests(usage, "search")
     fmt = request.GET.get("format", "")
     as_json = _wants_json(request)
     if fmt and fmt not in FORMATS:
@@ -101,6 +104,8 @@ def search_view(request):
 
 @require_safe
 def suggest_view(request):
+    if usage := ratelimit.check(request, "suggest"):
+        return ratelimit.too_many_requests(usage, "suggest")
     query = service.clean_query(request.GET.get("q", ""))[:100]
     suggestions = service.suggest(_language(), query) if query else []
     return JsonResponse(
