@@ -6,6 +6,8 @@ peak memory of the exporting process under 150 MB for 100,000 cases.
     .venv/bin/python bench/export.py                   # 100,000 cases, CSV and JSON Lines and JSON
     .venv/bin/python bench/export.py --cases 20000 --formats csv
     .venv/bin/python bench/export.py --database-url postgres://postgres@127.0.0.1:5432/cac_bench
+    .venv/bin/python bench/export.py --keep            # keep the database, then export again with:
+    .venv/bin/python bench/export.py --reuse --database-url sqlite:////tmp/…/bench.sqlite3 --tracemalloc
 
 It builds a fresh database (a temporary SQLite file unless --database-url is given; that database
 is flushed), migrates it and writes the cases directly in bulk (pages, their areas, measure types,
@@ -15,7 +17,7 @@ its streamed body counted and thrown away. The child reports:
 
 - peak RSS of the whole process (`ru_maxrss`: Python, Django, Wagtail and the export),
 - RSS growth during the export (peak minus the RSS once warmed up by a one-row export),
-- tracemalloc's peak of Python allocations during the export,
+- with --tracemalloc, tracemalloc's peak of Python allocations during a second export,
 - rows per second and bytes written.
 """
 
@@ -241,7 +243,7 @@ def rss_kb() -> int:
     return 0
 
 
-def measure(fmt: str) -> dict:
+def measure(fmt: str, traced: bool = False) -> dict:
     import resource
     import tracemalloc
 
@@ -266,11 +268,12 @@ def measure(fmt: str) -> dict:
     size, lines = export("")
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # A second run under tracemalloc (slow, and its own bookkeeping inflates RSS: measured apart).
-    tracemalloc.start()
-    export("")
-    _current, traced_peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    traced_peak = None
+    if traced:  # a second run under tracemalloc (slow; its bookkeeping inflates RSS: measured apart)
+        tracemalloc.start()
+        export("")
+        _current, traced_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     return {
         "format": fmt,
         "bytes": size,
@@ -279,7 +282,7 @@ def measure(fmt: str) -> dict:
         "baseline_rss_mb": round(baseline / 1024, 1),
         "peak_rss_mb": round(peak / 1024, 1),
         "rss_growth_mb": round((peak - baseline) / 1024, 1),
-        "tracemalloc_peak_mb": round(traced_peak / 1024 / 1024, 1),
+        "tracemalloc_peak_mb": round(traced_peak / 1024 / 1024, 1) if traced_peak is not None else None,
     }
 
 
@@ -289,12 +292,18 @@ def main() -> None:
     parser.add_argument("--formats", default="csv,jsonl,json")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", action="store_true", help="keep the temporary database")
+    parser.add_argument(
+        "--reuse", action="store_true", help="export from --database-url as it is (built by a --keep run)"
+    )
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="also a (slow) second export under tracemalloc"
+    )
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     options = parser.parse_args()
 
     if options.child:
         setup_django(options.database_url)
-        print("RESULT " + json.dumps(measure(options.child)))
+        print("RESULT " + json.dumps(measure(options.child, options.tracemalloc)))
         return
 
     tmp = None
@@ -303,12 +312,13 @@ def main() -> None:
         tmp = tempfile.mkdtemp(prefix="cac-export-bench-")
         database_url = f"sqlite:///{tmp}/bench.sqlite3"
     setup_django(database_url)
-    if options.database_url:
-        from django.core.management import call_command
+    if not options.reuse:
+        if options.database_url:
+            from django.core.management import call_command
 
-        call_command("flush", interactive=False, verbosity=0)
-    print(f"Building {options.cases:,} cases in {database_url} …")
-    build(options.cases)
+            call_command("flush", interactive=False, verbosity=0)
+        print(f"Building {options.cases:,} cases in {database_url} …")
+        build(options.cases)
     from casestudies.models import CaseStudyPage
 
     count = CaseStudyPage.objects.live().public().count()
@@ -316,7 +326,8 @@ def main() -> None:
     results = []
     for fmt in options.formats.split(","):
         child = subprocess.run(
-            [sys.executable, __file__, "--child", fmt, "--database-url", database_url],
+            [sys.executable, __file__, "--child", fmt, "--database-url", database_url]
+            + (["--tracemalloc"] if options.tracemalloc else []),
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -332,7 +343,12 @@ def main() -> None:
         print(
             f"  {fmt:5}: {result['bytes'] / 1e6:,.1f} MB in {result['seconds']} s "
             f"({result['rows_per_second']:,} rows/s); peak RSS {result['peak_rss_mb']} MB "
-            f"(+{result['rss_growth_mb']} MB during the export; tracemalloc peak {result['tracemalloc_peak_mb']} MB)"
+            f"(+{result['rss_growth_mb']} MB during the export"
+            + (
+                f"; tracemalloc peak {result['tracemalloc_peak_mb']} MB)"
+                if result["tracemalloc_peak_mb"]
+                else ")"
+            )
         )
     worst = max(r["peak_rss_mb"] for r in results)
     verdict = "OK" if worst < 150 else "OVER"
