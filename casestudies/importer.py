@@ -1197,7 +1197,9 @@ def prepare(data: bytes, fmt: str, publish: bool = False) -> ImportPlan:
         row.page = page
         row.canonical = _canonical(row)
         existing = current_row(page, row.key, lookups)
-        changed = any(existing[column] != value for column, value in row.canonical.items())
+        changed = page.alias_of_id is not None or any(
+            existing[column] != value for column, value in row.canonical.items()
+        )
         if changed:
             row.action = "update"
         elif publish and (not page.live or page.has_unpublished_changes):
@@ -1743,6 +1745,14 @@ class _PageWriter:
         )
 
     def update(self, row: CleanRow) -> int:
+        if row.page.alias_of_id:
+            # An alias (a copy kept in sync with its original) becomes a page of its own.
+            from wagtail.actions.convert_alias import ConvertAliasPageAction
+
+            from casestudies.models import CaseStudyPage
+
+            ConvertAliasPageAction(row.page, user=self.user).execute(skip_permission_checks=True)
+            row.page = CaseStudyPage.objects.select_related("latest_revision").get(pk=row.page.pk)
         page = _latest(row.page)
         if row.action == "update":
             _fill(page, row, self.cities, self.measures, self.images, self.documents)

@@ -462,3 +462,16 @@ def test_unknown_format_and_missing_file(site, tmp_path):
         run(tmp_path / "cases.xlsx")
     with pytest.raises(CommandError, match="No such file"):
         run(tmp_path / "missing.csv")
+
+
+def test_a_row_for_an_alias_page_makes_it_a_real_translation(site, tmp_path):
+    run(write_csv(tmp_path, [row()]), "--publish")
+    en = CaseStudyPage.objects.get()
+    alias = en.create_alias(
+        recursive=False, parent=site["ko"], update_locale=site["ko"].locale, reset_translation_key=False
+    )
+    assert alias.alias_of_id == en.pk
+    run(write_csv(tmp_path, [row(locale="ko", title="공적 마스크")], "ko.csv"), "--publish")
+    ko = CaseStudyPage.objects.get(locale__language_code="ko")
+    assert ko.pk == alias.pk and ko.alias_of_id is None and ko.title == "공적 마스크"
+    assert ko.translation_key == en.translation_key
