@@ -46,3 +46,27 @@ def test_filtering_the_explore_page_changes_the_charts(live_server, browser, ope
     page.get_by_role("link", name="Paris: 1 case study").click()
     page.wait_for_url("**/en/cities/paris/")
     assert page.locator("h1").inner_text() == "Paris"
+
+
+def test_open_data_pages_have_no_serious_accessibility_violations(live_server, browser, opendata_cases):
+    from pathlib import Path
+
+    axe = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        pytest.skip("axe-core is not installed (npm install): run `make test` with npm available")
+    page = browser.new_page(bypass_csp=True)  # axe is injected as an inline script
+    problems = {}
+    for path in [
+        "/en/explore/",
+        "/ko/explore/?continent=asia",
+        "/en/cities/",
+        "/en/cities/seoul/",
+        opendata_cases["seoul"].url,
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        page.add_script_tag(path=str(axe))
+        violations = page.evaluate("async () => (await axe.run()).violations")
+        serious = [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
+        if serious:
+            problems[path] = serious
+    assert problems == {}
