@@ -313,7 +313,8 @@ def page_to_row(page, key: str) -> dict[str, str]:
     """One row of the format for a (specific) case-study page or revision object."""
     city = page.city
     areas = sorted(page.policy_areas.all(), key=lambda area: (area.sort_order, area.slug))
-    measures = sorted(page.measure_types.all(), key=lambda measure: measure.name.casefold())
+    # Through the tag links (prefetched with their tags), not the tag manager (a query per page).
+    measures = sorted((link.tag for link in page.tagged_measures.all()), key=lambda m: m.name.casefold())
     sources = list(page.sources.all())
     return {
         "key": key,
@@ -454,7 +455,7 @@ def keys_for(pages) -> dict:
 
 def export_rows(queryset=None, live: bool = False) -> Iterator[dict[str, str]]:
     """Rows for case studies: by default each page's latest revision; `live=True`: live pages as published."""
-    from casestudies.models import CaseStudyPage, CaseStudySource
+    from casestudies.models import CaseStudyPage, CaseStudySource, TaggedCaseStudy
 
     if queryset is None:
         queryset = CaseStudyPage.objects.all()
@@ -465,7 +466,7 @@ def export_rows(queryset=None, live: bool = False) -> Iterator[dict[str, str]]:
     pages = list(
         queryset.select_related("city", "locale", "latest_revision").prefetch_related(
             "policy_areas",
-            "measure_types",
+            Prefetch("tagged_measures", queryset=TaggedCaseStudy.objects.select_related("tag")),
             Prefetch("sources", queryset=CaseStudySource.objects.order_by("sort_order", "pk")),
         )
     )

@@ -67,6 +67,7 @@ SHARED_COLUMNS = (
     "source_urls",
     "contact_email",
 )
+_URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_TITLE = 255
@@ -282,6 +283,9 @@ class Refs:
     images: set[int] = field(default_factory=set)
 
 
+_INLINE_SPECIAL = re.compile(r"[\\\n*_\[]")
+
+
 def _destination_end(s: str, start: int) -> int:
     """Index of the ")" closing a link destination that starts at `start` (balanced parentheses)."""
     depth = 0
@@ -379,6 +383,14 @@ class InlineParser:
         i = 0
         n = len(s)
         while i < n:
+            # Plain text up to the next character that may start markup, in one piece.
+            special = _INLINE_SPECIAL.search(s, i)
+            if special is None:
+                out.append(html.escape(s[i:], quote=False))
+                break
+            if special.start() > i:
+                out.append(html.escape(s[i : special.start()], quote=False))
+                i = special.start()
             ch = s[i]
             if ch == "\\":
                 if i + 1 < n and s[i + 1] == "\n":
@@ -864,7 +876,7 @@ class _Validator:
 
     def sources(self, raw: RawRow) -> list[tuple[str, str]]:
         found = []
-        validate = URLValidator(schemes=["http", "https"])
+        validate = _URL_VALIDATOR
         for item in split_list(raw.values.get("source_urls", "")):
             title, url = "", item
             link = re.match(r"^\[((?:[^\]\\]|\\.)*)\]\((\S+)\)$", item)
@@ -1029,7 +1041,7 @@ def _native(kind: str, value):
 
 def _existing_groups(keys: list[str], validator: _Validator):
     """key → (translation key, {locale: page}) for keys already imported, or adopted by slug."""
-    from casestudies.models import CaseStudyPage, CaseStudySource
+    from casestudies.models import CaseStudyPage, CaseStudySource, TaggedCaseStudy
     from editorial.models import ImportedCase
 
     records = dict(ImportedCase.objects.filter(key__in=keys).values_list("key", "translation_key"))
@@ -1055,7 +1067,7 @@ def _existing_groups(keys: list[str], validator: _Validator):
         .select_related("city", "locale", "latest_revision")
         .prefetch_related(
             "policy_areas",
-            "measure_types",
+            Prefetch("tagged_measures", queryset=TaggedCaseStudy.objects.select_related("tag")),
             Prefetch("sources", queryset=CaseStudySource.objects.order_by("sort_order", "pk")),
         )
     )
