@@ -7,12 +7,20 @@ from unittest import mock
 
 import pytest
 
+from django.utils import translation
 from django.utils.html import escape
 
 from wagtail.models import PageViewRestriction
 
 from archive.models import SessionPage
 from casestudies.factories import CaseStudyPageFactory
+
+
+def translated(message: str, language: str) -> str:
+    """The interface string as a visitor of that language sees it."""
+    with translation.override(language):
+        return translation.gettext(message)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +60,7 @@ def test_summit_and_every_session_render_offline(client, archive_summit, no_netw
         html = response.content.decode()
         assert escape(page.title) in html
         # No recording is known for the demo sessions: a message, never a broken player.
-        assert "The recording of this session is not available." in html
+        assert translated("The recording of this session is not available.", language) in html
         assert "<iframe" not in html
     assert not no_network.called
 
@@ -181,7 +189,7 @@ def test_case_page_lists_the_sessions_and_moments(client, archive_chapters, arch
     for language in ("en", "ko"):
         html = client.get(archive_case[language].url).content.decode()
         session_page = archive_chapters[language]
-        assert "Discussed at the summit" in html
+        assert translated("Discussed at the summit", language) in html
         assert f'href="{session_page.url}"' in html
         assert f'href="{session_page.url}?t=3730&amp;rec=en#player-en"' in html
         assert f'href="{session_page.url}?t=3700&amp;rec=ko#player-ko"' in html

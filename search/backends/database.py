@@ -25,6 +25,8 @@ import math
 import re
 from collections.abc import Iterable
 
+from django_countries import countries
+
 from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -94,6 +96,16 @@ def highlight(text: str, query_tokens: Iterable[str], language: str) -> str:
             last = match.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
+
+
+def _country_name(code: str, language: str) -> str:
+    """The country's name in the request's language, whatever language the thread has active."""
+    if not code:
+        return ""
+    from django.utils.translation import override
+
+    with override(language):
+        return str(countries.name(code))
 
 
 class DatabaseSearchBackend:
@@ -264,7 +276,6 @@ class DatabaseSearchBackend:
     ) -> list[SearchHit]:
         if not ranked:
             return []
-        from django_countries import countries
 
         rows = {
             doc.pk: doc
@@ -287,7 +298,7 @@ class DatabaseSearchBackend:
                     locale=doc.language,
                     city=city,
                     country=doc.country,
-                    country_name=str(countries.name(doc.country)) if doc.country else "",
+                    country_name=_country_name(doc.country, request.language),
                     continent=doc.continent,
                     policy_areas=doc.area_slugs.split(),
                     measure_types=doc.measure_slugs.split(),
