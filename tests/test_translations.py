@@ -12,7 +12,18 @@ from django.utils.translation.template import templatize
 ROOT = Path(__file__).resolve().parent.parent
 PO_FILE = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
-APPS = ["cac_platform", "home", "casestudies", "archive", "search", "editorial", "opendata", "community", "ops", "templates"]
+APPS = [
+    "cac_platform",
+    "home",
+    "casestudies",
+    "archive",
+    "search",
+    "editorial",
+    "opendata",
+    "community",
+    "ops",
+    "templates",
+]
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
 TEMPLATIZED_CALL = re.compile(r"\b(n?gettext|pgettext)\(\s*u?(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")")
 
