@@ -1393,6 +1393,30 @@ def _reindex(pages: list) -> None:
         service.index_pages([page.pk for page in batch])
 
 
+def insert_rows(model, objects: list) -> None:
+    """INSERT many rows whose primary keys nobody needs back, in one parametrised statement.
+
+    Values go through each field's own `pre_save` and `get_db_prep_save`, as `save()` does;
+    only the per-object SQL compilation of `bulk_create` is skipped (a large share of its cost).
+    """
+    if not objects:
+        return
+    fields = [
+        field for field in model._meta.concrete_fields if not (field.primary_key and field.auto_created)
+    ]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from the model, values as parameters
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    params = [
+        [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _index_references(pages: list, page_type, base_type) -> None:
     """Reference-index rows for new pages, extracted from the in-memory pages (no queries)."""
     from wagtail.models import ReferenceIndex
@@ -1414,7 +1438,7 @@ def _index_references(pages: list, page_type, base_type) -> None:
                     content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
                 )
             )
-    ReferenceIndex.objects.bulk_create(rows, batch_size=500)
+    insert_rows(ReferenceIndex, rows)
 
 
 def _resolve_blocks(blocks, images, documents):
@@ -1614,7 +1638,7 @@ class _PageWriter:
             for source in page.sources.all():
                 source.page_id = page.pk
                 sources.append(source)
-        areas_through.objects.bulk_create(area_links)
+        insert_rows(areas_through, area_links)
         TaggedCaseStudy.objects.bulk_create(tags)
         CaseStudySource.objects.bulk_create(sources)
 
@@ -1649,7 +1673,7 @@ class _PageWriter:
             entries.append(self._log(page, "wagtail.create", now, None))
             if publish:
                 entries.append(self._log(page, "wagtail.publish", now, revision))
-        PageLogEntry.objects.bulk_create(entries)
+        insert_rows(PageLogEntry, entries)
 
         _index_references(pages, self.page_type, self.base_type)
         if publish:
@@ -1738,7 +1762,7 @@ class _PageWriter:
                     }
                 }
                 entries.append(entry)
-            PageLogEntry.objects.bulk_create(entries)
+            insert_rows(PageLogEntry, entries)
 
     def _log(self, page, action: str, now, revision):
         from wagtail.models import PageLogEntry

@@ -137,6 +137,20 @@ def test_publish_makes_pages_live_and_searchable(site, tmp_path, client):
     assert SearchDocument.objects.filter(page_id=other.pk).exists()
 
 
+def test_imported_pages_have_their_history_and_usage_in_the_admin(site, tmp_path, client, make_user):
+    run(write_csv(tmp_path, [row()]), "--publish")
+    page = CaseStudyPage.objects.get()
+    client.force_login(make_user("ada", superuser=True))
+    history = client.get(f"/admin/pages/{page.pk}/history/")
+    assert history.status_code == 200
+    actions = {entry.action for entry in history.context["object_list"]}
+    assert {"wagtail.create", "wagtail.publish"} <= actions
+    usage = client.get(f"/admin/snippets/casestudies/city/usage/{page.city_id}/")
+    assert usage.status_code == 200 and "Public mask distribution" in usage.content.decode()
+    assert client.get(f"/admin/pages/{page.pk}/edit/").status_code == 200
+    assert client.get(f"/admin/pages/{page.pk}/revisions/compare/earliest...latest/").status_code == 200
+
+
 def test_same_key_in_two_languages_are_translations(site, tmp_path):
     path = write_csv(
         tmp_path,
