@@ -55,12 +55,13 @@ def _rows_of_chunk(pages: list, request) -> Iterator[dict]:
     from django.db.models import Prefetch, prefetch_related_objects
 
     from casestudies.exporter import keys_for
-    from casestudies.models import CaseStudySource
+    from casestudies.models import CaseStudySource, TaggedCaseStudy
 
+    # What exporter.page_to_row reads: areas, tag links with their tags, sources in order.
     prefetch_related_objects(
         pages,
         "policy_areas",
-        "measure_types",
+        Prefetch("tagged_measures", queryset=TaggedCaseStudy.objects.select_related("tag")),
         Prefetch("sources", queryset=CaseStudySource.objects.order_by("sort_order", "pk")),
     )
     keys = keys_for(pages)

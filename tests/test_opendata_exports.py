@@ -170,6 +170,18 @@ def test_exports_are_rate_limited_with_retry_after(client, opendata_cases, opend
     assert client.get("/en/data/cases.csv", REMOTE_ADDR="10.0.0.9").status_code == 200
 
 
+def test_queries_do_not_grow_with_the_rows(client, opendata_cases, opendata_no_ratelimit):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        body(client.get("/en/data/cases.csv?year=2020&area=education"))
+    with CaptureQueriesContext(connection) as more:
+        body(client.get("/en/data/cases.csv?year=2020"))
+    # One row, then three rows (and one filter fewer): no query per row.
+    assert len(more) <= len(few)
+
+
 def test_streamed_in_chunks(client, opendata_cases, opendata_no_ratelimit, monkeypatch):
     """Rows are read with .iterator(chunk_size): the queryset is never loaded whole."""
     from django.db.models.query import QuerySet
