@@ -103,7 +103,7 @@ def run_timed(calls: list[tuple[str, object]], runs: int, warmups: int, budget: 
         if budget is not None and k >= len(languages) - 1:
             break  # the baseline warms up once per language
     samples: dict[str, list[float]] = {lang: [] for lang in languages}
-    estimated = False
+    estimated = timed_out = False
     started = time.perf_counter()
     total = runs * len(languages)
     for k in range(total):
@@ -114,6 +114,7 @@ def run_timed(calls: list[tuple[str, object]], runs: int, warmups: int, budget: 
         if isinstance(out, dict) and "elapsed" in out:  # the baseline times (or estimates) itself
             elapsed = out["elapsed"]
             estimated = estimated or out.get("estimated", False)
+            timed_out = timed_out or out.get("timed_out", False)
         samples[lang].append(elapsed)
         over_budget = budget is not None and time.perf_counter() - started > budget
         if over_budget and all(len(s) >= 3 for s in samples.values()):
@@ -122,6 +123,8 @@ def run_timed(calls: list[tuple[str, object]], runs: int, warmups: int, budget: 
     figures = {"all": stats(pooled), **{lang: stats(samples[lang]) for lang in languages}}
     if estimated:
         figures["estimated"] = True
+    if timed_out:
+        figures["timed_out"] = True
     return figures
 
 
@@ -136,6 +139,20 @@ def setup_django(database_url: str) -> None:
     import django
 
     django.setup()
+
+
+def code_version() -> str:
+    """The commit measured, and whether search/ had uncommitted changes (it is being worked on)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--short", "search/"], cwd=ROOT, capture_output=True, text=True
+        )
+        return head.stdout.strip() + (" + uncommitted search/ changes" if dirty.stdout.strip() else "")
+    except OSError:
+        return "?"
 
 
 def db_version() -> str:
@@ -195,11 +212,6 @@ def build(n: int, seed: int) -> dict:
         timings["es_index_docs"] = other.rebuild()
         timings["es_index_s"] = time.perf_counter() - t0
         log(f"{other.name} index: {timings['es_index_docs']} documents in {timings['es_index_s']:.1f} s")
-
-    t0 = time.perf_counter()
-    timings["wagtail_index_docs"] = build_wagtail_index()
-    timings["wagtail_index_s"] = time.perf_counter() - t0
-    log(f"Wagtail index: {timings['wagtail_index_docs']} pages in {timings['wagtail_index_s']:.1f} s")
     return timings
 
 
@@ -272,13 +284,14 @@ def fts5_match(tokens: list[str], prefix: bool = False) -> str:
 class Scenario:
     """The queries of each class, for the service, the baseline and the floor."""
 
-    def __init__(self, floor_path: Path):
+    def __init__(self, floor_path: Path, limit: float = 300.0):
         from wagtail.models import Locale
 
         from casestudies.models import CaseStudyPage, City, MeasureType, PolicyArea
         from search.analysis import analyze_query, prefix_tokens
 
         self.CaseStudyPage = CaseStudyPage
+        self.limit = limit
         self.locales = {loc.language_code: loc for loc in Locale.objects.all()}
         self.floor = sqlite3.connect(floor_path, check_same_thread=False)
         self.queries = {
@@ -407,14 +420,49 @@ class Scenario:
             total += spent * len(conditions) / len(chosen)
         return {"elapsed": total, "estimated": sample is not None}
 
-    def baseline_search(self, lang: str, q: str, sample: int | None = None) -> dict:
+    def _limited(self, fn) -> dict:
+        """Run one baseline call, interrupting its SQL after `self.limit` seconds (the result is then
+        a lower bound, marked `timed_out`): plain Wagtail's counts grow faster than linearly."""
+        import threading
+
+        from django.db import DatabaseError, connection
+
+        connection.ensure_connection()
+        raw = connection.connection
+        stop = raw.interrupt if connection.vendor == "sqlite" else raw.cancel
+        timer = threading.Timer(self.limit, stop)
         started = time.perf_counter()
-        base = self._base(lang)
-        list(base.search(q)[:20])
-        base.search(q).count()
-        return self._counted(lambda condition: base.filter(condition).search(q), started, sample)
+        timer.start()
+        try:
+            return fn()
+        except DatabaseError:
+            return {"elapsed": time.perf_counter() - started, "estimated": True, "timed_out": True}
+        finally:
+            timer.cancel()
+
+    def baseline_search(self, lang: str, q: str, sample: int | None = None) -> dict:
+        def call():
+            started = time.perf_counter()
+            base = self._base(lang)
+            list(base.search(q)[:20])
+            count = base.search(q).count()
+            out = self._counted(lambda condition: base.filter(condition).search(q), started, sample)
+            return {**out, "count": count}
+
+        return self._limited(call)
+
+    def baseline_suggest(self, lang: str, text: str) -> dict:
+        def call():
+            started = time.perf_counter()
+            list(self._base(lang).autocomplete(text)[:8])
+            return {"elapsed": time.perf_counter() - started}
+
+        return self._limited(call)
 
     def baseline_browse(self, lang: str, filters: dict, sample: int | None = None) -> dict:
+        return self._limited(lambda: self._browse(lang, filters, sample))
+
+    def _browse(self, lang: str, filters: dict, sample: int | None = None) -> dict:
         from django.db.models import Q
 
         from casestudies.models import TaggedCaseStudy
@@ -476,17 +524,13 @@ class Scenario:
             for k in range(3):
                 for lang in ("en", "ko"):
                     text = SUGGEST[lang][k]
-                    calls.append(
-                        (lang, lambda lang=lang, text=text: list(self._base(lang).autocomplete(text)[:8]))
-                    )
+                    calls.append((lang, lambda lang=lang, text=text: self.baseline_suggest(lang, text)))
         return calls
 
-    def baseline_probe(self, cls: str) -> float:
-        """Estimated seconds of one full baseline call of the class (from a sampled call)."""
-        if cls == "e":
-            return 0.0
+    def baseline_probe(self, cls: str) -> dict[str, dict]:
+        """One sampled call per language (the class's first query): {lang: {"elapsed", "count"}}."""
         calls = self.baseline_calls(cls, sample=True)
-        return max(calls[0][1]()["elapsed"], calls[1][1]()["elapsed"])
+        return {lang: fn() for lang, fn in calls[:2]}
 
     def baseline_counts(self, cls: str) -> dict[str, int]:
         counts = {}
@@ -582,12 +626,15 @@ def worker(args) -> None:
     meta_path = Path(args.workdir) / f"cac-bench-{tag}.json"
     floor_path = Path(args.workdir) / f"cac-bench-floor-{tag}.sqlite3"
     result: dict = {"size": args.size, "database": vendor, "version": db_version()}
+    previous = json.loads(Path(args.result).read_text()) if Path(args.result).exists() else {}
     result["loadavg_start"] = os.getloadavg()
+    result["code"] = code_version()
 
+    # The build is resumable step by step (pages and the search index; the floor; Wagtail's index,
+    # needed only for the baseline): meta_path records the steps done and their timings.
     meta = json.loads(meta_path.read_text()) if args.reuse and meta_path.exists() else None
     if meta is None or meta.get("size") != args.size or meta.get("seed") != args.seed:
         timings = build(args.size, args.seed)
-        timings.update(build_floor(floor_path))
         meta = {
             "size": args.size,
             "seed": args.seed,
@@ -596,15 +643,35 @@ def worker(args) -> None:
         }
         meta_path.write_text(json.dumps(meta, indent=1))
     else:
-        log(f"reusing the database built {meta['built']}")
-        if not floor_path.exists():
-            meta["timings"].update(build_floor(floor_path))
+        # The search app may have gained migrations since (indexes, data fixes): apply them.
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0, interactive=False)
+        # Indexes that migrations created since the last rebuild have no planner statistics, and
+        # without them SQLite may start from the document table and probe FTS5 row by row (see
+        # docs/benchmarks.md): refresh them as `rebuild_search_index` does at its end.
+        from search import fts
+
+        fts.optimize(connection)
+        log(f"reusing the database built {meta['built']} (migrated, statistics refreshed)")
+    if "floor_build_s" not in meta["timings"] or not floor_path.exists():
+        meta["timings"].update(build_floor(floor_path))
+        meta_path.write_text(json.dumps(meta, indent=1))
+    if "wagtail_index_s" not in meta["timings"] and not args.no_baseline:
+        log("building Wagtail's own search index (for the baseline)")
+        t0 = time.perf_counter()
+        meta["timings"]["wagtail_index_docs"] = build_wagtail_index()
+        meta["timings"]["wagtail_index_s"] = time.perf_counter() - t0
+        log(
+            f"Wagtail index: {meta['timings']['wagtail_index_docs']} pages in {meta['timings']['wagtail_index_s']:.1f} s"
+        )
+        meta_path.write_text(json.dumps(meta, indent=1))
     result["build"] = meta["timings"]
     if args.build_only:
         Path(args.result).write_text(json.dumps(result, indent=1, default=str))
         return
 
-    scenario = Scenario(floor_path)
+    scenario = Scenario(floor_path, limit=args.baseline_limit)
     if args.explain:
         explain(scenario)
     if args.profile:
@@ -618,7 +685,20 @@ def worker(args) -> None:
         backends = {vendor: service.get_database_backend(), active.name: None}
     result["figures"] = {}
     result["counts"] = {}
+
+    def save() -> None:  # after each class: a long run that is stopped keeps what it measured
+        Path(args.result).write_text(json.dumps(result, indent=1, default=str))
+
     classes = [c for c in CLASSES if c in args.classes]
+    if args.no_service:  # keep the service and floor figures of the previous run (same database)
+        for name, figures in previous.get("figures", {}).items():
+            if name != "baseline":
+                result["figures"][name] = figures
+                result["counts"][name] = previous.get("counts", {}).get(name, {})
+        result["service_date"] = previous.get("service_date") or previous.get("date")
+        backends = {}
+    else:
+        result["service_date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     for name, backend in backends.items():
         for cls in classes:
             log(f"{name}: class ({cls})")
@@ -626,28 +706,57 @@ def worker(args) -> None:
             result["figures"].setdefault(name, {})[cls] = run_timed(
                 scenario.service_calls(cls, backend), args.runs, args.warmups
             )
-    for cls in classes:
+            save()
+    for cls in classes if not args.no_service else ():
         floor_calls = scenario.floor_calls(cls)
         if floor_calls:
             result["figures"].setdefault("floor", {})[cls] = run_timed(floor_calls, args.runs, args.warmups)
+    save()
+    if args.no_baseline and previous.get("figures", {}).get("baseline") and args.reuse:
+        # Plain Wagtail does not depend on search/: keep the figures an earlier run measured.
+        result["figures"]["baseline"] = previous["figures"]["baseline"]
+        result["counts"]["baseline"] = previous.get("counts", {}).get("baseline", {})
+        result["baseline_date"] = previous.get("baseline_date") or previous.get("date")
+        save()
     if not args.no_baseline:
+        result["baseline_date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         for cls in classes:
             log(f"baseline: class ({cls})")
-            result["counts"].setdefault("baseline", {})[cls] = scenario.baseline_counts(cls)
+            result["counts"].setdefault("baseline", {})[cls] = {}
             # A full baseline call counts ~100 facet values; when 8 calls (2 warm-ups, 3 runs per
             # language) would not fit in the budget, each call counts one value per facet and
             # extrapolates (marked "≈" in the table).
-            probe = scenario.baseline_probe(cls)
+            # Past 4× the budget (100,000 cases), the two probe calls are the figure (n = 1 per
+            # language). Counts come from the probes there; from one count per query otherwise.
+            probes = scenario.baseline_probe(cls)
+            probe = max((out["elapsed"] for out in probes.values()), default=0.0)
             sample = probe * 8 > args.baseline_budget
-            log(
-                f"  one full call ≈ {probe:.1f} s: {'sampled facet counts' if sample else 'every facet count'}"
-            )
-            result["figures"].setdefault("baseline", {})[cls] = run_timed(
-                scenario.baseline_calls(cls, sample=sample),
-                args.runs,
-                args.warmups,
-                budget=args.baseline_budget,
-            )
+            slow = probe * 8 > args.baseline_budget * 4
+            mode = "probe calls only" if slow else "sampled facet counts" if sample else "every facet count"
+            log(f"  one full call ≈ {probe:.1f} s: {mode}")
+            if slow:
+                p = scenario.queries.get(cls, [None])[0]
+                result["counts"]["baseline"][cls] = {
+                    f"{lang}: {getattr(p, lang) if p else ''}": out.get("count")
+                    for lang, out in probes.items()
+                }
+                figures = {lang: stats([out["elapsed"]]) for lang, out in probes.items()}
+                figures["all"] = stats([out["elapsed"] for out in probes.values()])
+                figures["estimated"] = True
+                figures["probe_only"] = True
+                if any(out.get("timed_out") for out in probes.values()):
+                    figures["timed_out"] = True
+            else:
+                figures = run_timed(
+                    scenario.baseline_calls(cls, sample=sample),
+                    args.runs,
+                    args.warmups,
+                    budget=args.baseline_budget,
+                )
+            if not slow:
+                result["counts"]["baseline"][cls] = scenario.baseline_counts(cls)
+            result["figures"].setdefault("baseline", {})[cls] = figures
+            save()
     result["loadavg_end"] = os.getloadavg()
     result["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     Path(args.result).write_text(json.dumps(result, indent=1, default=str))
@@ -667,13 +776,15 @@ def create_pg_database() -> None:
 def fmt_ms(value: float | None) -> str:
     if value is None:
         return "—"
+    if value >= 10_000:
+        return f"{value / 1000:,.0f} s"
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
 def fmt_ratio(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:.2f}×" if value < 10 else f"{value:.0f}×"
+    return f"{value:.2f}×" if value < 10 else f"{value:,.0f}×"
 
 
 def table(result: dict) -> str:
@@ -690,7 +801,7 @@ def table(result: dict) -> str:
             f"\n**{n:,} cases — {name} ({result['version']}); load average at start, end: {load}**\n"
         )
         lines.append(
-            "| class | p50 ms | p95 ms | floor p95 ms | ×floor | Wagtail p95 ms | ×Wagtail | target p95 (100k, SQLite) |"
+            "| class | p50 ms | p95 ms | floor p50 / p95 ms | ÷ floor (p50, p95) | Wagtail p95 ms | Wagtail ÷ p95 | target p95 (100k, SQLite) |"
         )
         lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
         for cls in CLASSES:
@@ -698,17 +809,24 @@ def table(result: dict) -> str:
             if not fig:
                 continue
             floor = figures.get("floor", {}).get(cls, {}).get("all", {}).get("p95")
+            floor50 = figures.get("floor", {}).get(cls, {}).get("all", {}).get("p50")
             base_figures = figures.get("baseline", {}).get(cls, {})
             base = base_figures.get("all", {}).get("p95")
             approx = "≈" if base_figures.get("estimated") else ""
+            if base_figures.get("probe_only"):
+                approx = "≈¹ "
+            if base_figures.get("timed_out"):
+                approx = "> "
             target = TARGETS_MS[cls]
             verdict = ""
             if n >= 100_000 and name == "sqlite":
                 verdict = " ✔" if fig["p95"] <= target else " ✘"
             lines.append(
-                f"| {CLASS_LABELS[cls]} | {fmt_ms(fig['p50'])} | {fmt_ms(fig['p95'])} | {fmt_ms(floor)} | "
+                f"| {CLASS_LABELS[cls]} | {fmt_ms(fig['p50'])} | {fmt_ms(fig['p95'])} | "
+                f"{fmt_ms(floor50)} / {fmt_ms(floor)} | "
+                f"{fmt_ratio(fig['p50'] / floor50 if floor50 else None)}, "
                 f"{fmt_ratio(fig['p95'] / floor if floor else None)} | {approx}{fmt_ms(base)} | "
-                f"{fmt_ratio(fig['p95'] / base if base else None)} | ≤ {target}{verdict} |"
+                f"{fmt_ratio(base / fig['p95'] if base else None)} | ≤ {target}{verdict} |"
             )
         docs = build_t.get("index_docs") or 0
         rate = docs / build_t["index_s"] if build_t.get("index_s") else None
@@ -725,7 +843,8 @@ def table(result: dict) -> str:
         lines.append(
             f"| (f) indexing, pages/s | {rate:.0f} ({rate / 2:.0f} cases/s) | {docs:,} pages | "
             f"{floor_rate:.0f} (FTS5 insert of analysed text) | {fmt_ratio(floor_rate / rate if rate else None)} slower | "
-            f"{wagtail:.0f} (Wagtail index) | {fmt_ratio(wagtail / rate if rate else None)} slower | — |"
+            f"{f'{wagtail:.0f}' if wagtail else '—'} (Wagtail index) | "
+            f"{fmt_ratio(wagtail / rate if rate and wagtail else None)} slower | — |"
         )
     return "\n".join(lines)
 
@@ -764,12 +883,22 @@ def main() -> None:
     parser.add_argument(
         "--postgres", action="store_true", help="also PostgreSQL (database cac_bench, recreated)"
     )
+    parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL (with --postgres)")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per class and language (default 30)")
     parser.add_argument("--warmups", type=int, default=3, help="untimed rounds first (default 3)")
     parser.add_argument(
         "--baseline-budget", type=float, default=60.0, help="seconds per baseline class (default 60)"
     )
+    parser.add_argument(
+        "--baseline-limit",
+        type=float,
+        default=300.0,
+        help="seconds before one baseline call is stopped (default 300)",
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip plain Wagtail")
+    parser.add_argument(
+        "--no-service", action="store_true", help="baseline only (keeps the service figures of the last run)"
+    )
     parser.add_argument("--classes", default="abcde", help="which query classes (default abcde)")
     parser.add_argument("--reuse", action="store_true", help="reuse a database built by an earlier run")
     parser.add_argument("--build-only", action="store_true", help="build the databases, measure nothing")
@@ -792,7 +921,9 @@ def main() -> None:
     sizes = [int(s.replace("_", "").replace(",", "")) for s in args.sizes.split(",") if s.strip()]
     results = []
     for size in sizes:
-        targets = [("sqlite", f"sqlite:///{Path(args.workdir) / f'cac-bench-{size}.sqlite3'}")]
+        targets = []
+        if not args.no_sqlite:
+            targets.append(("sqlite", f"sqlite:///{Path(args.workdir) / f'cac-bench-{size}.sqlite3'}"))
         if args.postgres:
             targets.append(("postgresql", PG_URL))
         for kind, url in targets:
@@ -814,8 +945,9 @@ def main() -> None:
                 str(args.warmups),
             ]
             command += ["--baseline-budget", str(args.baseline_budget), "--classes", args.classes]
+            command += ["--baseline-limit", str(args.baseline_limit)]
             command += ["--seed", str(args.seed), "--workdir", args.workdir]
-            for flag in ("reuse", "build_only", "no_baseline", "explain"):
+            for flag in ("reuse", "build_only", "no_baseline", "no_service", "explain"):
                 if getattr(args, flag):
                     command.append("--" + flag.replace("_", "-"))
             if args.profile:
