@@ -20,6 +20,16 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in English: a request through LocaleMiddleware leaves its language active in the thread."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def browser():
     """Headless Debian Chromium through Playwright; skipped (or failed in CI) when missing."""
