@@ -202,7 +202,7 @@ def get(url: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-def gunicorn_on_test_database(transactional_db):
+def gunicorn_on_test_database():
     """One gunicorn worker (one thread, so one connection kept between requests, as CONN_MAX_AGE
     does in production) serving the test database. Django's live server would not do: it closes
     its connections after every request."""
@@ -248,6 +248,8 @@ def gunicorn_on_test_database(transactional_db):
         server.wait(timeout=30)
 
 
+# Committed data, for the server process to see; serialized_rollback restores the migrations' content.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_requests_recover_after_postgresql_drops_the_connections(gunicorn_on_test_database, en_index):
     """PostgreSQL ends every connection, as a restart does. The next request checks its kept
     connection first (CONN_HEALTH_CHECKS), reconnects and answers: no app restart, and not even
