@@ -19,7 +19,9 @@ def page_cache(settings):
     caches["pages"].clear()
 
 
-def test_anonymous_page_is_served_from_the_cache_until_published(client, en_index, page_cache):
+def test_anonymous_page_is_served_from_the_cache_until_published(
+    client, en_index, page_cache, django_capture_on_commit_callbacks
+):
     case = CaseStudyPageFactory(title="Original title")
     assert "Original title" in client.get(en_index.url).content.decode()
     # A change that bypasses publishing (and its signals) is not seen: the cached page is served.
@@ -27,21 +29,44 @@ def test_anonymous_page_is_served_from_the_cache_until_published(client, en_inde
     assert "Original title" in client.get(en_index.url).content.decode()
     case.refresh_from_db()
     case.title = "Published title"
-    case.save_revision().publish()
+    with django_capture_on_commit_callbacks(execute=True):
+        case.save_revision().publish()
     assert "Published title" in client.get(en_index.url).content.decode()
 
 
-def test_unpublished_and_deleted_pages_disappear_at_once(client, en_index, page_cache):
+def test_unpublished_and_deleted_pages_disappear_once_committed(
+    client, en_index, page_cache, django_capture_on_commit_callbacks
+):
     case = CaseStudyPageFactory()
     url = case.url
     assert client.get(url).status_code == 200
-    case.unpublish()
+    with django_capture_on_commit_callbacks(execute=True):
+        case.unpublish()
     assert client.get(url).status_code == 404
     other = CaseStudyPageFactory()
     other_url = other.url
     assert client.get(other_url).status_code == 200
-    other.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        other.delete()
     assert client.get(other_url).status_code == 404
+
+
+def test_the_cache_is_emptied_after_the_commit_and_once_per_transaction(
+    client, en_index, page_cache, django_capture_on_commit_callbacks, monkeypatch
+):
+    cases = [CaseStudyPageFactory(title=f"Imported {n}") for n in range(3)]
+    assert client.get(cases[0].url).status_code == 200
+    emptied = []
+    monkeypatch.setattr("ops.cache.clear_page_cache", lambda **kwargs: emptied.append(True))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for case in cases:
+            case.title = f"{case.title}, revised"
+            case.save_revision().publish()
+        # Not before the commit: a visitor in between would store the old page again.
+        assert emptied == []
+    for callback in callbacks:
+        callback()
+    assert emptied == [True]
 
 
 def test_logged_in_editors_are_never_served_cached_pages(client, en_index, page_cache, django_user_model):
