@@ -211,3 +211,23 @@ def test_an_export_reimports_without_changes(client, opendata_cases, opendata_no
         writer.writerow({key: value for key, value in row.items() if key not in EXPORT_COLUMNS})
     plan = importer.prepare(out.getvalue().encode(), "csv", publish=True)
     assert plan.counts == {"create": 0, "update": 0, "publish": 0, "unchanged": 3}
+
+
+@pytest.mark.parametrize("page", ["/en/search/", "/en/cases/"])
+def test_search_and_index_pages_offer_their_selection_as_data(
+    client, opendata_cases, opendata_no_ratelimit, page
+):
+    """The download links carry the page's filters, and following one gives exactly its cases."""
+    import re
+    from html import unescape
+
+    html = client.get(page, {"area": "education", "page": "1"}).content.decode()
+    links = {unescape(href) for href in re.findall(r'href="(/en/data/cases\.[a-z]+[^"]*)"', html)}
+    assert {link.split("?")[0] for link in links} == {
+        "/en/data/cases.csv",
+        "/en/data/cases.json",
+        "/en/data/cases.jsonl",
+    }
+    csv_link = next(link for link in links if link.startswith("/en/data/cases.csv"))
+    assert "page=" not in csv_link
+    assert [row["title"] for row in csv_rows(client.get(csv_link))] == ["Radio lessons for pupils"]
