@@ -36,6 +36,9 @@ COLUMNS = [
     "contact_email",
 ]
 LIST_COLUMNS = ("policy_areas", "measure_types", "source_urls")
+# What the public exports (opendata) add after these columns: derived from the page, so an import
+# accepts and ignores them, and a downloaded file re-imports as it is.
+EXPORT_ONLY_COLUMNS = ("url", "last_published_at", "licence", "citation")
 LIST_SEPARATOR = "; "
 
 # --------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from wagtail.rich_text import RichText
 
 from .exporter import (
     COLUMNS,
+    EXPORT_ONLY_COLUMNS,
     LIST_COLUMNS,
     LIST_SEPARATOR,
     Lookups,
@@ -141,7 +142,7 @@ def _decode(data: bytes) -> str:
 def _check_columns(line: int, names: list[str], errors: list[RowError], header: bool) -> None:
     seen = set()
     for name in names:
-        if name not in COLUMNS:
+        if name not in COLUMNS and name not in EXPORT_ONLY_COLUMNS:
             errors.append(RowError(line, name or "?", _("unknown column.")))
         elif name in seen:
             errors.append(RowError(line, name, _("the column appears twice.")))
@@ -183,7 +184,8 @@ def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
                     )
                 )
                 continue
-            rows.append(RawRow(start, dict(zip(header, record, strict=True))))
+            row = dict(zip(header, record, strict=True))
+            rows.append(RawRow(start, {column: row[column] for column in COLUMNS}))
     except csv.Error as exc:
         errors.append(RowError(last_line + 1, None, _("malformed CSV: %(error)s.") % {"error": exc}))
         raise ImportFailed(errors) from exc
@@ -214,6 +216,8 @@ def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
         values: dict[str, str] = {}
         before = len(errors)
         for name, value in zip(keys, obj.values(), strict=True):
+            if name in EXPORT_ONLY_COLUMNS:
+                continue
             if value is None:
                 values[name] = ""
             elif isinstance(value, str):

@@ -17,7 +17,7 @@ from casestudies import exporter
 # The import format's columns, from the editorial export (casestudies/exporter.py): an export row
 # is its row, so that the import columns re-import as they are.
 IMPORT_COLUMNS = tuple(exporter.COLUMNS)
-EXPORT_COLUMNS = ("url", "last_published_at", "licence", "citation")
+EXPORT_COLUMNS = exporter.EXPORT_ONLY_COLUMNS
 COLUMNS = IMPORT_COLUMNS + EXPORT_COLUMNS
 LIST_SEPARATOR = exporter.LIST_SEPARATOR
 
