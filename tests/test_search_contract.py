@@ -314,6 +314,124 @@ def test_selected_values_without_results_still_appear_in_facets(search_backend, 
     assert response.facets["area"]["welfare"] == 1
 
 
+@pytest.fixture
+def masks(search_backend, corpus, indexing):
+    """The corpus plus cases whose measure slugs share a prefix ("mask", "mask-mandate"), one in a
+    country of its own."""
+    tokyo = CityFactory(name="Tokyo", name_ko="도쿄", slug="tokyo", country="JP", continent="asia")
+    mask = MeasureTypeFactory(name="Masks", name_ko="마스크", slug="mask")
+    mandate = MeasureTypeFactory(name="Mask mandate", name_ko="마스크 의무화", slug="mask-mandate")
+    with indexing():
+        cases = {
+            "mandate": make_case(
+                "Mask mandate on trains",
+                city=tokyo,
+                areas=["public-transportation"],
+                measures=[mandate],
+                start_date=D(2020, 7, 1),
+            ),
+            "both": make_case(
+                "Free masks and a mask mandate",
+                city=corpus["income"].city,
+                areas=["public-transportation", "welfare"],
+                measures=[mask, mandate],
+                start_date=D(2021, 2, 1),
+            ),
+            "mask": make_case(
+                "Masks for pupils",
+                city=corpus["learning"].city,
+                areas=["education"],
+                measures=[mask, corpus["drive"].measure_types.first()],
+                start_date=D(2020, 9, 1),
+            ),
+        }
+    return {**corpus, **cases}
+
+
+def reference(pages, request: SearchRequest) -> tuple[int, dict]:
+    """The count and disjunctive facets of `request` over `pages`, computed in Python."""
+
+    def values(page, facet):
+        if facet == "area":
+            return {area.slug for area in page.policy_areas.all()}
+        if facet == "measure":
+            return {measure.slug for measure in page.measure_types.all()}
+        value = {
+            "continent": page.city.continent,
+            "country": page.city.country,
+            "year": page.start_date.year if page.start_date else None,
+        }[facet]
+        return {value} if value else set()
+
+    def passes(page, facet):
+        wanted = {str(v) for v in getattr(request, facet)}
+        return not wanted or bool({str(v) for v in values(page, facet)} & wanted)
+
+    facets_ = ("area", "continent", "country", "measure", "year")
+    count = sum(all(passes(page, f) for f in facets_) for page in pages)
+    facets = {}
+    for facet in facets_:
+        counts: dict[str, int] = {}
+        for page in pages:
+            if all(passes(page, other) for other in facets_ if other != facet):
+                for value in values(page, facet):
+                    counts[str(value)] = counts.get(str(value), 0) + 1
+        for selected in getattr(request, facet):
+            counts.setdefault(str(selected), 0)
+        facets[facet] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return count, facets
+
+
+FILTER_SETS = [
+    {},
+    {"measure": ("mask",)},
+    {"measure": ("mask-mandate",)},
+    {"measure": ("mask", "testing")},
+    {"area": ("education",), "continent": ("europe",)},
+    {"area": ("quarantine", "welfare"), "year": (2021,)},
+    {"measure": ("mask",), "country": ("KR", "DE")},
+    {"area": ("public-transportation",), "measure": ("mask-mandate",), "continent": ("asia", "europe")},
+    {
+        "area": ("education",),
+        "continent": ("asia",),
+        "country": ("KR",),
+        "measure": ("mask",),
+        "year": (2020,),
+    },
+    {"area": ("sports",), "year": (2020,)},
+    {"measure": ("no-such-measure",), "country": ("JP",)},
+]
+
+
+@pytest.mark.parametrize("query", ["", "mask", "testing", "school"])
+def test_facets_match_a_reference_count(search_backend, masks, query):
+    by_id = {page.pk: page for page in masks.values()}
+    # The full-text match alone decides which pages the filters and facets start from.
+    base = search_backend.search(SearchRequest(language="en", query=query, page_size=100))
+    pages = [by_id[hit.page_id] for hit in base.hits]
+    assert len(pages) == base.count
+    for filters in FILTER_SETS:
+        check_against_reference(search_backend, pages, query, filters)
+
+
+def check_against_reference(search_backend, pages, query, filters):
+    request = SearchRequest(language="en", query=query, page_size=100, **filters)
+    response = search_backend.search(request)
+    count, facets = reference(pages, request)
+    assert response.count == count == len(response.hits)
+    assert {facet: list(counts.items()) for facet, counts in response.facets.items()} == facets
+    if not query:  # browsing: newest first, ties to the highest page id
+        expected = sorted(
+            (page for page in pages if page.pk in {hit.page_id for hit in response.hits}),
+            key=lambda page: (page.start_date, page.pk),
+            reverse=True,
+        )
+        assert [hit.page_id for hit in response.hits] == [page.pk for page in expected]
+    paged = search_backend.search(replace(request, page=2, page_size=2))
+    assert [hit.page_id for hit in paged.hits] == [hit.page_id for hit in response.hits][2:4]
+    assert paged.count == count and paged.facets == response.facets
+
+
 # ------------------------------------------------------------------------------------------------
 # Sorting and pagination
 # ------------------------------------------------------------------------------------------------

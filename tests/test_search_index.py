@@ -193,3 +193,48 @@ def test_default_backend_is_the_database(db, settings):
     settings.CAC_SEARCH_BACKEND = "database"
     service.reset_backend()
     assert service.get_backend().name == "database"
+
+
+def test_statistics_migration_analyzes_the_search_tables(db):
+    """Migration 0007 refreshes the planner statistics (without them SQLite may probe FTS5 once
+    per document: docs/benchmarks.md, "## Search")."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    make_case("Statistics for the planner")
+    migration = importlib.import_module("search.migrations.0007_analyze")
+    migration.analyze(None, SimpleNamespace(connection=connection))  # what RunPython passes it uses
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT DISTINCT idx FROM sqlite_stat1 WHERE tbl = 'search_searchdocument'")
+            assert {"search_doc_browse", "search_doc_by_id"} <= {row[0] for row in cursor.fetchall()}
+        else:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'search_searchdocument'")
+            assert cursor.fetchone()[0] >= 1
+
+
+def test_a_search_starts_from_the_full_text_match(db):
+    """On SQLite the join order is pinned (CROSS JOIN): FTS5 first, then one index probe per match,
+    whatever the statistics say."""
+    from django.db import connection
+
+    from search.analysis import analyze_query
+    from search.backends.database import DatabaseSearchBackend
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite query plans")
+    make_case("Planner test", areas=["quarantine"])
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl LIKE 'search_%'")
+        cursor.execute("ANALYZE sqlite_schema")  # forget the statistics loaded so far
+    backend = DatabaseSearchBackend()
+    request = SearchRequest(language="en", query="planner", area=("quarantine",))
+    sql, params = backend._statement(request, analyze_query(request.query, "en"))
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = [row[-1] for row in cursor.fetchall()]
+    scans = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
+    assert scans[0].startswith("SCAN search_fts VIRTUAL TABLE"), plan
+    assert "search_doc_browse" not in " ".join(plan), plan

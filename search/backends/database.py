@@ -183,7 +183,9 @@ class DatabaseSearchBackend:
             columns.append(f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score")
             sql = (
                 f"SELECT {', '.join(columns)} "  # noqa: S608
-                f"FROM {fts.FTS_TABLE} JOIN {DOC} d ON d.id = {fts.FTS_TABLE}.rowid "
+                # CROSS JOIN: SQLite never reorders it, so the match drives the join (one FTS5
+                # query, then one index probe per match) whatever the planner statistics say.
+                f"FROM {fts.FTS_TABLE} CROSS JOIN {DOC} d ON d.id = {fts.FTS_TABLE}.rowid "
                 f"WHERE {fts.FTS_TABLE} MATCH %s AND {' AND '.join(where)}"
             )
             match = " ".join(_fts5_phrase(token) for token in tokens)
@@ -337,7 +339,7 @@ class DatabaseSearchBackend:
             sql = (
                 f"SELECT title, url, doc_type FROM (SELECT d.id, d.title, d.url, d.doc_type, "  # noqa: S608
                 f"d.start_date, {fts.SUGGEST_TABLE}.rank AS r FROM {fts.SUGGEST_TABLE} "
-                f"JOIN {DOC} d ON d.id = {fts.SUGGEST_TABLE}.rowid "
+                f"CROSS JOIN {DOC} d ON d.id = {fts.SUGGEST_TABLE}.rowid "
                 f"WHERE {fts.SUGGEST_TABLE} MATCH %s AND {visible} "
                 f"ORDER BY {fts.SUGGEST_TABLE}.rowid DESC LIMIT {SUGGEST_CANDIDATES}) c "
                 f"ORDER BY r, start_date DESC, id DESC LIMIT %s"
