@@ -63,10 +63,12 @@ clean:
 # Production: gunicorn (workers from the core count) + WhiteNoise; needs SECRET_KEY, and usually
 # DATABASE_URL and CACHE_URL. Example:
 #   SECRET_KEY=... DATABASE_URL=postgres://postgres@127.0.0.1:5432/cac CACHE_URL=redis://127.0.0.1:6379/1 make serve
-# DEMO=1 also loads the demo content (idempotent) and rebuilds the search index.
+# DEMO=1 also loads the demo content (idempotent) and rebuilds the search index; SITE_URL (e.g.
+# https://cac.example.org) gives the default site its public address (sitemap, absolute links).
 PROD := DJANGO_SETTINGS_MODULE=cac_platform.settings.production
 serve: venv
 	$(PROD) $(PY) manage.py migrate --noinput
+	@if [ -n "$(SITE_URL)" ]; then $(PROD) $(PY) manage.py configure_site "$(SITE_URL)"; fi
 	@if [ "$(DEMO)" = "1" ]; then $(PROD) $(PY) manage.py load_demo && \
 	  $(PROD) $(PY) manage.py rebuild_search_index --no-progress; fi
 	$(PROD) $(PY) manage.py collectstatic --noinput -v 0

@@ -220,7 +220,9 @@ OPENDATA_SEARCH_RATE = os.environ.get("RATE_LIMIT_SEARCH", "120/m")
 OPENDATA_SUGGEST_RATE = os.environ.get("RATE_LIMIT_SUGGEST", "600/m")
 
 WAGTAIL_SITE_NAME = "CAC Knowledge Platform"
-WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = (
+    os.environ.get("WAGTAILADMIN_BASE_URL") or os.environ.get("SITE_URL") or "http://127.0.0.1:8000"
+)
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
