@@ -202,7 +202,10 @@ class CaseStudyIndexPage(Page):
         if area:
             if not PolicyArea.objects.filter(slug=area).exists():
                 raise Http404(_("Unknown policy area."))
-            cases = cases.filter(policy_areas__slug=area)
+            # Subqueries on the link tables rather than joins: no duplicate rows, so no DISTINCT
+            # over the whole page rows (a third of the cost of the page at 10,000 cases).
+            links = CaseStudyPage.policy_areas.through.objects.filter(policyarea__slug=area)
+            cases = cases.filter(pk__in=links.values("casestudypage_id"))
             active["area"] = PolicyArea.objects.filter(slug=area).first().localized
         continent = params.get("continent")
         if continent:
@@ -222,9 +225,10 @@ class CaseStudyIndexPage(Page):
             measure_obj = MeasureType.objects.filter(slug=measure).first()
             if measure_obj is None:
                 raise Http404(_("Unknown measure type."))
-            cases = cases.filter(measure_types=measure_obj)
+            tagged = TaggedCaseStudy.objects.filter(tag=measure_obj)
+            cases = cases.filter(pk__in=tagged.values("content_object_id"))
             active["measure"] = measure_obj
-        return cases.distinct(), active
+        return cases, active
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

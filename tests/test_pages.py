@@ -62,6 +62,20 @@ def test_taxonomy_links_filter_the_index(client, en_index):
     assert titles(client.get(en_index.url, {"city": "paris"})) == [european.title]
 
 
+def test_area_and_measure_filters_list_each_case_once(client, en_index):
+    measure, other = MeasureTypeFactory(), MeasureTypeFactory()
+    both = CaseStudyPageFactory(
+        title="Two areas, two measures", areas=["welfare", "culture"], measures=[measure, other]
+    )
+    one = CaseStudyPageFactory(title="One area, one measure", areas=["welfare"], measures=[measure])
+    CaseStudyPageFactory(title="Unrelated", areas=["sports"], measures=[other])
+    titles = lambda params: [case.title for case in client.get(en_index.url, params).context["cases"]]  # noqa: E731
+    assert sorted(titles({"measure": measure.slug})) == sorted([both.title, one.title])
+    assert sorted(titles({"area": "welfare", "measure": measure.slug})) == sorted([both.title, one.title])
+    assert titles({"area": "culture", "measure": measure.slug}) == [both.title]
+    assert client.get(en_index.url, {"area": "welfare"}).context["cases"].paginator.count == 2
+
+
 @pytest.mark.parametrize(
     "params", [{"area": "no-such-area"}, {"continent": "atlantis"}, {"city": "nowhere"}, {"measure": "magic"}]
 )
