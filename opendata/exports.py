@@ -23,8 +23,8 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from opendata import selection as sel
-from opendata.ratelimit import limited
 from opendata.rows import COLUMNS, LICENCE_NAME, LICENCE_URL, case_row, licence_statement, platform_name
+from ops.ratelimit import limited
 from search.service import BadSearchRequest
 
 CHUNK_SIZE = 500

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from opendata import ratelimit
+from ops import ratelimit
 from search import service
 from search.service import BadSearchRequest
 from search.types import FACETS, SearchRequest, SearchResponse

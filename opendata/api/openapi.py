@@ -7,8 +7,8 @@ from django.db import models
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from opendata import ratelimit
 from opendata.rows import LICENCE_URL
+from ops import ratelimit
 
 CUSTOM_SCHEMAS = {
     "city": {"$ref": "#/components/schemas/CityInline"},

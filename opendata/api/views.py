@@ -32,8 +32,8 @@ from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 
 from archive.models import SessionPage
 from casestudies.models import CaseStudyPage, City, MeasureType, PolicyArea
-from opendata import ratelimit
 from opendata.api.fields import model_api_fields, model_api_meta_fields
+from ops import ratelimit
 
 MAX_LIMIT = 100
 MAX_OFFSET = 1_000_000

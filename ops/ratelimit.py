@@ -1,4 +1,5 @@
-"""Rate limits of the machine-facing views (API, exports), with django-ratelimit.
+"""Rate limits, with django-ratelimit: the machine-facing views (search, suggest, API, exports) and
+the shared counting that the question form (community) uses too.
 
 Anonymous clients are counted by IP address (`REMOTE_ADDR`; behind a proxy, have the proxy set it),
 signed-in users by account, in fixed windows kept in the default cache (shared between workers
@@ -6,7 +7,8 @@ when `CACHE_URL` names Redis; per process with the local-memory cache). Past the
 is 429 with `Retry-After` (seconds until the window ends). Limits (requests per minute):
 
 - `OPENDATA_API_RATE` (default `120/m`): every `/api/v2/` endpoint together;
-- `OPENDATA_EXPORT_RATE` (default `20/m`): CSV/JSON/JSON Lines downloads.
+- `OPENDATA_EXPORT_RATE` (default `20/m`): CSV/JSON/JSON Lines downloads;
+- `OPENDATA_SEARCH_RATE`, `OPENDATA_SUGGEST_RATE`: the search page and its suggestions.
 
 If the cache cannot count (an unreachable Redis), requests are let through: a broken cache must
 not lock researchers out.
@@ -36,9 +38,12 @@ def _key(group, request) -> str:
     return f"ip:{request.META.get('REMOTE_ADDR', '')}"
 
 
-def check(request, kind: str) -> dict | None:
-    """Count this request; the usage dict when it is over the limit, else None."""
-    usage = get_usage(request, group=f"opendata.{kind}", key=_key, rate=rate_for(kind), increment=True)
+def count(request, group: str, key, rate: str) -> dict | None:
+    """Count one request in `group` under `key` (a string or a django-ratelimit key callable); the
+    usage dict when it is over `rate`, else None. A cache that cannot count lets it through."""
+    usage = get_usage(
+        request, group=group, key=key if callable(key) else (lambda g, r: key), rate=rate, increment=True
+    )
     if usage is None:
         return None
     if usage.get("limit") == 0 and usage.get("time_left") == -1:  # the cache could not count: fail open
@@ -46,16 +51,26 @@ def check(request, kind: str) -> dict | None:
     return usage if usage["should_limit"] else None
 
 
+def retry_after(usage: dict) -> int:
+    """Seconds until the window that `usage` describes ends (for `Retry-After`)."""
+    return max(1, int(usage.get("time_left") or 1))
+
+
+def check(request, kind: str) -> dict | None:
+    """Count this request against the limit of `kind`; the usage dict when over it, else None."""
+    return count(request, f"opendata.{kind}", _key, rate_for(kind))
+
+
 def too_many_requests(usage: dict, kind: str):
-    retry_after = max(1, int(usage.get("time_left") or 1))
+    seconds = retry_after(usage)
     response = JsonResponse(
         {
             "message": _("Too many requests: at most %(rate)s. Try again in %(seconds)d seconds.")
-            % {"rate": rate_for(kind), "seconds": retry_after}
+            % {"rate": rate_for(kind), "seconds": seconds}
         },
         status=429,
     )
-    response["Retry-After"] = str(retry_after)
+    response["Retry-After"] = str(seconds)
     return response
 
 
