@@ -7,6 +7,8 @@ import dj_database_url
 
 from django.utils.translation import gettext_lazy as _
 
+from cac_platform.media_storage import media_origins, media_storage
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
 
@@ -104,7 +106,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         # Inline style attributes (chart colours, grid sizes) are allowed; inline scripts never are.
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *media_origins(media_storage(os.environ))],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-src": ["https://www.youtube-nocookie.com"],
@@ -177,8 +179,10 @@ STATIC_URL = "/static/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 
+# Uploads: MEDIA_ROOT, or S3-compatible object storage when S3_BUCKET is set (README table).
+MEDIA_STORAGE = media_storage(os.environ)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 

@@ -13,7 +13,8 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Mails are collected in django.core.mail.outbox.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Plain static storage: tests do not need collectstatic's manifest.
+# Plain static storage: tests do not need collectstatic's manifest; uploads stay in a local folder
+# whatever S3_BUCKET says (tests/test_media_storage.py points them at a fake S3).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
