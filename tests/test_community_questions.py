@@ -35,7 +35,9 @@ def t(code, message, **params):
 
 
 def post(client, url, **changes):
-    return client.post(url, {**VALID, **changes})
+    """POST the form; upper-case keyword arguments (HTTP_ORIGIN=...) are request headers."""
+    meta = {key: changes.pop(key) for key in list(changes) if key.isupper()}
+    return client.post(url, {**VALID, **changes}, **meta)
 
 
 @pytest.fixture(autouse=True)
@@ -188,11 +190,36 @@ def test_invalid_posts_do_not_use_up_the_e_mail_allowance(client, community_case
     assert post(client, url).status_code == 303
 
 
-def test_csrf_is_required(community_case):
+def test_an_anonymous_question_needs_no_token_but_must_be_same_origin(community_case):
+    """No token in the form (the case page stays cacheable); another site's page cannot post it."""
     client = Client(enforce_csrf_checks=True)
-    response = post(client, community_case["en"].url)
-    assert response.status_code == 403
+    url = community_case["en"].url
+    page = client.get(url)
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    assert "csrftoken" not in page.cookies
+    assert post(client, url, HTTP_ORIGIN="https://attacker.example").status_code == 403
+    assert post(client, url, HTTP_SEC_FETCH_SITE="cross-site").status_code == 403
     assert CaseQuestion.objects.count() == 0
+    assert (
+        post(client, url, HTTP_ORIGIN="http://testserver", HTTP_SEC_FETCH_SITE="same-origin").status_code
+        == 303
+    )
+    assert CaseQuestion.objects.count() == 1
+
+
+def test_with_a_session_the_usual_token_is_required(community_case, django_user_model):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(django_user_model.objects.create_user("editor", password="x"))
+    url = community_case["en"].url
+    assert "csrfmiddlewaretoken" in client.get(url).content.decode()
+    assert post(client, url, HTTP_ORIGIN="http://testserver").status_code == 403
+    assert CaseQuestion.objects.count() == 0
+
+
+def test_other_posts_still_need_the_token(community_case):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(community_case["en"].url, {"name": "x"})
+    assert response.status_code == 403
 
 
 def test_a_private_case_stays_private(client, community_case):

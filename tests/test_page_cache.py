@@ -82,3 +82,13 @@ def test_page_cache_is_off_by_default_in_tests(client, en_index):
     client.get(case.url)
     Page.objects.filter(pk=case.pk).update(title="Second")
     assert "Second" in client.get(case.url).content.decode()
+
+
+def test_case_pages_with_the_question_form_come_from_the_cache(client, en_index, page_cache):
+    """The question form carries no per-visitor token, so a case page is cached like any other."""
+    case = CaseStudyPageFactory(title="Cached case", contact_email="health@city.example")
+    first = client.get(case.url)
+    assert 'id="ask-a-question"' in first.content.decode()
+    assert "csrftoken" not in first.cookies
+    Page.objects.filter(pk=case.pk).update(title="Changed behind the cache")
+    assert "Cached case" in client.get(case.url).content.decode()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from archive.models import SessionKind, SessionPage, SummitPage
 
 from .. import live
+from ..csrf import needs_csrf_token
 from ..exchange import ANCHOR, REQUEST_ATTRIBUTE
 from ..forms import FORM_MARKER, FORM_MARKER_VALUE, HONEYPOT_FIELD, CaseQuestionForm
 from ..models import CaseQuestion, CompanyPage, MediaItemPage, active_language
@@ -36,6 +37,8 @@ def case_exchange(context, case=None):
         "form_marker_value": FORM_MARKER_VALUE,
         "honeypot_field": HONEYPOT_FIELD,
         "csrf_token": context.get("csrf_token"),
+        # No token for visitors without a session: the page stays cacheable (community/csrf.py).
+        "with_csrf_token": needs_csrf_token(request),
     }
 
 
