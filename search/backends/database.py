@@ -2,11 +2,12 @@
 
 One search costs two SQL statements, whatever the filters:
 
-1. one statement that materialises the full-text match once (a `MATERIALIZED` CTE holding id,
-   facet columns and score of every matching document in the language; when browsing, every
-   document of the language) and, from it, returns
-   the total, the five disjunctive facet counts (GROUP BY) and the ids of the requested page,
-   all as one UNION ALL;
+1. one statement that returns, as one UNION ALL, the ids of the requested page, the count and
+   the five disjunctive facet counts (see `_statement`). With query words it materialises the
+   full-text match once (a `MATERIALIZED` CTE holding id, facet columns, filter flags and score
+   of every matching document in the language) and scans it; when browsing, the page comes
+   straight from the browse index (newest first, stopping after the page) and each count from
+   one scan of the language's entries in that covering index: nothing is materialised;
 2. one ORM query for the rows of those (at most `page_size`) documents.
 
 The highlight is computed in Python for the hits of the page only.
@@ -75,6 +76,12 @@ def _padded(slugs: Iterable[str]) -> str:
 
 
 @functools.lru_cache(maxsize=50_000)
+def _slug_set(slugs: str) -> frozenset[str]:
+    """The slugs of a stored (padded) slug list, each once."""
+    return frozenset(str(slugs).split())
+
+
+@functools.lru_cache(maxsize=50_000)
 def _word_tokens(word: str, language: str) -> frozenset[str]:
     return frozenset(analyze(word, language))
 
@@ -127,19 +134,33 @@ class DatabaseSearchBackend:
     # ----------------------------------------------------------------------------------------
     # Search
     # ----------------------------------------------------------------------------------------
-    def _flag(self, facet: str, values: tuple) -> tuple[str, list]:
-        """1 when a document passes this facet's filter, else 0 (an integer on both vendors)."""
+    def _condition(self, facet: str, values: tuple) -> tuple[str, list]:
+        """True when a document passes this facet's filter (one of `values`)."""
         if facet in ("area", "measure"):
             # Multi-valued: the stored slugs (" a b ", padded) contain one of the values as a word.
             find = "instr(d.{column}, %s) > 0" if self.vendor == "sqlite" else "strpos(d.{column}, %s) > 0"
             condition = " OR ".join(find.format(column=f"{facet}_slugs") for _ in values)
-            return f"(CASE WHEN {condition} THEN 1 ELSE 0 END)", [f" {value} " for value in values]
-        return f"(CASE WHEN d.{facet} IN ({_placeholders(values)}) THEN 1 ELSE 0 END)", list(values)
+            return f"({condition})", [f" {value} " for value in values]
+        return f"d.{facet} IN ({_placeholders(values)})", list(values)
+
+    def _flag(self, facet: str, values: tuple) -> tuple[str, list]:
+        """1 when a document passes this facet's filter, else 0 (an integer on both vendors)."""
+        condition, params = self._condition(facet, values)
+        return f"(CASE WHEN {condition} THEN 1 ELSE 0 END)", params
+
+    def _visible(self, request: SearchRequest) -> tuple[list[str], list]:
+        """The conditions every document of a search meets: language, not expired, type."""
+        where = ["d.language = %s", "(d.expire_at IS NULL OR d.expire_at > %s)"]
+        params: list = [request.language, timezone.now()]
+        if request.doc_type:
+            where.append(f"d.doc_type IN ({_placeholders(request.doc_type)})")
+            params += request.doc_type
+        return where, params
 
     def _matching(self, request: SearchRequest, tokens: list[str], active: list[str]) -> tuple[str, list]:
-        """The documents a search starts from, with what the facets need.
+        """The documents a search with query words starts from, with what the facets need.
 
-        The full-text match (or every document of the language when browsing), each row with a
+        The full-text match in the request's language (visible documents only), each row with a
         0/1 flag per active filter (`f_<facet>`) and their sum (`f_sum`). With n active filters a
         row counts for the results when f_sum = n, and for facet F's counts when every filter but
         F's passes (f_sum - f_F = n - 1): the disjunctive rule. Rows failing two filters or more
@@ -165,27 +186,21 @@ class DatabaseSearchBackend:
         for _facet, _expression, values in flags:
             select_params += values
 
-        where = ["d.language = %s", "(d.expire_at IS NULL OR d.expire_at > %s)"]
-        where_params: list = [request.language, timezone.now()]
-        if request.doc_type:
-            where.append(f"d.doc_type IN ({_placeholders(request.doc_type)})")
-            where_params += request.doc_type
+        where, where_params = self._visible(request)
         if len(flags) > 1:
             where.append(f"{total} >= {len(flags) - 1}")
             for _facet, _expression, values in flags:
                 where_params += values
 
-        if not tokens:
-            columns.append("NULL AS score")
-            sql = f"SELECT {', '.join(columns)} FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
-            return sql, select_params + where_params
         if self.vendor == "sqlite":
             columns.append(f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score")
             sql = (
                 f"SELECT {', '.join(columns)} "  # noqa: S608
                 # CROSS JOIN: SQLite never reorders it, so the match drives the join (one FTS5
-                # query, then one index probe per match) whatever the planner statistics say.
-                f"FROM {fts.FTS_TABLE} CROSS JOIN {DOC} d ON d.id = {fts.FTS_TABLE}.rowid "
+                # query, then one probe per match) whatever the planner statistics say; the probe
+                # reads the narrow covering index, not the table rows (title, summary, URL).
+                f"FROM {fts.FTS_TABLE} CROSS JOIN {DOC} d INDEXED BY search_doc_by_id "
+                f"ON d.id = {fts.FTS_TABLE}.rowid "
                 f"WHERE {fts.FTS_TABLE} MATCH %s AND {' AND '.join(where)}"
             )
             match = " ".join(_fts5_phrase(token) for token in tokens)
@@ -202,12 +217,40 @@ class DatabaseSearchBackend:
 
     def _statement(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list]:
         """The one statement that answers a search: the page of hits, the count and the facets,
-        all scanning `m`, the matching documents materialised once (see `_matching`).
+        as one UNION ALL of rows (kind, v1, v2, v3, n, id, score):
 
-        Multi-valued facets (areas, measure types) are counted per combination of slugs (a
-        GROUP BY over a few hundred distinct values) and split into slugs in Python.
+        - `hit`: the requested page, numbered in order (n, id, score);
+        - `group`: how many rows count for the single-valued facets per (continent, country,
+          year) = (v1, v2, v3): the rows that pass every filter (the results: their sum is the
+          count) and those failing exactly one continent, country or year filter (they count
+          for that facet only: the disjunctive rule; `search` tells them apart by their values);
+        - `area`, `measure`: how many rows count for that facet per combination of slugs (v1,
+          at most a few hundred for areas); `search` splits them into slugs.
+
+        One GROUP BY pass gives the count and three facets. Ties are broken as in every backend:
+        newest start date (undated last), then page id.
         """
         active = [facet for facet in FACETS if getattr(request, facet)]
+        order = "start_date DESC NULLS LAST, page_id DESC"
+        if tokens and request.sort == "relevance":
+            order = "score DESC, start_date DESC NULLS LAST, page_id DESC"
+        if tokens:
+            sql, params = self._match_statement(request, tokens, active, order)
+        else:
+            sql, params = self._browse_statement(request, active, order)
+        return sql, params
+
+    @staticmethod
+    def _hit_part(page_sql: str, order: str) -> str:
+        return (
+            f"SELECT 'hit' AS kind, NULL AS v1, NULL AS v2, NULL AS v3, "  # noqa: S608
+            f"ROW_NUMBER() OVER (ORDER BY {order}) AS n, h.id AS id, h.score AS score FROM ({page_sql}) h"
+        )
+
+    def _match_statement(
+        self, request: SearchRequest, tokens: list[str], active: list[str], order: str
+    ) -> tuple[str, list]:
+        """With query words: every part scans `m`, the match materialised once (`_matching`)."""
         n = len(active)
         m_sql, params = self._matching(request, tokens, active)
 
@@ -218,26 +261,74 @@ class DatabaseSearchBackend:
                 return f"m.f_sum - m.f_{skip} = {n - 1}"
             return f"m.f_sum = {n}"
 
-        # Ties are broken as in every backend: newest start date (undated last), then page id.
-        order = "start_date DESC NULLS LAST, page_id DESC"
-        if tokens and request.sort == "relevance":
-            order = "score DESC, start_date DESC NULLS LAST, page_id DESC"
+        # m holds no row failing two filters (see _matching); the groups leave out those failing
+        # the area or measure filter, which count for that facet only.
+        multi = [f"m.f_{facet} = 1" for facet in ("area", "measure") if facet in active]
+        group_where = f"m.f_sum = {n} OR ({' AND '.join(multi)})" if multi else "1 = 1"
+        page = (
+            f"SELECT m.id, m.page_id, m.score, m.start_date FROM m "  # noqa: S608
+            f"WHERE {where()} ORDER BY {order} LIMIT %s OFFSET %s"
+        )
         parts = [
-            # The requested page of hits, numbered in order.
-            f"SELECT 'hit' AS kind, NULL AS value, ROW_NUMBER() OVER (ORDER BY {order}) AS n, "  # noqa: S608
-            f"h.id AS id, h.score AS score FROM (SELECT m.id, m.page_id, m.score, m.start_date FROM m "
-            f"WHERE {where()} ORDER BY {order} LIMIT %s OFFSET %s) h",
-            f"SELECT 'count', NULL, COUNT(*), NULL, NULL FROM m WHERE {where()}",  # noqa: S608
+            self._hit_part(page, order),
+            f"SELECT 'group', m.continent, m.country, m.year, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+            f"WHERE {group_where} GROUP BY m.continent, m.country, m.year",
         ]
         params += [request.page_size, (request.page - 1) * request.page_size]
-        for facet in FACETS:
-            column = f"m.{facet}_slugs" if facet in ("area", "measure") else f"m.{facet}"
-            value, empty = (f"CAST({column} AS TEXT)", "0") if facet == "year" else (column, "''")
+        for facet in ("area", "measure"):
+            column = f"m.{facet}_slugs"
             parts.append(
-                f"SELECT '{facet}', {value}, COUNT(*), NULL, NULL FROM m "  # noqa: S608
-                f"WHERE {where(facet)} AND {column} IS NOT NULL AND {column} <> {empty} GROUP BY {column}"
+                f"SELECT '{facet}', {column}, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+                f"WHERE {where(facet)} AND {column} <> '' GROUP BY {column}"
             )
         return f"WITH m AS MATERIALIZED ({m_sql}) " + " UNION ALL ".join(parts), params
+
+    def _browse_statement(self, request: SearchRequest, active: list[str], order: str) -> tuple[str, list]:
+        """Browsing (no query words): nothing is materialised. The page comes straight from the
+        browse index (`search_doc_browse`: language, start date, page, ...), which yields the
+        documents newest first, so the scan stops after the page; each count is one scan of the
+        language's entries in that covering index, with only the filters it needs."""
+        visible, visible_params = self._visible(request)
+        conditions = {facet: self._condition(facet, getattr(request, facet)) for facet in active}
+
+        def where(skip: Iterable[str] = ()) -> tuple[str, list]:
+            sql, params = list(visible), list(visible_params)
+            for facet in active:
+                if facet not in skip:
+                    sql.append(conditions[facet][0])
+                    params += conditions[facet][1]
+            return " AND ".join(sql), params
+
+        page_where, params = where()
+        page = (
+            f"SELECT d.id, d.page_id, NULL AS score, d.start_date FROM {DOC} d "  # noqa: S608
+            f"WHERE {page_where} ORDER BY d.{order.replace(', ', ', d.')} LIMIT %s OFFSET %s"
+        )
+        params += [request.page_size, (request.page - 1) * request.page_size]
+        parts = [self._hit_part(page, order)]
+
+        # The groups: every filter but the single-valued ones, and of those at most one failing.
+        single = [facet for facet in active if facet in ("continent", "country", "year")]
+        group_where, group_params = where(skip=single)
+        if len(single) > 1:
+            flags = [self._flag(facet, getattr(request, facet)) for facet in single]
+            group_where += f" AND {' + '.join(flag for flag, _values in flags)} >= {len(single) - 1}"
+            for _flag, values in flags:
+                group_params += values
+        parts.append(
+            f"SELECT 'group', d.continent, d.country, d.year, COUNT(*), NULL, NULL FROM {DOC} d "  # noqa: S608
+            f"WHERE {group_where} GROUP BY d.continent, d.country, d.year"
+        )
+        params += group_params
+        for facet in ("area", "measure"):
+            facet_where, facet_params = where(skip=(facet,))
+            column = f"d.{facet}_slugs"
+            parts.append(
+                f"SELECT '{facet}', {column}, NULL, NULL, COUNT(*), NULL, NULL FROM {DOC} d "  # noqa: S608
+                f"WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
+            )
+            params += facet_params
+        return " UNION ALL ".join(parts), params
 
     def search(self, request: SearchRequest) -> SearchResponse:
         tokens = analyze_query(request.query, request.language) if request.query.strip() else []
@@ -249,17 +340,31 @@ class DatabaseSearchBackend:
         count = 0
         hits_order: list[tuple[int, int, float | None]] = []
         facets: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-        for kind, value, n, doc_id, score in rows:
+        continents, countries, years = facets["continent"], facets["country"], facets["year"]
+        selected_continents, selected_countries = set(request.continent), set(request.country)
+        selected_years = set(request.year)
+        for kind, v1, v2, v3, n, doc_id, score in rows:
             if kind == "hit":
                 hits_order.append((n, doc_id, score))
-            elif kind == "count":
-                count = n
-            elif kind in ("area", "measure"):  # a combination of slugs: count each slug
+            elif kind == "group":
+                # Rows of (continent, country, year) = (v1, v2, v3) that pass every filter but
+                # at most one single-valued filter: which one they fail follows from the values.
+                continent_ok = not selected_continents or v1 in selected_continents
+                country_ok = not selected_countries or v2 in selected_countries
+                year_ok = not selected_years or v3 in selected_years
+                if continent_ok and country_ok and year_ok:
+                    count += n
+                if v1 and country_ok and year_ok:
+                    continents[v1] = continents.get(v1, 0) + n
+                if v2 and continent_ok and year_ok:
+                    countries[v2] = countries.get(v2, 0) + n
+                if v3 and continent_ok and country_ok:
+                    year = str(v3)
+                    years[year] = years.get(year, 0) + n
+            else:  # a combination of area or measure slugs: count each slug
                 counts = facets[kind]
-                for slug in set(str(value).split()):
+                for slug in _slug_set(v1):
                     counts[slug] = counts.get(slug, 0) + n
-            else:
-                facets[kind][str(value)] = n
         for facet in FACETS:
             counts = facets[facet]
             for selected in getattr(request, facet):
