@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.core.cache import caches
@@ -90,6 +92,61 @@ def clear_page_cache_on_commit(**kwargs) -> None:
             clear_page_cache()
 
     transaction.on_commit(clear_once)
+
+
+# --------------------------------------------------------------------------------------------
+# Generated files (downloads) kept beside the pages, emptied with them
+# --------------------------------------------------------------------------------------------
+CONTENT_GENERATION_KEY = "content-generation"
+# A stream longer than this (in characters) is sent but not kept: memory stays bounded.
+STREAM_CACHE_MAX_CHARS = 4_000_000
+
+
+def _content_token() -> str | None:
+    """A token that lives until the page cache is next emptied (None: cache off or unreachable)."""
+    if not page_cache_enabled():
+        return None
+    cache = caches[settings.CACHE_MIDDLEWARE_ALIAS]
+    try:
+        token = cache.get(CONTENT_GENERATION_KEY)
+        if token is None:
+            cache.add(CONTENT_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+            token = cache.get(CONTENT_GENERATION_KEY)
+        return token
+    except Exception:  # noqa: BLE001 - a broken cache means "not cached", never an error
+        return None
+
+
+def cached_text(key: str) -> str | None:
+    """A stream kept by `caching_stream`, or None."""
+    if not page_cache_enabled():
+        return None
+    try:
+        return caches[settings.CACHE_MIDDLEWARE_ALIAS].get(key)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def caching_stream(key: str, chunks: Iterable[str], max_chars: int | None = None) -> Iterator[str]:
+    """Yield the chunks; once all are sent, keep the whole text under `key` until the page cache is
+    next emptied — unless it was longer than `max_chars`, the client went away, or content changed
+    while it was being written (the token read before the first chunk is gone then)."""
+    limit = STREAM_CACHE_MAX_CHARS if max_chars is None else max_chars
+    token = _content_token()
+    parts: list[str] | None = [] if token is not None else None
+    size = 0
+    for chunk in chunks:
+        if parts is not None:
+            size += len(chunk)
+            parts.append(chunk)
+            if size > limit:
+                parts = None
+        yield chunk
+    if parts is not None and _content_token() == token:
+        try:
+            caches[settings.CACHE_MIDDLEWARE_ALIAS].set(key, "".join(parts), settings.CAC_PAGE_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001
+            logger.warning("could not keep a generated file in the page cache", exc_info=True)
 
 
 def _content_changed(sender, **kwargs) -> None:
