@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+
 from django_countries.fields import CountryField
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import ItemBase, TagBase
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.core.signals import request_started
 from django.db import models
 from django.db.models import Count
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
@@ -64,11 +70,39 @@ class PolicyArea(TranslatableMixin, models.Model):
     @property
     def display_name(self) -> str:
         """The name in the visitor's language, whichever locale row a page links to."""
-        return self.localized.name
+        return localized_area(self).name
 
     @property
     def display_description(self) -> str:
-        return self.localized.description
+        return localized_area(self).description
+
+
+# The ten areas of the visitor's language, read once per request (a page shows dozens of badges;
+# `.localized` costs two queries each). Forgotten when a request starts and when an area changes.
+_areas_of_language = threading.local()
+
+
+def localized_area(area: PolicyArea) -> PolicyArea:
+    language = get_supported_content_language_variant(get_language() or settings.LANGUAGE_CODE)
+    table = getattr(_areas_of_language, "table", None)
+    if table is None or table[0] != language:
+        rows = PolicyArea.objects.filter(locale__language_code=language)
+        table = (language, {row.translation_key: row for row in rows})
+        _areas_of_language.table = table
+    return table[1].get(area.translation_key, area)
+
+
+def forget_localized_areas(**kwargs) -> None:
+    _areas_of_language.table = None
+
+
+request_started.connect(forget_localized_areas, dispatch_uid="casestudies.forget_localized_areas.request")
+post_save.connect(
+    forget_localized_areas, sender=PolicyArea, dispatch_uid="casestudies.forget_localized_areas.save"
+)
+post_delete.connect(
+    forget_localized_areas, sender=PolicyArea, dispatch_uid="casestudies.forget_localized_areas.delete"
+)
 
 
 class City(index.Indexed, models.Model):

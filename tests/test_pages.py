@@ -2,9 +2,13 @@
 
 import pytest
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from wagtail.models import Locale, PageViewRestriction
 
 from casestudies.factories import CaseStudyPageFactory, CityFactory, MeasureTypeFactory, index_page
+from casestudies.models import CaseStudyPage
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +178,34 @@ def test_language_switcher_links_to_translation_or_says_missing(client, en_index
     html = client.get(case.url).content.decode()
     assert f'href="{translation.url}" hreflang="ko"' in html
     assert f'rel="alternate" hreflang="ko" href="http://testserver{translation.url}"' in html
+
+
+def test_area_badges_are_named_in_the_visitors_language_at_a_fixed_query_cost(
+    client, en_index, django_assert_max_num_queries
+):
+    """A Korean index of English-linked cases names every area in Korean, in as many queries for
+    twelve cases as for one (the area names are read once per request, not twice per badge)."""
+    ko_index = index_page("ko")
+    CaseStudyPageFactory(areas=["education", "welfare"])
+    for case in CaseStudyPage.objects.filter(locale__language_code="en"):
+        translation = case.copy_for_translation(Locale.objects.get(language_code="ko"))
+        translation.save_revision().publish()
+    with CaptureQueriesContext(connection) as one_case:
+        html = client.get(ko_index.url).content.decode()
+    assert "교육" in html and "복지" in html
+
+    for _ in range(11):
+        case = CaseStudyPageFactory(areas=["education", "welfare"])
+        case.copy_for_translation(Locale.objects.get(language_code="ko")).save_revision().publish()
+    with django_assert_max_num_queries(len(one_case.captured_queries) + 2):
+        html = client.get(ko_index.url).content.decode()
+    assert html.count("교육") >= 12
+
+
+def test_a_renamed_area_shows_its_new_name_at_once(client, en_index):
+    from casestudies.models import PolicyArea
+
+    CaseStudyPageFactory(areas=["education"])
+    assert "Education" in client.get(en_index.url).content.decode()
+    PolicyArea.objects.filter(slug="education", locale__language_code="en").update(name="Schools")
+    assert "Schools" in client.get(en_index.url).content.decode()
