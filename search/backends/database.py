@@ -5,9 +5,10 @@ One search costs two SQL statements, whatever the filters:
 1. one statement that returns, as one UNION ALL, the ids of the requested page, the count and
    the five disjunctive facet counts (see `_statement`). With query words it materialises the
    full-text match once (a `MATERIALIZED` CTE holding id, facet columns, filter flags and score
-   of every matching document in the language) and scans it; when browsing, the page comes
-   straight from the browse index (newest first, stopping after the page) and each count from
-   one scan of the language's entries in that covering index: nothing is materialised;
+   of every matching document in the language) and scans it; when browsing on SQLite, the page
+   comes straight from the browse index (newest first, stopping after the page) and each count
+   from one scan of the language's entries in that covering index: nothing is materialised (on
+   PostgreSQL browsing materialises the language's documents, as a match);
 2. one ORM query for the rows of those (at most `page_size`) documents.
 
 The highlight is computed in Python for the hits of the page only.
@@ -158,13 +159,13 @@ class DatabaseSearchBackend:
         return where, params
 
     def _matching(self, request: SearchRequest, tokens: list[str], active: list[str]) -> tuple[str, list]:
-        """The documents a search with query words starts from, with what the facets need.
+        """The documents a search starts from, with what the facets need.
 
-        The full-text match in the request's language (visible documents only), each row with a
-        0/1 flag per active filter (`f_<facet>`) and their sum (`f_sum`). With n active filters a
-        row counts for the results when f_sum = n, and for facet F's counts when every filter but
-        F's passes (f_sum - f_F = n - 1): the disjunctive rule. Rows failing two filters or more
-        count nowhere, so they are left out.
+        The full-text match (or, when browsing, every document) in the request's language,
+        visible documents only, each row with a 0/1 flag per active filter (`f_<facet>`) and
+        their sum (`f_sum`). With n active filters a row counts for the results when f_sum = n,
+        and for facet F's counts when every filter but F's passes (f_sum - f_F = n - 1): the
+        disjunctive rule. Rows failing two filters or more count nowhere, so they are left out.
         """
         flags = [(facet, *self._flag(facet, getattr(request, facet))) for facet in active]
         columns = [
@@ -192,6 +193,10 @@ class DatabaseSearchBackend:
             for _facet, _expression, values in flags:
                 where_params += values
 
+        if not tokens:  # browsing on PostgreSQL (see _statement)
+            columns.append("NULL AS score")
+            sql = f"SELECT {', '.join(columns)} FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
+            return sql, select_params + where_params
         if self.vendor == "sqlite":
             columns.append(f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score")
             sql = (
@@ -234,11 +239,12 @@ class DatabaseSearchBackend:
         order = "start_date DESC NULLS LAST, page_id DESC"
         if tokens and request.sort == "relevance":
             order = "score DESC, start_date DESC NULLS LAST, page_id DESC"
-        if tokens:
-            sql, params = self._match_statement(request, tokens, active, order)
-        else:
-            sql, params = self._browse_statement(request, active, order)
-        return sql, params
+        # Browsing on SQLite scans the covering browse index directly; PostgreSQL reads table rows
+        # there (no index-only scan until the visibility map is set), so three scans cost more
+        # than materialising the language's documents once (docs/benchmarks.md, "## Search").
+        if tokens or self.vendor != "sqlite":
+            return self._match_statement(request, tokens, active, order)
+        return self._browse_statement(request, active, order)
 
     @staticmethod
     def _hit_part(page_sql: str, order: str) -> str:
@@ -250,7 +256,8 @@ class DatabaseSearchBackend:
     def _match_statement(
         self, request: SearchRequest, tokens: list[str], active: list[str], order: str
     ) -> tuple[str, list]:
-        """With query words: every part scans `m`, the match materialised once (`_matching`)."""
+        """Every part scans `m`, the match (or when browsing on PostgreSQL, the language's
+        documents) materialised once (`_matching`)."""
         n = len(active)
         m_sql, params = self._matching(request, tokens, active)
 
@@ -284,10 +291,10 @@ class DatabaseSearchBackend:
         return f"WITH m AS MATERIALIZED ({m_sql}) " + " UNION ALL ".join(parts), params
 
     def _browse_statement(self, request: SearchRequest, active: list[str], order: str) -> tuple[str, list]:
-        """Browsing (no query words): nothing is materialised. The page comes straight from the
-        browse index (`search_doc_browse`: language, start date, page, ...), which yields the
-        documents newest first, so the scan stops after the page; each count is one scan of the
-        language's entries in that covering index, with only the filters it needs."""
+        """Browsing (no query words) on SQLite: nothing is materialised. The page comes straight
+        from the browse index (`search_doc_browse`: language, start date, page, ...), which
+        yields the documents newest first, so the scan stops after the page; each count is one
+        scan of the language's entries in that covering index, with only the filters it needs."""
         visible, visible_params = self._visible(request)
         conditions = {facet: self._condition(facet, getattr(request, facet)) for facet in active}
 
