@@ -146,15 +146,22 @@ def session_context(session, request) -> dict:
 
 def sessions_for_case(case, language: str | None = None) -> list[dict]:
     """Live, public sessions (in the visitor's language) that discussed a case, with the exact moments."""
+    from wagtail.models import Page
+
     from .models import SessionChapter, SessionPage
 
     if case is None or not getattr(case, "translation_key", None):
         return []
     language = language or active_language()
     key = case.translation_key
+    # Two indexed lookups (the case's language versions -> links to them) rather than one OR over
+    # both joins, which PostgreSQL answers by walking every session's every related case.
+    case_ids = Page.objects.filter(translation_key=key).values("pk")
+    directly = SessionPage.related_cases.through.objects.filter(casestudypage_id__in=case_ids)
+    in_chapters = SessionChapter.objects.filter(case_study_id__in=case_ids)
     session_keys = set(
         SessionPage.objects.filter(
-            Q(related_cases__translation_key=key) | Q(chapters__case_study__translation_key=key)
+            Q(pk__in=directly.values("sessionpage_id")) | Q(pk__in=in_chapters.values("page_id"))
         ).values_list("translation_key", flat=True)
     )
     if not session_keys:
