@@ -75,8 +75,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Django's CsrfViewMiddleware, except for an anonymous visitor's question form (community/csrf.py).
+    # An anonymous visitor's question form goes without a token, same-origin only (community/csrf.py).
     "community.csrf.QuestionFormCsrfMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
