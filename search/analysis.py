@@ -51,6 +51,7 @@ __all__ = [
     "analyze_query",
     "analyzer_signature",
     "autocomplete_text",
+    "korean_content_end",
     "nori_user_dictionary_rules",
     "prefix_tokens",
     "to_index_text",
@@ -527,6 +528,20 @@ def _korean_tokens(text: str, *, query: bool, stem: bool, stop: bool = True) -> 
             else:
                 yield _fold_latin(m.surface)[:MAX_TOKEN_LENGTH]
         i += 1
+
+
+@functools.lru_cache(maxsize=50_000)
+def korean_content_end(word: str) -> int:
+    """Where a written Korean word's content ends and its particles and endings begin:
+    `선별진료소를` -> 5, `운영했다` -> 2. A highlight marks the content only, as nori's does."""
+    try:
+        morphs = _mecab_parse(word)
+    except Exception:  # noqa: BLE001 - a highlight must never fail: mark the whole word
+        return len(word)
+    for morph in reversed(morphs):
+        if not _is_stop_tag(morph.tag):
+            return morph.end
+    return len(word)
 
 
 # ==========================================================================

@@ -22,6 +22,7 @@ from search.analysis import (
     analyze,
     analyze_query,
     autocomplete_text,
+    korean_content_end,
     nori_user_dictionary_rules,
     prefix_tokens,
     to_index_text,
@@ -339,3 +340,24 @@ def test_nori_user_dictionary_rules_spell_their_words() -> None:
     for rule in rules:
         surface, *parts = rule.split()
         assert not parts or "".join(parts) == surface
+
+
+@pytest.mark.parametrize(
+    ("word", "content"),
+    [
+        ("선별진료소를", "선별진료소"),
+        ("운영했다", "운영"),
+        ("서울시는", "서울시"),
+        ("드라이브스루", "드라이브스루"),
+        ("마스크", "마스크"),
+        ("PCR검사를", "PCR검사"),
+    ],
+)
+def test_korean_content_end_leaves_particles_and_endings_out(word: str, content: str) -> None:
+    assert word[: korean_content_end(word)] == content
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+def test_korean_content_end_is_always_inside_the_word(word: str) -> None:
+    assert 0 <= korean_content_end(word) <= len(word)

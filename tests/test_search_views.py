@@ -108,7 +108,7 @@ def test_korean_page_shows_korean_results_only(client, cases):
     response = client.get("/ko/search/?q=선별진료소")
     html = response.content.decode()
     assert "드라이브스루 선별진료소" in html
-    assert "<mark>선별진료소를</mark>" in html
+    assert "<mark>선별진료소</mark>를" in html  # the particle stays outside the mark
     assert "서울" in html
     assert "Drive-through testing stations" not in client.get("/ko/search/").content.decode()
     assert "드라이브스루 선별진료소" not in client.get("/en/search/").content.decode()

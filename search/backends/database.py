@@ -34,7 +34,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from search import fts
-from search.analysis import analyze, analyze_query, autocomplete_text, prefix_tokens, to_index_text
+from search.analysis import (
+    analyze,
+    analyze_query,
+    autocomplete_text,
+    korean_content_end,
+    prefix_tokens,
+    to_index_text,
+)
 from search.documents import IndexedDocument, build_documents, count_indexable, iter_document_batches
 from search.models import SearchDocument, SearchDocumentArea, SearchDocumentMeasure, SearchDocumentText
 from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
@@ -88,7 +95,8 @@ def _word_tokens(word: str, language: str) -> frozenset[str]:
 
 
 def highlight(text: str, query_tokens: Iterable[str], language: str) -> str:
-    """`text` HTML-escaped, with each word whose analysed tokens meet the query's wrapped in <mark>."""
+    """`text` HTML-escaped, with each word whose analysed tokens meet the query's wrapped in <mark>
+    (a Korean word without its particle or ending)."""
     wanted = frozenset(query_tokens)
     if not text:
         return ""
@@ -99,8 +107,10 @@ def highlight(text: str, query_tokens: Iterable[str], language: str) -> str:
     for match in _WORD_RE.finditer(text):
         word = match.group()
         if _word_tokens(word, language) & wanted:
+            # Korean: the particle or ending written onto the word stays outside the mark.
+            end = korean_content_end(word) if language == "ko" else len(word)
             out.append(html.escape(text[last : match.start()]))
-            out.append(f"<mark>{html.escape(word)}</mark>")
+            out.append(f"<mark>{html.escape(word[:end])}</mark>{html.escape(word[end:])}")
             last = match.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
