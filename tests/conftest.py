@@ -30,6 +30,22 @@ def _default_language():
     translation.activate("en")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_database_connections(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the worker's other PostgreSQL connections (one is
+    left from the browser tests' async context, out of reach of Django's close_all)."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def browser():
     """Headless Debian Chromium through Playwright; skipped (or failed in CI) when missing."""
