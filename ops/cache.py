@@ -102,17 +102,18 @@ CONTENT_GENERATION_KEY = "content-generation"
 STREAM_CACHE_MAX_CHARS = 4_000_000
 
 
-def _content_token() -> str | None:
-    """A token that lives until the page cache is next emptied (None: cache off or unreachable)."""
+def _content_generation() -> str | None:
+    """A random value that lives until the page cache is next emptied (None: cache off or
+    unreachable): a stream is kept only if it is the same after the last chunk as before the first."""
     if not page_cache_enabled():
         return None
     cache = caches[settings.CACHE_MIDDLEWARE_ALIAS]
     try:
-        token = cache.get(CONTENT_GENERATION_KEY)
-        if token is None:
+        value = cache.get(CONTENT_GENERATION_KEY)
+        if value is None:
             cache.add(CONTENT_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-            token = cache.get(CONTENT_GENERATION_KEY)
-        return token
+            value = cache.get(CONTENT_GENERATION_KEY)
+        return value
     except Exception:  # noqa: BLE001 - a broken cache means "not cached", never an error
         return None
 
@@ -130,10 +131,10 @@ def cached_text(key: str) -> str | None:
 def caching_stream(key: str, chunks: Iterable[str], max_chars: int | None = None) -> Iterator[str]:
     """Yield the chunks; once all are sent, keep the whole text under `key` until the page cache is
     next emptied — unless it was longer than `max_chars`, the client went away, or content changed
-    while it was being written (the token read before the first chunk is gone then)."""
+    while it was being written."""
     limit = STREAM_CACHE_MAX_CHARS if max_chars is None else max_chars
-    token = _content_token()
-    parts: list[str] | None = [] if token is not None else None
+    generation = _content_generation()
+    parts: list[str] | None = [] if generation is not None else None
     size = 0
     for chunk in chunks:
         if parts is not None:
@@ -142,7 +143,7 @@ def caching_stream(key: str, chunks: Iterable[str], max_chars: int | None = None
             if size > limit:
                 parts = None
         yield chunk
-    if parts is not None and _content_token() == token:
+    if parts is not None and _content_generation() == generation:
         try:
             caches[settings.CACHE_MIDDLEWARE_ALIAS].set(key, "".join(parts), settings.CAC_PAGE_CACHE_SECONDS)
         except Exception:  # noqa: BLE001
