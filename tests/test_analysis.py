@@ -361,3 +361,15 @@ def test_korean_content_end_leaves_particles_and_endings_out(word: str, content:
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 def test_korean_content_end_is_always_inside_the_word(word: str) -> None:
     assert 0 <= korean_content_end(word) <= len(word)
+
+
+def test_korean_highlight_marks_words_by_the_longer_parts_of_a_compound_query() -> None:
+    from search.backends.database import highlight
+
+    text = "드라이브스루 검사소를 열었고 선별진료소를 늘렸다."
+    assert highlight(text, analyze_query("선별진료소", "ko"), "ko") == (
+        "드라이브스루 검사소를 열었고 <mark>선별진료소</mark>를 늘렸다."
+    )
+    # A one-syllable query still marks what it finds.
+    assert analyze_query("소", "ko") == ["소"]
+    assert "<mark>검사소</mark>를" in highlight(text, ["소"], "ko")

@@ -98,6 +98,10 @@ def highlight(text: str, query_tokens: Iterable[str], language: str) -> str:
     """`text` HTML-escaped, with each word whose analysed tokens meet the query's wrapped in <mark>
     (a Korean word without its particle or ending)."""
     wanted = frozenset(query_tokens)
+    if language == "ko":
+        # A one-syllable part of a compound query (선별진료소 -> 선별, 진료, 소) would mark every
+        # word ending in it (검사소): mark by the longer parts when the query has any.
+        wanted = frozenset(token for token in wanted if len(token) > 1) or wanted
     if not text:
         return ""
     if not wanted:
