@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +45,25 @@ def _no_stray_database_connections(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def serious_axe_violations():
+    """`serious_axe_violations(page)`: the ids of axe-core's serious or critical violations on the
+    page as loaded. Skipped when axe-core is missing. The page must bypass the CSP, which (rightly)
+    blocks the injected script."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (npm install): run `make test` with npm available")
+
+    def check(page) -> list[str]:
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate("async () => (await axe.run()).violations")
+        return [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
+
+    return check
 
 
 @pytest.fixture

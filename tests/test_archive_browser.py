@@ -2,7 +2,6 @@
 session (and the moment) listed on the case page; deep links start the player; local time is shown."""
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -89,12 +88,9 @@ def test_hash_deep_link_and_chapter_click_restart_the_player(live_server, browse
     assert "6:00" in local.inner_text() or "06:00" in local.inner_text()
 
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def test_no_serious_accessibility_violations_in_the_archive(live_server, browser, korean_session):
-    if not AXE.exists():
-        pytest.skip("axe-core is not installed (npm install): run `make test` with npm available")
+def test_no_serious_accessibility_violations_in_the_archive(
+    live_server, browser, korean_session, serious_axe_violations
+):
     session, case = korean_session
     english = session.get_translation(Locale.objects.get(language_code="en"))
     summit = session.get_parent()
@@ -111,9 +107,6 @@ def test_no_serious_accessibility_violations_in_the_archive(live_server, browser
         case.url,
     ]:
         page.goto(f"{live_server.url}{path}")
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate("async () => (await axe.run()).violations")
-        serious = [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
-        if serious:
+        if serious := serious_axe_violations(page):
             problems[path] = serious
     assert problems == {}

@@ -1,15 +1,11 @@
 """In headless Chromium: a Korean visitor goes from the home page to an area and a case; axe finds no
 serious accessibility violations on the home, index and case pages."""
 
-from pathlib import Path
-
 import pytest
 
 from wagtail.models import Locale
 
 from casestudies.factories import CaseStudyPageFactory, CityFactory, index_page
-
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -41,18 +37,13 @@ def test_korean_visitor_follows_an_area_to_a_case(live_server, browser, bilingua
     assert page.get_by_text("서울").first.is_visible()
 
 
-def test_no_serious_accessibility_violations(live_server, browser, bilingual_case):
-    if not AXE.exists():
-        pytest.skip("axe-core is not installed (npm install): run `make test` with npm available")
+def test_no_serious_accessibility_violations(live_server, browser, bilingual_case, serious_axe_violations):
     case, translation = bilingual_case
     # axe is injected as a script the site's CSP would (rightly) block.
     page = browser.new_context(bypass_csp=True).new_page()
     problems = {}
     for path in ["/en/", "/ko/", "/en/cases/", "/ko/cases/", case.url, translation.url]:
         page.goto(f"{live_server.url}{path}")
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate("async () => (await axe.run()).violations")
-        serious = [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
-        if serious:
+        if serious := serious_axe_violations(page):
             problems[path] = serious
     assert problems == {}

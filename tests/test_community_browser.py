@@ -4,7 +4,6 @@ axe finds no serious accessibility violations on the community pages."""
 
 import datetime
 import re
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -20,7 +19,6 @@ from community.models import CaseQuestion, QuestionStatus
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 QUESTION = "드라이브스루 선별진료소의 주말 인력은 어떻게 배치했나요? 교대 근무표도 공유해 주실 수 있나요?"
 
 
@@ -165,9 +163,7 @@ def test_the_countdown_is_in_the_visitors_time_zone(live_server, browser, upcomi
         assert not countdown.locator("[data-countdown-label]").is_visible()
 
 
-def test_no_serious_accessibility_violations(live_server, browser, korean_case):
-    if not AXE.exists():
-        pytest.skip("axe-core is not installed (npm install): run `make test` with npm available")
+def test_no_serious_accessibility_violations(live_server, browser, korean_case, serious_axe_violations):
     from community.loaders import load_community
 
     load_community()
@@ -183,18 +179,12 @@ def test_no_serious_accessibility_violations(live_server, browser, korean_case):
     ]
     for path in paths:
         page.goto(f"{live_server.url}{path}")
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate("async () => (await axe.run()).violations")
-        serious = [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
-        if serious:
+        if serious := serious_axe_violations(page):
             problems[path] = serious
     # The question form with its errors shown.
     page.goto(f"{live_server.url}{korean_case.url}")
     page.locator("form.exchange__form button[type=submit]").click()
     page.wait_for_load_state()
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("async () => (await axe.run()).violations")
-    serious = [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
-    if serious:
+    if serious := serious_axe_violations(page):
         problems["form with errors"] = serious
     assert problems == {}

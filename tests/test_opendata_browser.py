@@ -48,12 +48,9 @@ def test_filtering_the_explore_page_changes_the_charts(live_server, browser, ope
     assert page.locator("h1").inner_text() == "Paris"
 
 
-def test_open_data_pages_have_no_serious_accessibility_violations(live_server, browser, opendata_cases):
-    from pathlib import Path
-
-    axe = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-    if not axe.exists():
-        pytest.skip("axe-core is not installed (npm install): run `make test` with npm available")
+def test_open_data_pages_have_no_serious_accessibility_violations(
+    live_server, browser, opendata_cases, serious_axe_violations
+):
     page = browser.new_page(bypass_csp=True)  # axe is injected as an inline script
     problems = {}
     for path in [
@@ -64,9 +61,6 @@ def test_open_data_pages_have_no_serious_accessibility_violations(live_server, b
         opendata_cases["seoul"].url,
     ]:
         page.goto(f"{live_server.url}{path}")
-        page.add_script_tag(path=str(axe))
-        violations = page.evaluate("async () => (await axe.run()).violations")
-        serious = [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
-        if serious:
+        if serious := serious_axe_violations(page):
             problems[path] = serious
     assert problems == {}

@@ -3,13 +3,9 @@ and axe finds no serious accessibility violations on the search page."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from search.factories import CityFactory, MeasureTypeFactory, make_case
-
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -94,9 +90,7 @@ def test_search_works_without_javascript(live_server, browser, cases):
     assert page.locator(".search-result__title").all_inner_texts() == ["Drive-through testing stations"]
 
 
-def test_no_serious_accessibility_violations(live_server, browser, cases):
-    if not AXE.exists():
-        pytest.skip("axe-core is not installed (npm install): run `make test` with npm available")
+def test_no_serious_accessibility_violations(live_server, browser, cases, serious_axe_violations):
     page = browser.new_context(bypass_csp=True).new_page()
     problems = {}
     for path in [
@@ -106,9 +100,6 @@ def test_no_serious_accessibility_violations(live_server, browser, cases):
         "/en/search/?q=zzz",
     ]:
         page.goto(f"{live_server.url}{path}")
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate("async () => (await axe.run()).violations")
-        serious = [v["id"] for v in violations if v["impact"] in {"serious", "critical"}]
-        if serious:
+        if serious := serious_axe_violations(page):
             problems[path] = serious
     assert problems == {}
