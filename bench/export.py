@@ -38,18 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-AREAS = [
-    "quarantine",
-    "climate-environment",
-    "education",
-    "urban-sharing",
-    "citizen-participation",
-    "culture",
-    "welfare",
-    "public-transportation",
-    "smart-city",
-    "sports",
-]
+from bench.synthetic import AREA_SLUGS as AREAS  # noqa: E402
+
 CITIES = [
     ("Seoul", "서울", "KR", "asia", 37.57, 126.98),
     ("Paris", "파리", "FR", "europe", 48.86, 2.35),

@@ -33,18 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-AREAS = [
-    "quarantine",
-    "climate-environment",
-    "education",
-    "urban-sharing",
-    "citizen-participation",
-    "culture",
-    "welfare",
-    "public-transportation",
-    "smart-city",
-    "sports",
-]
+from bench.synthetic import AREA_SLUGS as AREAS  # noqa: E402
+
 CITIES = [
     ("Seoul", "KR", "asia"),
     ("Busan", "KR", "asia"),

@@ -224,6 +224,21 @@ def check_planted() -> list[str]:
 # ---------------------------------------------------------------------------------------------
 # Taxonomy
 # ---------------------------------------------------------------------------------------------
+# The summit's ten policy areas, as casestudies/migrations/0002_policy_areas.py creates them
+# (for the benchmarks that write import files or rows before any database exists).
+AREA_SLUGS: tuple[str, ...] = (
+    "quarantine",
+    "climate-environment",
+    "education",
+    "urban-sharing",
+    "citizen-participation",
+    "culture",
+    "welfare",
+    "public-transportation",
+    "smart-city",
+    "sports",
+)
+
 # (English name, Korean name, ISO alpha-2, continent)
 CITIES: tuple[tuple[str, str, str, str], ...] = (
     ("Seoul", "서울", "KR", "asia"),
