@@ -17,11 +17,11 @@ from wagtail.actions.move_page import MovePageAction
 from wagtail.actions.publish_page_revision import PublishPageRevisionAction
 from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.models import Page, Revision, WorkflowState
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from casestudies.factories import CaseStudyPageFactory
-from casestudies.models import CaseStudyPage, PolicyArea
+from casestudies.models import CaseStudyPage
 from editorial.permissions import city_id_for_user
+from tests.admin_forms import case_form
 
 pytestmark = pytest.mark.django_db
 
@@ -46,31 +46,6 @@ def case_b(en_index, city_b):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
-
-
-def case_form(page, **overrides):
-    data = {
-        "title": page.title,
-        "slug": page.slug,
-        "summary": page.summary,
-        "city": page.city_id,
-        "measure_types": "",
-        "start_date": page.start_date.isoformat(),
-        "end_date": "",
-        "body": streamfield([]),
-        "outcomes": rich_text(""),
-        "lessons_learned": rich_text(""),
-        "sources": inline_formset([]),
-        "contact_organisation": "",
-        "contact_email": "",
-        "contact_person": "",
-    }
-    data.update(overrides)
-    form = nested_form_data(data)
-    form["policy_areas"] = [a.pk for a in page.policy_areas.all()] or [
-        PolicyArea.objects.get(slug="quarantine", locale__language_code="en").pk
-    ]
-    return form
 
 
 def assert_denied(response):

@@ -10,36 +10,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from wagtail.models import GroupPagePermission, Page, Revision, TaskState, Workflow, WorkflowState
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from casestudies.factories import CaseStudyPageFactory, CityFactory
 from casestudies.models import CaseStudyPage, MeasureType, PolicyArea
 from editorial.roles import WORKFLOW_NAME
+from tests.admin_forms import case_form
 
 pytestmark = pytest.mark.django_db
-
-
-def case_form(page, **overrides):
-    data = {
-        "title": page.title,
-        "slug": page.slug,
-        "summary": page.summary,
-        "city": page.city_id,
-        "measure_types": "",
-        "start_date": page.start_date.isoformat(),
-        "end_date": "",
-        "body": streamfield([]),
-        "outcomes": rich_text(""),
-        "lessons_learned": rich_text(""),
-        "sources": inline_formset([]),
-        "contact_organisation": "",
-        "contact_email": "",
-        "contact_person": "",
-    }
-    data.update(overrides)
-    form = nested_form_data(data)
-    form["policy_areas"] = [area.pk for area in page.policy_areas.all()]
-    return form
 
 
 @pytest.fixture

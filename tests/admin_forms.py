@@ -1,0 +1,31 @@
+"""POST data of the Wagtail admin's case-study edit form, shared by the editorial tests."""
+
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+
+
+def case_form(page, **overrides):
+    """The edit form of `page` as it stands, with `overrides`; a case without areas gets quarantine."""
+    from casestudies.models import PolicyArea
+
+    data = {
+        "title": page.title,
+        "slug": page.slug,
+        "summary": page.summary,
+        "city": page.city_id,
+        "measure_types": "",
+        "start_date": page.start_date.isoformat(),
+        "end_date": "",
+        "body": streamfield([]),
+        "outcomes": rich_text(""),
+        "lessons_learned": rich_text(""),
+        "sources": inline_formset([]),
+        "contact_organisation": "",
+        "contact_email": "",
+        "contact_person": "",
+    }
+    data.update(overrides)
+    form = nested_form_data(data)
+    form["policy_areas"] = [area.pk for area in page.policy_areas.all()] or [
+        PolicyArea.objects.get(slug="quarantine", locale__language_code="en").pk
+    ]
+    return form
