@@ -36,6 +36,7 @@ class QuestionFormCsrfMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self._csrf = CsrfViewMiddleware(get_response)  # for its origin check
 
     def __call__(self, request):
         return self.get_response(request)
