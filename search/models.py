@@ -19,16 +19,37 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-_FACET_COLUMNS = ["doc_type", "expire_at", "continent", "country", "year", "area_slugs", "measure_slugs"]
+_FACET_COLUMNS = [
+    "doc_type",
+    "expire_at",
+    "content_language",
+    "continent",
+    "country",
+    "year",
+    "area_slugs",
+    "measure_slugs",
+]
 FACET_COLUMNS_BROWSE = ["language", "start_date", "page", *_FACET_COLUMNS]
 FACET_COLUMNS_BY_ID = ["id", "language", "start_date", "page", *_FACET_COLUMNS]
 
 
 class SearchDocument(models.Model):
-    page = models.OneToOneField(
-        "wagtailcore.Page", on_delete=models.CASCADE, related_name="search_document", verbose_name=_("page")
+    """A page as a search result in one language.
+
+    `language` is the language whose searches list it, `content_language` the language it is
+    written in. A page has a row in its own language, and one in every other language in which
+    its translation group has no live, public page: an English-only case is also found by Korean
+    searches (shown in English, with a language label), never twice where a translation exists.
+    """
+
+    page = models.ForeignKey(
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="search_documents", verbose_name=_("page")
     )
     language = models.CharField(_("language"), max_length=8)
+    content_language = models.CharField(_("language of the content"), max_length=8, blank=True)
+    # What the meaning search embeds for this page (search.vectors.embedding_text), hashed: a
+    # vector made from other text is out of date.
+    embed_hash = models.CharField(max_length=40, blank=True)
     doc_type = models.CharField(_("type"), max_length=10)
     title = models.CharField(_("title"), max_length=255)
     summary = models.TextField(_("summary"), blank=True)
@@ -58,6 +79,7 @@ class SearchDocument(models.Model):
             models.Index(fields=[*FACET_COLUMNS_BROWSE], name="search_doc_browse"),
             models.Index(fields=[*FACET_COLUMNS_BY_ID], name="search_doc_by_id"),
         ]
+        constraints = [models.UniqueConstraint(fields=["page", "language"], name="search_doc_page_language")]
 
     def __str__(self) -> str:
         return self.title
@@ -111,3 +133,30 @@ class SearchIndexState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+class SearchVector(models.Model):
+    """The meaning of a page as a dense vector (search.embeddings), int8-quantised.
+
+    One row per page, whatever the number of languages it is listed in. Computed outside the
+    request by the background worker (search.tasks); a page without a current vector is found
+    by its words until the worker catches up (the backlog, reported by /healthz).
+    """
+
+    page = models.OneToOneField(
+        "wagtailcore.Page", on_delete=models.CASCADE, primary_key=True, related_name="search_vector"
+    )
+    language = models.CharField(max_length=8)  # the language of the embedded text
+    model = models.CharField(max_length=80)
+    text_hash = models.CharField(max_length=40)
+    vector = models.BinaryField()
+    # Nearest pages by meaning (ids, best first, every language), stored when the vector is made:
+    # a case page's related cases are read, not ranked, on each request.
+    neighbours = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["model", "language"], name="search_vector_model_lang")]
+
+    def __str__(self) -> str:
+        return f"vector of page {self.page_id}"

@@ -213,6 +213,7 @@ def parse_request(querydict, language: str) -> SearchRequest:
         )
     )
     doc_type = [value for value in _values(querydict, "type") if value in DOC_TYPES]
+    lang = [value.lower() for value in _values(querydict, "lang") if value.lower() in LANGUAGES]
 
     return SearchRequest(
         language=language,
@@ -222,6 +223,7 @@ def parse_request(querydict, language: str) -> SearchRequest:
         country=tuple(country),
         measure=tuple(measure),
         year=tuple(year),
+        lang=tuple(dict.fromkeys(lang)),
         doc_type=tuple(doc_type),
         sort=sort,  # type: ignore[arg-type]
         page=page,
@@ -271,19 +273,28 @@ def _other_backend() -> SearchBackend | None:
 def index_pages(page_ids: Iterable[int]) -> None:
     """(Re)index these pages everywhere: live, public ones are written, the others removed.
 
-    The database index is written at once, in the current transaction; another backend
-    (Elasticsearch) is told after the transaction commits.
+    Their translations are re-indexed with them: whether a page is also listed in another
+    language depends on whether its translation there is live. The database index is written at
+    once, in the current transaction; another backend (Elasticsearch) is told after the
+    transaction commits, and the background worker computes the meaning vectors.
     """
-    ids = list(dict.fromkeys(int(pk) for pk in page_ids))
+    from search.documents import translation_group_ids
+    from search.tasks import schedule_embedding
+
+    ids = translation_group_ids(page_ids)
     if not ids:
         return
     get_database_backend().index_pages(ids)
     other = _other_backend()
     if other is not None:
         transaction.on_commit(lambda: _safely(other.index_pages, ids))
+    schedule_embedding(ids)
 
 
 def remove_pages(page_ids: Iterable[int]) -> None:
+    """Take these pages out of the index; their translations may now be listed in their place."""
+    from search.documents import translation_group_ids
+
     ids = list(dict.fromkeys(int(pk) for pk in page_ids))
     if not ids:
         return
@@ -291,14 +302,32 @@ def remove_pages(page_ids: Iterable[int]) -> None:
     other = _other_backend()
     if other is not None:
         transaction.on_commit(lambda: _safely(other.remove_pages, ids))
+    siblings = [pk for pk in translation_group_ids(ids) if pk not in set(ids)]
+    if siblings:
+        index_pages(siblings)
 
 
-def pages_deleted(page_ids: Iterable[int]) -> None:
-    """Pages deleted from the database: their rows went with them (CASCADE); tell other backends."""
+def pages_deleted(page_ids: Iterable[int], translation_keys: Iterable[object] = ()) -> None:
+    """Pages deleted from the database: their rows went with them (CASCADE); tell other backends,
+    and re-index the translations left behind (they may now be listed in their place)."""
+    from wagtail.models import Page
+
     ids = list(dict.fromkeys(int(pk) for pk in page_ids))
     other = _other_backend()
     if ids and other is not None:
         transaction.on_commit(lambda: _safely(other.remove_pages, ids))
+    keys = [key for key in translation_keys if key]
+    if not keys:
+        return
+
+    def reindex_translations() -> None:
+        # After the deletion has committed: during it, the collector would not know new rows.
+        siblings = (
+            Page.objects.filter(translation_key__in=keys).exclude(pk__in=ids).values_list("pk", flat=True)
+        )
+        _safely(index_pages, list(siblings))
+
+    transaction.on_commit(reindex_translations)
 
 
 def _safely(method, ids):

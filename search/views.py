@@ -67,6 +67,8 @@ def response_json(response: SearchResponse) -> dict:
                 "summary": hit.summary,
                 "highlight": hit.highlight,
                 "score": hit.score,
+                "language": hit.language or hit.locale,
+                "translated": hit.translated,
             }
             for hit in response.hits
         ],
@@ -146,8 +148,13 @@ def _labels(language: str, response: SearchResponse, search_request: SearchReque
         "country": {code: str(countries.name(code)) for code in response.facets.get("country", {})}
         | {code: str(countries.name(code)) for code in search_request.country},
         "measure": measures,
+        "lang": language_names(),
         "type": {"case": _("Case studies"), "session": _("Summit sessions")},
     }
+
+
+def language_names() -> dict[str, str]:
+    return {"en": _("English"), "ko": _("Korean")}
 
 
 def _facet_title(facet: str) -> str:
@@ -157,6 +164,7 @@ def _facet_title(facet: str) -> str:
         "country": _("Country"),
         "measure": _("Measure type"),
         "year": _("Year"),
+        "lang": _("Written in"),
         "type": _("Type"),
     }
     return titles[facet]
@@ -277,6 +285,8 @@ def page_context(request, search_request: SearchRequest, response: SearchRespons
     labels = _labels(language, response, search_request)
     for hit in response.hits:
         hit.area_labels = [(slug, labels["area"].get(slug, slug)) for slug in hit.policy_areas]
+        # Found across languages: the visitor is told in which language the case is written.
+        hit.language_label = "" if hit.translated else labels["lang"].get(hit.language, hit.language)
     has_filters = any(getattr(search_request, facet) for facet in FACETS) or bool(search_request.doc_type)
     past_last_page = response.count > 0 and not response.hits and search_request.page > response.num_pages
     context = {
