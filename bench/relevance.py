@@ -377,7 +377,11 @@ def print_misses(queries: list[dict], results: dict[str, list[dict]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--class", dest="classes", action="append", choices=CLASSES, help="only this class (repeatable)"
+        "--class",
+        dest="classes",
+        action="append",
+        choices=CLASSES,
+        help="only this class (repeatable; overall then pools these classes)",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="show the misses with their top 5")
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
