@@ -387,18 +387,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     parser.add_argument("--check", action="store_true", help="exit status 1 when a target is missed")
     parser.add_argument("--keep", action="store_true", help="keep the temporary database and print its path")
+    parser.add_argument(
+        "--reuse",
+        metavar="FOLDER",
+        help="query the database a --keep run left in FOLDER instead of building one",
+    )
     args = parser.parse_args(argv)
 
     queries = load_queries()
     if args.classes:
         queries = [q for q in queries if q["class"] in args.classes]
 
-    folder = Path(tempfile.mkdtemp(prefix="cac-relevance-"))
+    folder = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="cac-relevance-"))
     try:
         setup_django(folder)
         same_code = not semantic_setting_exists()
-        log(f"building the database in {folder}")
-        timings = build()
+        if args.reuse:
+            log(f"reusing the database in {folder}")
+            timings = {}
+        else:
+            log(f"building the database in {folder}")
+            timings = build()
         key_of, languages = case_pages()
         log(
             f"built in {sum(timings.values()):.0f} s: {len(languages)} cases "
@@ -458,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             log(f"database kept in {folder}")
         else:
             import shutil

@@ -44,9 +44,12 @@ NEIGHBOURS_STORED = 12
 # within RELATIVE_MARGIN of the pool's best and above ABSOLUTE_FLOOR (cosine). Chosen on the
 # judged query set (bench/relevance.py); see search/README.md.
 POOL_SIZE = 40
-RELATIVE_MARGIN = 0.06
-ABSOLUTE_FLOOR = 0.80
+RELATIVE_MARGIN = 0.05
+ABSOLUTE_FLOOR = 0.75
 RRF_K = 60
+# A pool of the other language weighs more: its best pages otherwise lose to pages of the query's
+# language that also match a word or two (bench/relevance.py, cross-language classes).
+CROSS_LANGUAGE_WEIGHT = 1.5
 
 
 def embedding_text(document: IndexedDocument) -> str:
@@ -240,7 +243,7 @@ def reset() -> None:
 # --------------------------------------------------------------------------------------------
 # Queries
 # --------------------------------------------------------------------------------------------
-def semantic_ranks(query: str, using: str = "default") -> dict[int, float]:
+def semantic_ranks(query: str, language: str = "", using: str = "default") -> dict[int, float]:
     """Page id -> reciprocal-rank score of the pages close in meaning to `query`.
 
     Each content language is a pool of its own (see the module docstring); inside a pool a page
@@ -252,14 +255,15 @@ def semantic_ranks(query: str, using: str = "default") -> dict[int, float]:
     index = get_index(using)
     index.refresh(model)
     scores: dict[int, float] = {}
-    for hits in index.nearest(vector, POOL_SIZE).values():
+    for pool_language, hits in index.nearest(vector, POOL_SIZE).items():
         if not hits:
             continue
+        weight = CROSS_LANGUAGE_WEIGHT if language and pool_language != language else 1.0
         bar = max(ABSOLUTE_FLOOR, hits[0][1] - RELATIVE_MARGIN)
         for rank, (page_id, similarity) in enumerate(hits, start=1):
             if similarity < bar:
                 break
-            scores[page_id] = scores.get(page_id, 0.0) + 1.0 / (RRF_K + rank)
+            scores[page_id] = scores.get(page_id, 0.0) + weight / (RRF_K + rank)
     return scores
 
 

@@ -296,7 +296,7 @@ class DatabaseSearchBackend:
         plain = [column.split(" AS ")[-1].removeprefix("d.") for column in columns]
         select = (
             f"SELECT {', '.join('m0.' + name for name in plain)}, "  # noqa: S608
-            f"(CASE WHEN m0.lscore IS NULL THEN 0.0 ELSE 1.0 / ({RRF_K} + ROW_NUMBER() OVER ("
+            f"(CASE WHEN m0.lscore IS NULL THEN 0.0 ELSE (m0.hits * 1.0 / {len(groups)}) / ({RRF_K} + ROW_NUMBER() OVER ("
             f"PARTITION BY m0.lscore IS NULL ORDER BY m0.hits DESC, m0.lscore DESC, m0.page_id DESC)) END)"
             f" + m0.sscore AS score FROM m0"
         )
@@ -486,7 +486,7 @@ class DatabaseSearchBackend:
         if not request.query.strip() or not semantic_enabled():
             return {}
         try:
-            return vectors.semantic_ranks(request.query, using=self.using)
+            return vectors.semantic_ranks(request.query, request.language, using=self.using)
         except EmbedderUnavailable as exc:
             logger.warning("search: meaning search unavailable (%s); answering by words", exc)
         except Exception:
