@@ -29,6 +29,7 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
 from editorial.forms import CityScopedCaseStudyPageForm
+from search.related import similar_pages
 
 from .blocks import CaseStudyBodyBlock
 
@@ -387,6 +388,18 @@ class CaseStudyPage(Page):
         return self.city.continent if self.city_id else ""
 
     def related_cases(self, limit: int = 4) -> list[CaseStudyPage]:
+        """The cases nearest in meaning (stored when this case's vector was computed, in the
+        visitor's language where translated); until the worker has embedded it, those sharing
+        its measure types and areas."""
+        if self.pk:
+            by_meaning = similar_pages(
+                self, limit, CaseStudyPage.objects.select_related("city", "locale").order_by()
+            )
+            if by_meaning:
+                return by_meaning
+        return self.related_by_taxonomy(limit)
+
+    def related_by_taxonomy(self, limit: int = 4) -> list[CaseStudyPage]:
         """Live cases sharing this case's areas or measure types, most shared first.
 
         Ranked by shared measure types, then shared areas, then the newest start date. The shares

@@ -45,6 +45,7 @@ from search.types import (
 logger = logging.getLogger(__name__)
 
 MAX_PAGE = 10_000
+MAX_PAGE_ID = 2_147_483_647
 MAX_FACET_VALUES = 50
 MAX_VALUE_LENGTH = 100
 SUGGEST_LIMIT = 8
@@ -199,6 +200,7 @@ def parse_request(querydict, language: str) -> SearchRequest:
             % {"sort": clean_query(sort)[:40], "allowed": ", ".join(SORTS)}
         )
     page = _positive_int(querydict, "page", 1, MAX_PAGE)
+    like = _positive_int(querydict, "like", 0, MAX_PAGE_ID) or None
     page_size = _positive_int(querydict, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
 
     area = known_area_slugs(_values(querydict, "area"))
@@ -224,6 +226,7 @@ def parse_request(querydict, language: str) -> SearchRequest:
         measure=tuple(measure),
         year=tuple(year),
         lang=tuple(dict.fromkeys(lang)),
+        like=like,
         doc_type=tuple(doc_type),
         sort=sort,  # type: ignore[arg-type]
         page=page,
@@ -236,7 +239,8 @@ def parse_request(querydict, language: str) -> SearchRequest:
 # --------------------------------------------------------------------------------------------
 def search(request: SearchRequest) -> SearchResponse:
     """Answer from the active backend, or from the database when it is unavailable."""
-    backend = get_backend()
+    # "More like this" reads the neighbours stored beside the vectors, in the database.
+    backend = get_database_backend() if request.like else get_backend()
     try:
         return backend.search(request)
     except SearchBackendUnavailable as exc:

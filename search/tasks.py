@@ -63,3 +63,14 @@ def schedule_embedding(page_ids: list[int]) -> None:
             logger.warning("search: could not queue vectors for %d pages", len(ids), exc_info=True)
 
     transaction.on_commit(enqueue)
+
+
+def pending_tasks() -> int | None:
+    """Tasks of the search queue not yet finished (None when the queue is not a database table)."""
+    from django.conf import settings
+
+    if "django_tasks_db" not in settings.TASKS.get("default", {}).get("BACKEND", ""):
+        return None
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(queue_name="search", status__in=["READY", "RUNNING"]).count()

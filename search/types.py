@@ -42,6 +42,8 @@ class SearchRequest:
     # Languages the results are written in ("en", "ko"); () = every language. A case with a
     # translation in the request's language is listed once, in that language.
     lang: tuple[str, ...] = ()
+    # "More like this": the pages nearest in meaning to this page id (the query is then ignored).
+    like: int | None = None
     doc_type: tuple[str, ...] = ()  # () means every type
     sort: Literal["relevance", "newest"] = "relevance"
     page: int = 1

@@ -22,6 +22,7 @@ import hashlib
 import logging
 import threading
 import time
+from datetime import timedelta
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -128,7 +129,7 @@ class VectorIndex:
 
         rows = (
             SearchVector.objects.using(self.using)
-            .filter(model=model, updated_at__gte=since - timezone.timedelta(seconds=10))
+            .filter(model=model, updated_at__gte=since - timedelta(seconds=10))
             .values_list("page_id", "language", "vector")
         )
         additions: dict[str, tuple[list[int], list[np.ndarray]]] = {}
@@ -177,6 +178,10 @@ class VectorIndex:
             self._model, self._seen, self._checked_at = model, state, now
 
     # ----------------------------------------------------------------------------------------
+    def mark_stale(self) -> None:
+        """Check the table at the next query (this process has just written vectors)."""
+        self._checked_at = 0.0
+
     def size(self) -> int:
         return len(self._rows)
 
@@ -336,6 +341,7 @@ def embed_pages(page_ids: Iterable[int], using: str = "default", neighbours: boo
                     "vector": embeddings.to_bytes(vector),
                 },
             )
+    get_index(using).mark_stale()
     if todo and neighbours:
         store_neighbours([d.page_id for d, _t, _h in todo], using=using)
     return len(todo)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from ops import ratelimit
 from search import service
+from search.embeddings import semantic_enabled
 from search.service import BadSearchRequest
 from search.types import FACETS, SearchRequest, SearchResponse
 
@@ -280,6 +281,16 @@ def _page_links(request, page: int, num_pages: int) -> list[dict]:
     return links
 
 
+def _like_title(search_request: SearchRequest) -> str:
+    """The title of the page a "more like this" search starts from ("" when none or not public)."""
+    if not search_request.like:
+        return ""
+    from wagtail.models import Page
+
+    page = Page.objects.live().public().filter(pk=search_request.like).only("title").first()
+    return page.title if page else ""
+
+
 def page_context(request, search_request: SearchRequest, response: SearchResponse) -> dict:
     language = search_request.language
     labels = _labels(language, response, search_request)
@@ -316,6 +327,8 @@ def page_context(request, search_request: SearchRequest, response: SearchRespons
         "last_result": (search_request.page - 1) * search_request.page_size + len(response.hits),
         "json_url": _querystring(request, format="json", page=str(search_request.page)),
         "drop_suggestions": [],
+        "more_like_this": semantic_enabled() and not search_request.like,
+        "like_title": _like_title(search_request),
     }
     if response.count == 0 and (has_filters or search_request.query):
         context["drop_suggestions"] = _drop_suggestions(request, search_request, labels)

@@ -45,6 +45,7 @@ from search.analysis import (
 from search.documents import IndexedDocument, build_documents, count_indexable, iter_document_batches
 from search.embeddings import EmbedderUnavailable, semantic_enabled
 from search.models import SearchDocument, SearchDocumentArea, SearchDocumentMeasure, SearchDocumentText
+from search.related import stored_neighbours
 from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
 
 logger = logging.getLogger(__name__)
@@ -256,12 +257,18 @@ class DatabaseSearchBackend:
             for _facet, _expression, values in flags:
                 where_params += values
 
-        if not groups:  # browsing on PostgreSQL (see _statement)
+        if not groups and not semantic:  # browsing on PostgreSQL (see _statement)
             columns.append("NULL AS score")
             sql = f"SELECT {', '.join(columns)} FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
             return "", sql, select_params + where_params
 
-        lexical_ctes, lexical_params = self._lexical(groups)
+        if groups:
+            lexical_ctes, lexical_params = self._lexical(groups)
+        else:  # "more like this": the neighbours alone
+            lexical_ctes = [
+                "lx AS MATERIALIZED (SELECT id, 0 AS hits, 0.0 AS lscore FROM (SELECT 0 AS id) z WHERE 1 = 0)"
+            ]
+            lexical_params = []
         ctes = list(lexical_ctes)
         params = list(lexical_params)
         candidates = "SELECT id FROM lx"
@@ -296,7 +303,7 @@ class DatabaseSearchBackend:
         plain = [column.split(" AS ")[-1].removeprefix("d.") for column in columns]
         select = (
             f"SELECT {', '.join('m0.' + name for name in plain)}, "  # noqa: S608
-            f"(CASE WHEN m0.lscore IS NULL THEN 0.0 ELSE (m0.hits * 1.0 / {len(groups)}) / ({RRF_K} + ROW_NUMBER() OVER ("
+            f"(CASE WHEN m0.lscore IS NULL THEN 0.0 ELSE (m0.hits * 1.0 / {max(len(groups), 1)}) / ({RRF_K} + ROW_NUMBER() OVER ("
             f"PARTITION BY m0.lscore IS NULL ORDER BY m0.hits DESC, m0.lscore DESC, m0.page_id DESC)) END)"
             f" + m0.sscore AS score FROM m0"
         )
@@ -357,12 +364,12 @@ class DatabaseSearchBackend:
         """
         active = [facet for facet in FACETS if getattr(request, facet)]
         order = "start_date DESC NULLS LAST, page_id DESC"
-        if groups and request.sort == "relevance":
+        if (groups or semantic) and request.sort == "relevance":
             order = "score DESC, start_date DESC NULLS LAST, page_id DESC"
         # Browsing on SQLite scans the covering browse index directly; PostgreSQL reads table rows
         # there (no index-only scan until the visibility map is set), so three scans cost more
         # than materialising the language's documents once (docs/benchmarks.md, "## Search").
-        if groups or self.vendor != "sqlite":
+        if groups or semantic or self.vendor != "sqlite":
             return self._match_statement(request, groups, active, order, semantic or {})
         return self._browse_statement(request, active, order)
 
@@ -494,9 +501,17 @@ class DatabaseSearchBackend:
         return {}
 
     def search(self, request: SearchRequest) -> SearchResponse:
-        tokens = analyze_query(request.query, request.language) if request.query.strip() else []
-        groups = term_groups(request.query, request.language, tokens)
-        semantic = self._semantic(request) if groups else {}
+        if request.like:
+            tokens, groups = [], []
+            semantic = {
+                pk: 1.0 / (RRF_K + rank) for rank, pk in enumerate(stored_neighbours(request.like), 1)
+            }
+            if not semantic:  # nothing stored (yet): no results rather than everything
+                semantic = {0: 0.0}
+        else:
+            tokens = analyze_query(request.query, request.language) if request.query.strip() else []
+            groups = term_groups(request.query, request.language, tokens)
+            semantic = self._semantic(request) if groups else {}
         sql, params = self._statement(request, groups, semantic)
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
