@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from opendata import charts, geo
 from opendata import selection as sel
 from opendata.cite import bibtex, bibtex_key, ris
-from opendata.exports import current_language
+from opendata.exports import current_language, download_list
 from search.service import BadSearchRequest
 
 
@@ -198,6 +198,13 @@ def explore(request):
         "error": error,
         "selection": selection,
         "search_request": selection.request,
+        # How many filters are applied (the "Filters (n)" toggle on phones).
+        "filter_count": sum(
+            len(getattr(selection.request, name))
+            for name in ("area", "continent", "country", "measure", "year")
+        )
+        + bool(selection.request.query)
+        + bool(selection.city),
         "total": charts.total(selection),
         "charts": explore_charts(selection, request),
         "markers": city_markers(selection),
@@ -205,11 +212,7 @@ def explore(request):
         "options": _filter_options(language),
         "query": query,
         "search_url": reverse("search") + query,
-        "downloads": [
-            {"format": "CSV", "url": reverse("opendata:export", args=["csv"]) + query},
-            {"format": "JSON", "url": reverse("opendata:export", args=["json"]) + query},
-            {"format": "JSON Lines", "url": reverse("opendata:export", args=["jsonl"]) + query},
-        ],
+        "downloads": download_list(query),
         "feeds": [
             {"format": "RSS", "url": reverse("opendata:feed", args=["rss"]) + query},
             {"format": "Atom", "url": reverse("opendata:feed", args=["atom"]) + query},
@@ -286,10 +289,7 @@ def city_profile(request, slug: str):
         else None,
         "map": {"width": geo.WIDTH, "height": geo.HEIGHT},
         "explore_url": reverse("opendata:explore") + query,
-        "downloads": [
-            {"format": "CSV", "url": reverse("opendata:export", args=["csv"]) + query},
-            {"format": "JSON", "url": reverse("opendata:export", args=["json"]) + query},
-        ],
+        "downloads": download_list(query, ("csv", "json")),
         "feeds": [
             {"format": "RSS", "url": reverse("opendata:feed", args=["rss"]) + query},
             {"format": "Atom", "url": reverse("opendata:feed", args=["atom"]) + query},

@@ -22,6 +22,9 @@ from search.service import BadSearchRequest
 from search.types import FACETS, SearchRequest, SearchResponse
 
 FORMATS = ("html", "json")
+# Facet lists up to this long show whole; longer ones show the first few and "Show all (n)".
+FACET_SHOWN_WHOLE = 12
+FACET_SHOWN_FIRST = 8
 
 
 def _language() -> str:
@@ -193,12 +196,25 @@ def _facet_groups(response: SearchResponse, search_request: SearchRequest, label
             options.sort(key=lambda o: o["value"], reverse=True)
         else:
             options.sort(key=lambda o: (not o["selected"], -o["count"], o["label"]))
+        # A short list shows whole; a long one shows its first values and "Show all (n)" (no
+        # fixed-height scroll box that hides values without a cue). Selected values come first in
+        # the long lists (sorted above), and the rest opens when one of them is selected anyway.
+        shown, more = (
+            (options, [])
+            if len(options) <= FACET_SHOWN_WHOLE
+            else (
+                options[:FACET_SHOWN_FIRST],
+                options[FACET_SHOWN_FIRST:],
+            )
+        )
         groups.append(
             {
                 "name": facet,
                 "title": _facet_title(facet),
-                "options": options,
-                "collapsed": len(options) > 8,
+                "options": shown,
+                "more": more,
+                "more_open": any(option["selected"] for option in more),
+                "total": len(options),
             }
         )
     return groups
