@@ -23,7 +23,7 @@ setup: venv
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py load_demo
 	$(DEV) $(PY) manage.py rebuild_search_index --no-progress
-	$(DEV) $(PY) manage.py ensure_admin
+	$(DEV) $(PY) manage.py ensure_admin --demo-team --url http://$(HOST):$(PORT)
 
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"

@@ -311,3 +311,55 @@ def test_favicon(client):
     html = client.get("/en/").content.decode()
     assert 'rel="icon"' in html and "img/favicon.svg" in html
     assert finders.find("img/favicon.svg")
+
+
+# -- first run -----------------------------------------------------------------------------------
+def test_demo_team_accounts_and_the_printed_url(settings, tmp_path, client):
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError, call_command
+
+    from editorial.models import CityEditor
+
+    settings.DEBUG = True
+    settings.BASE_DIR = tmp_path
+    seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
+    out = io.StringIO()
+    call_command("ensure_admin", "--demo-team", "--url", "http://127.0.0.1:8100", stdout=out)
+    text = out.getvalue()
+    assert "(http://127.0.0.1:8100/admin/)" in text and ":8000" not in text
+    users = get_user_model().objects
+    groups = {name: set(users.get(username=name).groups.values_list("name", flat=True)) for name in
+              ("editor", "reviewer", "seoul-editor")}  # fmt: skip
+    assert groups == {"editor": {"Editors"}, "reviewer": {"Reviewers"}, "seoul-editor": {"City editors"}}
+    assert CityEditor.objects.get(user__username="seoul-editor").city == seoul
+    password = re.search(r"Demo reviewer login: reviewer / (\S+)", text).group(1)
+    assert client.login(username="reviewer", password=password)
+    again = io.StringIO()
+    call_command("ensure_admin", "--demo-team", stdout=again)
+    assert f"reviewer / {password}" in again.getvalue()  # the same accounts, not new ones
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("ensure_admin", "--demo-team", stdout=io.StringIO())
+
+
+def test_make_run_prints_the_port_it_serves_on():
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parent.parent
+    dry = subprocess.run(  # noqa: S603 - fixed arguments
+        ["make", "-n", "run", "PORT=8100", "HOST=127.0.0.1"],  # noqa: S607
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "ensure_admin --demo-team --url http://127.0.0.1:8100" in dry
+    assert "runserver 127.0.0.1:8100" in dry
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "PORT=8100" in readme and "HOST" in readme and "minute and a half" in readme
