@@ -257,10 +257,29 @@ def city_profile(request, slug: str):
     )
     sessions, discussed = [], []
     try:
-        from archive.models import SessionPage
+        from archive.models import SessionPage, SummitPage
 
         visible = SessionPage.objects.live().public().filter(locale__language_code=language)
-        sessions = list(visible.filter(cities=city).order_by("start"))
+        # A city takes part in a session as a participating city, as the summit's host, or
+        # through one of its officials among the speakers (speakers name their city as text).
+        hosted = Q(pk__in=[])
+        for summit in SummitPage.objects.filter(host_city=city):
+            hosted |= Q(path__startswith=summit.path)
+        names = {name for name in (city.name, city.name_ko) if name}
+        spoke = Q(pk__in=[])
+        for name in names:
+            spoke |= Q(speakers__city__iexact=name)
+        roles: dict[int, list[str]] = {}
+        for role, condition in (
+            (_("host city"), hosted),
+            (_("a speaker from the city"), spoke),
+            (_("participating city"), Q(cities=city)),
+        ):
+            for pk in visible.filter(condition).values_list("pk", flat=True).distinct():
+                roles.setdefault(pk, []).append(str(role))
+        sessions = list(visible.filter(pk__in=roles).order_by("start"))
+        for session in sessions:
+            session.city_roles = roles[session.pk]
         case_ids = [case.pk for case in cases]
         discussed = list(
             visible.filter(Q(related_cases__in=case_ids) | Q(chapters__case_study__in=case_ids))
