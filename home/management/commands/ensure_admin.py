@@ -31,7 +31,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, url, demo_team, **options):
         if not settings.DEBUG:
-            raise CommandError("ensure_admin creates accounts with printed passwords: development only (DEBUG).")
+            raise CommandError(
+                "ensure_admin creates accounts with printed passwords: development only (DEBUG)."
+            )
         admin_url = url.rstrip("/") + "/admin/"
         password_file = Path(settings.BASE_DIR) / ".dev-admin-password"
         user_model = get_user_model()
