@@ -80,7 +80,7 @@ def response_json(response: SearchResponse) -> dict:
 @require_safe
 def search_view(request):
     if usage := ratelimit.check(request, "search"):
-        return ratelimit.too_many_requests(usage, "search")
+        return ratelimit.too_many_requests(usage, "search", request)
     fmt = request.GET.get("format", "")
     as_json = _wants_json(request)
     if fmt and fmt not in FORMATS:
@@ -108,7 +108,7 @@ def search_view(request):
 @require_safe
 def suggest_view(request):
     if usage := ratelimit.check(request, "suggest"):
-        return ratelimit.too_many_requests(usage, "suggest")
+        return ratelimit.too_many_requests(usage, "suggest", request)
     query = service.clean_query(request.GET.get("q", ""))[:100]
     suggestions = service.suggest(_language(), query) if query else []
     return JsonResponse(

@@ -363,3 +363,30 @@ def test_make_run_prints_the_port_it_serves_on():
     assert "runserver 127.0.0.1:8100" in dry
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert "PORT=8100" in readme and "HOST" in readme and "minute and a half" in readme
+
+
+# -- rate limit page, question sent ---------------------------------------------------------------
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_past_a_download_limit_a_browser_gets_a_page_and_a_client_json(
+    client, settings, cases, opendata_no_ratelimit
+):
+    settings.OPENDATA_EXPORT_RATE = "1/m"
+    assert client.get("/ko/data/cases.csv", HTTP_ACCEPT=BROWSER_ACCEPT).status_code == 200
+    page = client.get("/ko/data/cases.csv", HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert page.status_code == 429 and page["Content-Type"].startswith("text/html")
+    assert int(page["Retry-After"]) >= 1
+    html = page.content.decode()
+    assert '<html lang="ko">' in html and "<h1>요청이 너무 많습니다</h1>" in html
+    api_client = client.get("/ko/data/cases.csv", HTTP_ACCEPT="*/*")
+    assert api_client.status_code == 429 and api_client.json()["message"]
+
+
+def test_after_a_question_is_sent_the_thanks_come_without_an_empty_form(client, community_case):
+    case = community_case["en"]
+    thanks = client.get(f"{case.url}?asked=1").content.decode()
+    assert "your question has been received" in thanks
+    assert 'class="exchange__form"' not in thanks
+    assert f'href="{case.url}#ask-a-question">Ask another question</a>' in thanks
+    assert 'class="exchange__form"' in client.get(case.url).content.decode()
