@@ -390,3 +390,63 @@ def test_after_a_question_is_sent_the_thanks_come_without_an_empty_form(client, 
     assert 'class="exchange__form"' not in thanks
     assert f'href="{case.url}#ask-a-question">Ask another question</a>' in thanks
     assert 'class="exchange__form"' in client.get(case.url).content.decode()
+
+
+# -- admin: policy areas, measure types -----------------------------------------------------------
+@pytest.fixture
+def editor_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("chief", "chief@example.org", "pw"))
+    return client
+
+
+def test_the_policy_area_field_offers_the_page_language_only(editor_client, cases):
+    from casestudies.models import PolicyArea
+
+    from .admin_forms import case_form
+
+    case = cases["drive"]
+    html = editor_client.get(f"/admin/pages/{case.pk}/edit/").content.decode()
+    field = html[html.index('name="policy_areas"') - 2000 :]
+    english = PolicyArea.objects.filter(locale__language_code="en")
+    korean = PolicyArea.objects.filter(locale__language_code="ko")
+    assert html.count('name="policy_areas"') == english.count() == 10
+    assert "Quarantine measures" in field and korean.get(slug="quarantine").name not in html
+    # A Korean area posted on an English page is refused, not saved.
+    response = editor_client.post(
+        f"/admin/pages/{case.pk}/edit/", case_form(case) | {"policy_areas": [korean.get(slug="education").pk]}
+    )
+    assert response.status_code == 200 and "policy_areas" in response.context["form"].errors
+    case.refresh_from_db()
+    assert [area.slug for area in case.policy_areas.all()] == ["quarantine"]
+
+
+@pytest.mark.parametrize("typed", ["testing", "TESTING", "korean name"])
+def test_a_measure_type_typed_in_full_is_kept(editor_client, cases, typed):
+    from casestudies.models import MeasureType
+
+    from .admin_forms import case_form
+
+    if typed == "korean name":
+        typed = MeasureType.objects.get(slug="testing").name_ko
+        assert typed
+    case = cases["lanes"]
+    response = editor_client.post(f"/admin/pages/{case.pk}/edit/", case_form(case, measure_types=typed))
+    assert response.status_code == 302, response.context["form"].errors
+    assert [
+        m.slug for m in type(case).objects.get(pk=case.pk).get_latest_revision_as_object().measure_types.all()
+    ] == ["testing"]
+
+
+def test_an_unknown_measure_type_refuses_the_save_with_a_message(editor_client, cases):
+    from .admin_forms import case_form
+
+    case = cases["lanes"]
+    before = case.latest_revision_id
+    response = editor_client.post(
+        f"/admin/pages/{case.pk}/edit/", case_form(case, measure_types="Testing, Mask vending machines")
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["measure_types"]
+    assert "“Mask vending machines”" in errors[0] and "nothing was saved" in errors[0]
+    case.refresh_from_db()
+    assert case.latest_revision_id == before
