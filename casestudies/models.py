@@ -109,7 +109,9 @@ class City(index.Indexed, models.Model):
     """A city; its country and continent come with it, so a case needs only the city."""
 
     name = models.CharField(_("name (English)"), max_length=100)
-    name_ko = models.CharField(_("name (Korean)"), max_length=100)
+    # Empty until someone writes it (an import knows only one name): the Korean pages show the
+    # English name meanwhile, and the missing-translation report lists the city.
+    name_ko = models.CharField(_("name (Korean)"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     country = CountryField(_("country"))
     continent = models.CharField(_("continent"), max_length=20, choices=Continent.choices)

@@ -13,6 +13,7 @@ import pytest
 
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.utils.translation import override as translation_override
 
 from wagtail.models import Locale, Site
 
@@ -450,3 +451,27 @@ def test_an_unknown_measure_type_refuses_the_save_with_a_message(editor_client, 
     assert "“Mask vending machines”" in errors[0] and "nothing was saved" in errors[0]
     case.refresh_from_db()
     assert case.latest_revision_id == before
+
+
+# -- import: a new city's Korean name -------------------------------------------------------------
+def test_a_city_created_by_import_has_no_korean_name_and_is_reported(tmp_path, editor_client):
+    from casestudies.models import City
+
+    from .test_import_command import row, run, write_csv
+
+    index_page("en")
+    index_page("ko")
+    run(write_csv(tmp_path, [row(key="busan-masks", city="Busan", country="KR", continent="asia")]))
+    busan = City.objects.get(name="Busan")
+    assert busan.name_ko == ""  # not the English name passed off as Korean
+    with translation_override("ko"):
+        assert busan.display_name == "Busan"  # the Korean pages fall back to the English name
+    html = editor_client.get("/admin/reports/missing-translations/").content.decode()
+    assert "Cities without a Korean name" in html
+    assert f'href="/admin/snippets/casestudies/city/edit/{busan.pk}/">Busan</a>' in html
+    busan.name_ko = "부산"
+    busan.save()
+    assert (
+        "Cities without a Korean name"
+        not in editor_client.get("/admin/reports/missing-translations/").content.decode()
+    )
