@@ -23,7 +23,7 @@ setup: venv
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py load_demo
 	$(DEV) $(PY) manage.py rebuild_search_index --no-progress
-	$(DEV) $(PY) manage.py ensure_admin
+	$(DEV) $(PY) manage.py ensure_admin --demo-team --url http://$(HOST):$(PORT)
 
 # The background worker (meaning vectors of new and edited pages) runs beside the server and
 # stops with it; its queue is a table of the same database, so nothing else needs starting.

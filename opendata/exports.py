@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from opendata import selection as sel
@@ -119,8 +120,41 @@ def json_stream(rows: Iterator[dict], request, selection: sel.Selection) -> Iter
     yield f'\n], "count": {count}}}\n'
 
 
-def filename(language: str, fmt: str) -> str:
-    return f"cac-cases-{language}-{timezone.localdate():%Y%m%d}.{fmt}"
+def filename(language: str, fmt: str, excel: bool = False) -> str:
+    return f"cac-cases-{language}-{timezone.localdate():%Y%m%d}{'-excel' if excel else ''}.{fmt}"
+
+
+# Excel reads a CSV without a byte-order mark in the system's code page, garbling Korean text:
+# `?excel=1` gives the same CSV with a UTF-8 BOM first. The plain CSV stays BOM-free for scripts.
+BOM = "\ufeff"
+
+
+def with_bom(content: Iterator[str]) -> Iterator[str]:
+    yield BOM
+    yield from content
+
+
+def download_list(query: str, formats: tuple[str, ...] = ("csv", "json", "jsonl")) -> list[dict]:
+    """The download links of a selection (`query`: "" or "?…"): each format, and the CSV once more
+    for Excel, each with a label saying which is which."""
+    from django.urls import reverse
+
+    labels = {"csv": "CSV", "json": "JSON", "jsonl": "JSON Lines"}
+    links = []
+    for fmt in formats:
+        url = reverse("opendata:export", args=[fmt]) + query
+        links.append({"format": labels[fmt], "url": url})
+        if fmt == "csv":
+            links[-1]["note"] = _("plain UTF-8, for scripts and data tools")
+            links.append(
+                {
+                    "format": "CSV",
+                    "label": _("CSV for Excel"),
+                    "note": _("UTF-8 with a byte-order mark: Excel shows Korean text correctly"),
+                    "url": url + ("&" if query else "?") + "excel=1",
+                }
+            )
+    return links
 
 
 @require_GET
@@ -128,9 +162,15 @@ def filename(language: str, fmt: str) -> str:
 def export_view(request, fmt: str):
     language = current_language()
     try:
-        selection = sel.parse_selection(request.GET, language)
+        selection = sel.parse_selection(request.GET, language, allowed=("excel",))
     except BadSearchRequest as exc:
         return bad_request(exc.message)
+    excel = request.GET.get("excel", "")
+    if excel not in ("", "0", "1"):
+        return bad_request(_("excel must be 1 (a CSV for Excel) or 0."))
+    excel = excel == "1"
+    if excel and fmt != "csv":
+        return bad_request(_("excel=1 applies to the CSV download only."))
     # The same file for everyone who asks the same address on the same day (its citations carry the
     # address and the date), kept with the cached pages and emptied with them on every publish.
     key = (
@@ -145,13 +185,13 @@ def export_view(request, fmt: str):
     else:
         rows = iter_rows(selection, request)
         if fmt == "csv":
-            content = csv_stream(rows)
+            content = with_bom(csv_stream(rows)) if excel else csv_stream(rows)
         elif fmt == "jsonl":
             content = jsonl_stream(rows)
         else:
             content = json_stream(rows, request, selection)
         response = StreamingHttpResponse(caching_stream(key, content), content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename(language, fmt)}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename(language, fmt, excel)}"'
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
     response["X-Licence"] = f"{LICENCE_NAME}; {platform_name()}"
     response["Cache-Control"] = "no-cache"

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from opendata import charts, geo
 from opendata import selection as sel
 from opendata.cite import bibtex, bibtex_key, ris
-from opendata.exports import current_language
+from opendata.exports import current_language, download_list
 from search.service import BadSearchRequest
 
 
@@ -198,6 +198,13 @@ def explore(request):
         "error": error,
         "selection": selection,
         "search_request": selection.request,
+        # How many filters are applied (the "Filters (n)" toggle on phones).
+        "filter_count": sum(
+            len(getattr(selection.request, name))
+            for name in ("area", "continent", "country", "measure", "year")
+        )
+        + bool(selection.request.query)
+        + bool(selection.city),
         "total": charts.total(selection),
         "charts": explore_charts(selection, request),
         "markers": city_markers(selection),
@@ -205,11 +212,7 @@ def explore(request):
         "options": _filter_options(language),
         "query": query,
         "search_url": reverse("search") + query,
-        "downloads": [
-            {"format": "CSV", "url": reverse("opendata:export", args=["csv"]) + query},
-            {"format": "JSON", "url": reverse("opendata:export", args=["json"]) + query},
-            {"format": "JSON Lines", "url": reverse("opendata:export", args=["jsonl"]) + query},
-        ],
+        "downloads": download_list(query),
         "feeds": [
             {"format": "RSS", "url": reverse("opendata:feed", args=["rss"]) + query},
             {"format": "Atom", "url": reverse("opendata:feed", args=["atom"]) + query},
@@ -254,10 +257,29 @@ def city_profile(request, slug: str):
     )
     sessions, discussed = [], []
     try:
-        from archive.models import SessionPage
+        from archive.models import SessionPage, SummitPage
 
         visible = SessionPage.objects.live().public().filter(locale__language_code=language)
-        sessions = list(visible.filter(cities=city).order_by("start"))
+        # A city takes part in a session as a participating city, as the summit's host, or
+        # through one of its officials among the speakers (speakers name their city as text).
+        hosted = Q(pk__in=[])
+        for summit in SummitPage.objects.filter(host_city=city):
+            hosted |= Q(path__startswith=summit.path)
+        names = {name for name in (city.name, city.name_ko) if name}
+        spoke = Q(pk__in=[])
+        for name in names:
+            spoke |= Q(speakers__city__iexact=name)
+        roles: dict[int, list[str]] = {}
+        for role, condition in (
+            (_("host city"), hosted),
+            (_("a speaker from the city"), spoke),
+            (_("participating city"), Q(cities=city)),
+        ):
+            for pk in visible.filter(condition).values_list("pk", flat=True).distinct():
+                roles.setdefault(pk, []).append(str(role))
+        sessions = list(visible.filter(pk__in=roles).order_by("start"))
+        for session in sessions:
+            session.city_roles = roles[session.pk]
         case_ids = [case.pk for case in cases]
         discussed = list(
             visible.filter(Q(related_cases__in=case_ids) | Q(chapters__case_study__in=case_ids))
@@ -286,10 +308,7 @@ def city_profile(request, slug: str):
         else None,
         "map": {"width": geo.WIDTH, "height": geo.HEIGHT},
         "explore_url": reverse("opendata:explore") + query,
-        "downloads": [
-            {"format": "CSV", "url": reverse("opendata:export", args=["csv"]) + query},
-            {"format": "JSON", "url": reverse("opendata:export", args=["json"]) + query},
-        ],
+        "downloads": download_list(query, ("csv", "json")),
         "feeds": [
             {"format": "RSS", "url": reverse("opendata:feed", args=["rss"]) + query},
             {"format": "Atom", "url": reverse("opendata:feed", args=["atom"]) + query},

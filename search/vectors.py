@@ -22,15 +22,14 @@ import hashlib
 import logging
 import threading
 import time
-from datetime import timedelta
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from search import embeddings
 from search.documents import IndexedDocument, build_documents

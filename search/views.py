@@ -23,6 +23,9 @@ from search.service import BadSearchRequest
 from search.types import FACETS, SearchRequest, SearchResponse
 
 FORMATS = ("html", "json")
+# Facet lists up to this long show whole; longer ones show the first few and "Show all (n)".
+FACET_SHOWN_WHOLE = 12
+FACET_SHOWN_FIRST = 8
 
 
 def _language() -> str:
@@ -80,7 +83,7 @@ def response_json(response: SearchResponse) -> dict:
 @require_safe
 def search_view(request):
     if usage := ratelimit.check(request, "search"):
-        return ratelimit.too_many_requests(usage, "search")
+        return ratelimit.too_many_requests(usage, "search", request)
     fmt = request.GET.get("format", "")
     as_json = _wants_json(request)
     if fmt and fmt not in FORMATS:
@@ -108,7 +111,7 @@ def search_view(request):
 @require_safe
 def suggest_view(request):
     if usage := ratelimit.check(request, "suggest"):
-        return ratelimit.too_many_requests(usage, "suggest")
+        return ratelimit.too_many_requests(usage, "suggest", request)
     query = service.clean_query(request.GET.get("q", ""))[:100]
     suggestions = service.suggest(_language(), query) if query else []
     return JsonResponse(
@@ -202,12 +205,25 @@ def _facet_groups(response: SearchResponse, search_request: SearchRequest, label
             options.sort(key=lambda o: o["value"], reverse=True)
         else:
             options.sort(key=lambda o: (not o["selected"], -o["count"], o["label"]))
+        # A short list shows whole; a long one shows its first values and "Show all (n)" (no
+        # fixed-height scroll box that hides values without a cue). Selected values come first in
+        # the long lists (sorted above), and the rest opens when one of them is selected anyway.
+        shown, more = (
+            (options, [])
+            if len(options) <= FACET_SHOWN_WHOLE
+            else (
+                options[:FACET_SHOWN_FIRST],
+                options[FACET_SHOWN_FIRST:],
+            )
+        )
         groups.append(
             {
                 "name": facet,
                 "title": _facet_title(facet),
-                "options": options,
-                "collapsed": len(options) > 8,
+                "options": shown,
+                "more": more,
+                "more_open": any(option["selected"] for option in more),
+                "total": len(options),
             }
         )
     return groups
