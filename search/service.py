@@ -245,6 +245,39 @@ def search(request: SearchRequest) -> SearchResponse:
         return database.search(request)
 
 
+FEW_RESULTS = 3  # at most this many results: also offer a correction of rare words
+
+
+def search_with_spelling(request: SearchRequest, *, retry: bool = True) -> SearchResponse:
+    """`search()`, then spelling help from the index's own words (`search.spelling`).
+
+    Nothing found for the words as typed: with `retry`, search again with the corrected query
+    and answer with those results (`corrected_from` = the query as typed, `did_you_mean` = the
+    query searched); without it, or if the corrected query finds nothing either, only offer it
+    (`did_you_mean`). Results found: offer a correction of unknown words (and, with few
+    results, of words found in very few documents) without searching again."""
+    from dataclasses import replace
+
+    from search import spelling
+
+    response = search(request)
+    if not request.query:
+        return response
+    if response.count:
+        response.did_you_mean = spelling.correct(
+            request.query, request.language, rare=response.count <= FEW_RESULTS
+        )
+        return response
+    corrected = spelling.correct(request.query, request.language)
+    if corrected and retry:
+        retried = search(replace(request, query=corrected))
+        if retried.count:
+            retried.did_you_mean, retried.corrected_from = corrected, request.query
+            return retried
+    response.did_you_mean = corrected if corrected and (not retry) else None
+    return response
+
+
 def suggest(language: str, prefix: str, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
     prefix = clean_query(prefix)[:100]
     if not prefix:

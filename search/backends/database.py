@@ -33,7 +33,7 @@ from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from search import fts
+from search import fts, spelling
 from search.analysis import (
     analyze,
     analyze_query,
@@ -622,10 +622,12 @@ class DatabaseSearchBackend:
             SearchDocumentText.objects.using(self.using).bulk_create(text_rows)
             SearchDocumentArea.objects.using(self.using).bulk_create(areas)
             SearchDocumentMeasure.objects.using(self.using).bulk_create(measures)
+            spelling.documents_written(self.using, documents, texts)
 
     def _delete(self, page_ids: list[int]) -> None:
         if not page_ids:
             return
+        spelling.documents_removed(self.connection, page_ids)
         marks = _placeholders(page_ids)
         docs = f"SELECT id FROM {DOC} WHERE page_id IN ({marks})"  # noqa: S608
         with self.connection.cursor() as cursor:
@@ -674,6 +676,7 @@ class DatabaseSearchBackend:
             chunk = candidates_list[start : start + 500]
             keep = set(indexable_pages().filter(pk__in=chunk).values_list("pk", flat=True))
             self.remove_pages([pk for pk in chunk if pk not in keep])
+        spelling.index_rebuilt(self.using)
         fts.optimize(self.connection)
         SearchIndexState.objects.using(self.using).update_or_create(
             key="analyzer", defaults={"value": analyzer_signature()}
