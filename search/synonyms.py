@@ -67,8 +67,16 @@ def _keys_by_word(text: str, language: str) -> list[tuple[str, int]]:
     analyses the phrases, so both sides are cut the same way."""
     out: list[tuple[str, int]] = []
     for index, word in enumerate(text.split()[:MAX_QUERY_WORDS]):
-        out.extend((token, index) for token in analyze_query(word, language))
+        out.extend((_singular(token), index) for token in analyze_query(word, language))
     return out
+
+
+def _singular(token: str) -> str:
+    """A plural the English stemmer keeps (`smes`, `ngos`: its rules leave an `s` after a
+    vowel) without its `s`, on both sides of the comparison: `SMEs` matches `SME`."""
+    if len(token) >= 4 and token[-1] == "s" and token[-2] != "s" and token.isascii() and token.isalpha():
+        return token[:-1]
+    return token
 
 
 def phrase_keys(text: str, language: str) -> tuple[str, ...]:
