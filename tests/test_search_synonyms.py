@@ -164,9 +164,13 @@ def test_another_process_sees_a_change_after_its_check_interval(monkeypatch):
 # Editing: validation
 # ------------------------------------------------------------------------------------------------
 def test_alias_lines_are_cleaned_and_bad_lines_are_named():
-    assert clean_phrase_lines("  drive\u200b-thru \r\n\n\x00walk  thru\t\n\n", "en") == "drive-thru\nwalk thru"
+    assert (
+        clean_phrase_lines("  drive\u200b-thru \r\n\n\x00walk  thru\t\n\n", "en") == "drive-thru\nwalk thru"
+    )
     with pytest.raises(ValidationError) as error:
-        clean_phrase_lines("small firms\nthe of\nsmall firm\n" + "x" * 101, "en", taken=[("Small firms!", "en")])
+        clean_phrase_lines(
+            "small firms\nthe of\nsmall firm\n" + "x" * 101, "en", taken=[("Small firms!", "en")]
+        )
     assert error.value.messages == [
         "Line 1 (“small firms”) means the same as “Small firms!”.",
         "Line 2 (“the of”) has no word that search can use.",
