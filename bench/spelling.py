@@ -19,7 +19,7 @@ Steps, in one process (settings `cac_platform.settings.dev`, a fresh SQLite data
    synthetic text draws from a few hundred words): `--extra` (default 80,000) more English words
    — symspellpy's English frequency list when installed, else made-up words — and as many
    made-up Korean nouns of 2 to 4 syllables;
-3. for each of the two vocabularies: the load into memory (time, resident memory added), then
+3. for each of the two vocabularies: the load into memory (time; memory held, by tracemalloc), then
    `--runs` timed calls per query class: a correct English and Korean query (the common case:
    nothing to look up), a misspelt English word and a misspelt Korean word (one random edit of
    a vocabulary word: a letter, or a jamo), a three-word query with one typo, and
@@ -344,7 +344,8 @@ def measure_symspell(runs: int, rng: random.Random, log) -> None:
     samples = time_calls(lambda q: sym.lookup(q, symspellpy.Verbosity.TOP, 2), inputs, runs)
     log(f"\n### SymSpell (symspellpy) on the same {len(counts):,} English words")
     log(
-        f"build: {build_s:.2f} s, +{added:.0f} MB resident; lookup of a misspelt word: {percentiles(samples)}"
+        f"build: {build_s:.2f} s, {added:.0f} MB resident given back when freed; "
+        f"lookup of a misspelt word: {percentiles(samples)}"
     )
 
 

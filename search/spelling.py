@@ -174,17 +174,25 @@ def documents_removed(connection, page_ids: list[int]) -> None:
 
 
 def _document_deleted(sender, instance, using="default", **kwargs) -> None:
-    """A document deleted through the ORM (its page was deleted): uncount it."""
+    """A document deleted through the ORM (with its page): uncount it, and delete its analysed
+    text now, so that the backend's `documents_removed`, which the same page deletion may call
+    (the unpublish signal), cannot count it out twice."""
     from django.db import connections
 
     from search.models import SearchDocumentText
 
-    rows = SearchDocumentText.objects.using(using).filter(document_id=instance.pk)
-    counts = _count_removed((instance.language, r.index_title, r.index_body) for r in rows)
-    if counts:
-        with connections[using].cursor() as cursor:
-            _subtract(cursor, counts)
-        _cache.changed(using)
+    text = SearchDocumentText._meta.db_table
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT index_title, index_body FROM {text} WHERE document_id = %s",  # noqa: S608
+            [instance.pk],
+        )
+        counts = _count_removed((instance.language, title, body) for title, body in cursor.fetchall())
+        if not counts:
+            return
+        _subtract(cursor, counts)
+        cursor.execute(f"DELETE FROM {text} WHERE document_id = %s", [instance.pk])  # noqa: S608
+    _cache.changed(using)
 
 
 def index_rebuilt(using: str = "default", batch_size: int = 2000) -> None:
