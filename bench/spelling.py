@@ -6,6 +6,7 @@ synonyms").
 
     .venv/bin/python bench/spelling.py                    # 100,000 cases
     .venv/bin/python bench/spelling.py --cases 10000 --runs 200
+    .venv/bin/python bench/spelling.py --reuse            # measure the last run's vocabulary again
 
 Steps, in one process (settings `cac_platform.settings.dev`, a fresh SQLite database
 `/tmp/cac-bench-spelling.sqlite3`, migrated):
@@ -66,8 +67,8 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {p50 * 1000:7.3f} ms  p95 {p95 * 1000:7.3f} ms"
 
 
-def setup_django() -> None:
-    if DB_PATH.exists():
+def setup_django(reuse: bool = False) -> None:
+    if DB_PATH.exists() and not reuse:
         DB_PATH.unlink()
     os.environ["DATABASE_URL"] = f"sqlite:///{DB_PATH}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cac_platform.settings.dev")
@@ -355,6 +356,7 @@ def main() -> None:
     parser.add_argument("--extra", type=int, default=80_000)
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reuse", action="store_true", help="measure the vocabulary the last run left")
     args = parser.parse_args()
 
     def log(message: str) -> None:
@@ -362,7 +364,11 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     log(f"migrating {DB_PATH} ...")
-    setup_django()
+    setup_django(args.reuse)
+    if args.reuse:
+        measure("the vocabulary of the last run", args.runs, rng, log)
+        measure_symspell(args.runs, rng, log)
+        return
     log(f"vocabulary of {args.cases:,} synthetic bilingual cases ...")
     built = build_vocabulary(args.cases, log)
     log(

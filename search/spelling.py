@@ -244,7 +244,10 @@ class _Pool:
         self.counts[word] = count
         korean = bool(_HANGUL_SYLLABLES_RE.match(word))
         compared = _jamo(word) if korean else word
-        for key in ((korean, len(compared)), (korean, len(compared), compared[0])):
+        keys = [(korean, len(compared)), (korean, len(compared), compared[0])]
+        if len(compared) > 1:
+            keys.append((korean, len(compared), "2", compared[1]))
+        for key in keys:
             self.buckets.setdefault(key, []).append(compared)
             self.originals.setdefault(key, []).append(word)
 
@@ -253,28 +256,36 @@ class _Pool:
         length = len(compared)
         korean = "\u1100" <= compared[:1] <= "\u11ff"
         for size in range(max(1, length - max_distance), length + max_distance + 1):
-            key = (korean, size, compared[0]) if first else (korean, size)
-            bucket = self.buckets.get(key)
-            if not bucket:
-                continue
-            originals = self.originals[key]
-            for _choice, distance, index in process.extract_iter(
-                compared, bucket, scorer=OSA.distance, score_cutoff=max_distance
-            ):
-                word = originals[index]
-                if distance == 0 or word in exclude:
+            if first:
+                # same first letter; first letter dropped (its second is our first); a letter
+                # added before it, or the first two swapped (its first is our second)
+                keys = [(korean, size, compared[0]), (korean, size, "2", compared[0])]
+                if length > 1:
+                    keys.append((korean, size, compared[1]))
+            else:
+                keys = [(korean, size)]
+            for key in keys:
+                bucket = self.buckets.get(key)
+                if not bucket:
                     continue
-                candidate = (distance, -self.counts[word], word)
-                if best is None or candidate < best:
-                    best = candidate
+                originals = self.originals[key]
+                for _choice, distance, index in process.extract_iter(
+                    compared, bucket, scorer=OSA.distance, score_cutoff=max_distance
+                ):
+                    word = originals[index]
+                    if distance == 0 or word in exclude:
+                        continue
+                    candidate = (distance, -self.counts[word], word)
+                    if best is None or candidate < best:
+                        best = candidate
         return best
 
     def nearest(self, compared: str, max_distance: int, exclude: frozenset[str] = frozenset()):
         """(distance, -count, word) of the best candidate within `max_distance`, or None.
 
-        Words with the same first letter first (people rarely mistype it, and they are a
-        twentieth of the words): one edit away there is taken; otherwise every word of the
-        script within reach of the length is compared."""
+        First the words a slip at the start of the word could give (same first letter, or the
+        first letter dropped, doubled or swapped: about a tenth of the words): one edit away
+        there is taken. Otherwise every word of the script within reach of the length."""
         if not compared:
             return None
         best = self._scan(compared, max_distance, exclude, first=True)
