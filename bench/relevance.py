@@ -16,7 +16,7 @@ The script builds a fresh SQLite database in a temporary folder (settings
 corrected them in Taxonomy → Cities), `import_casestudies bench/relevance/corpus.jsonl --publish`
 (60 cases written in one language only: 40 English, 20 Korean) and `rebuild_search_index`.
 It then sends every query of `bench/relevance/queries.json` through `search.service.parse_request`
-and `search.service.search` (language = the query's language, default filters, relevance order),
+and `search.service.search_with_spelling` (what the search page answers: spelling retry included) (language = the query's language, default filters, relevance order),
 once with `CAC_SEMANTIC_SEARCH=False` (lexical only) and once with `CAC_SEMANTIC_SEARCH=True`
 (hybrid). Until the setting exists, both modes run the same code and the script says so.
 
@@ -241,7 +241,7 @@ def run_query(query: dict, key_of: Mapping[int, str]) -> dict:
     params["page_size"] = str(PAGE_SIZE)
     request = service.parse_request(params, query["language"])
     t0 = time.perf_counter()
-    response = service.search(request)
+    response = service.search_with_spelling(request)  # what the search page answers
     elapsed = time.perf_counter() - t0
     shown = []  # (case key or None for a session, locale, title) in the order shown
     for hit in response.hits:

@@ -171,6 +171,17 @@ class MeasureType(TagBase):
     oxcgrt_code = models.CharField(
         _("OxCGRT indicator"), max_length=4, blank=True, help_text=_("e.g. H3 for contact tracing")
     )
+    # Synonyms for search (search.synonyms): the everyday words officials type for this measure.
+    aliases = models.TextField(
+        _("other names (English)"),
+        blank=True,
+        help_text=_("Words people search with for this measure, one per line, e.g. drive-thru, SMEs."),
+    )
+    aliases_ko = models.TextField(
+        _("other names (Korean)"),
+        blank=True,
+        help_text=_("Korean words people search with for this measure, one per line, e.g. 어르신."),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("name_ko")]),
@@ -178,6 +189,9 @@ class MeasureType(TagBase):
         FieldPanel("description"),
         FieldPanel("description_ko"),
         FieldRowPanel([FieldPanel("phsm_code"), FieldPanel("oxcgrt_code")]),
+        FieldRowPanel(
+            [FieldPanel("aliases"), FieldPanel("aliases_ko")], heading=_("Other names (for search)")
+        ),
     ]
 
     class Meta:
@@ -188,6 +202,25 @@ class MeasureType(TagBase):
     @property
     def display_name(self) -> str:
         return self.name_ko if is_korean() and self.name_ko else self.name
+
+    def clean(self) -> None:
+        """Aliases are stored one per line, cleaned: no empty or repeated line (a repeat of the
+        name included), no control characters; a line search cannot use is a form error."""
+        from search.synonyms import clean_phrase_lines
+
+        super().clean()
+        taken = [(self.name or "", "en"), (self.name_ko or "", "ko")]
+        errors = {}
+        for field, language in (("aliases", "en"), ("aliases_ko", "ko")):
+            try:
+                value = clean_phrase_lines(getattr(self, field) or "", language, taken=taken)
+            except ValidationError as exc:
+                errors[field] = exc
+                continue
+            setattr(self, field, value)
+            taken += [(line, language) for line in value.splitlines()]
+        if errors:
+            raise ValidationError(errors)
 
 
 class TaggedCaseStudy(ItemBase):

@@ -16,8 +16,11 @@ Neither exists in the Django model (they are vendor-specific); `search.fts` crea
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
 
 _FACET_COLUMNS = [
     "doc_type",
@@ -160,3 +163,79 @@ class SearchVector(models.Model):
 
     def __str__(self) -> str:
         return f"vector of page {self.page_id}"
+
+
+class SpellingTerm(models.Model):
+    """A term of the index (`search.analysis` token, as the full-text index stores it) and the
+    number of documents of the language that contain it: the spelling vocabulary (search.spelling).
+
+    Kept exact by the database backend as it writes and removes documents (counted from the
+    analysed text, so nothing more is stored per document); a term whose count falls to 0 goes."""
+
+    language = models.CharField(max_length=8)
+    term = models.CharField(max_length=64)
+    doc_count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["language", "term"], name="search_spelling_term_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}:{self.term}"
+
+
+class SpellingWord(models.Model):
+    """A written form of a term (`quarantined` of `quarantin`, folded to lower case, unstemmed):
+    what a correction offers. Lives as long as its term does."""
+
+    language = models.CharField(max_length=8)
+    word = models.CharField(max_length=64)
+    term = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["language", "word"], name="search_spelling_word_unique")
+        ]
+        indexes = [models.Index(fields=["language", "term"], name="search_spelling_word_term")]
+
+    def __str__(self) -> str:
+        return f"{self.language}:{self.word}"
+
+
+class SynonymGroup(models.Model):
+    """Everyday words that mean the same, in English and Korean (e.g. wifi, wi-fi, 와이파이):
+    a search for one also looks for the others (search.synonyms). Measure types carry their own
+    aliases; this is for the words that are not a measure type."""
+
+    terms = models.TextField(_("English words"), blank=True, help_text=_("One word or phrase per line."))
+    terms_ko = models.TextField(_("Korean words"), blank=True, help_text=_("One word or phrase per line."))
+
+    panels = [FieldRowPanel([FieldPanel("terms"), FieldPanel("terms_ko")])]
+
+    class Meta:
+        ordering = ["terms"]
+        verbose_name = _("synonym group")
+        verbose_name_plural = _("synonym groups")
+
+    def __str__(self) -> str:
+        return ", ".join([*self.terms.splitlines()[:2], *self.terms_ko.splitlines()[:2]])
+
+    def clean(self) -> None:
+        from search.synonyms import clean_phrase_lines
+
+        super().clean()
+        taken: list[tuple[str, str]] = []
+        errors = {}
+        for field, language in (("terms", "en"), ("terms_ko", "ko")):
+            try:
+                value = clean_phrase_lines(getattr(self, field) or "", language, taken=taken)
+            except ValidationError as exc:
+                errors[field] = exc
+                continue
+            setattr(self, field, value)
+            taken += [(line, language) for line in value.splitlines()]
+        if errors:
+            raise ValidationError(errors)
+        if len(taken) < 2:
+            raise ValidationError(_("A synonym group needs at least two words or phrases."))

@@ -251,6 +251,53 @@ def search(request: SearchRequest) -> SearchResponse:
         return database.search(request)
 
 
+FEW_RESULTS = 3  # at most this many results: also offer a correction of rare words
+
+
+def _semantic_only(request: SearchRequest) -> bool:
+    """Whether meaning search is on for this request (then results may come without any word)."""
+    from search.embeddings import semantic_enabled
+
+    return semantic_enabled() and bool(request.query)
+
+
+def search_with_spelling(request: SearchRequest, *, retry: bool = True) -> SearchResponse:
+    """`search()`, then spelling help from the index's own words (`search.spelling`).
+
+    Nothing found for the words as typed: with `retry`, search again with the corrected query
+    and answer with those results (`corrected_from` = the query as typed, `did_you_mean` = the
+    query searched); without it, or if the corrected query finds nothing either, only offer it
+    (`did_you_mean`). Results found: offer a correction of unknown words (and, with few
+    results, of words found in very few documents) without searching again."""
+    from dataclasses import replace
+
+    from search import spelling
+
+    response = search(request)
+    if not request.query or request.like:
+        return response
+    corrected = spelling.correct(request.query, request.language)
+    if response.count and corrected and retry and _semantic_only(request):
+        # Found by meaning alone while a word is unknown to the index: the corrected words are
+        # what the visitor meant (an unknown word can match nothing), so search those.
+        retried = search(replace(request, query=corrected))
+        if retried.count:
+            retried.did_you_mean, retried.corrected_from = corrected, request.query
+            return retried
+    if response.count:
+        response.did_you_mean = corrected or spelling.correct(
+            request.query, request.language, rare=response.count <= FEW_RESULTS
+        )
+        return response
+    if corrected and retry:
+        retried = search(replace(request, query=corrected))
+        if retried.count:
+            retried.did_you_mean, retried.corrected_from = corrected, request.query
+            return retried
+    response.did_you_mean = corrected if corrected and (not retry) else None
+    return response
+
+
 def suggest(language: str, prefix: str, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
     prefix = clean_query(prefix)[:100]
     if not prefix:

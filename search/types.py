@@ -90,6 +90,10 @@ class SearchResponse:
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # facet -> value -> count
     backend: str = "database"
+    # Spelling (search.service.search_with_spelling): a corrected query worth offering ("Did you
+    # mean …?"); when the results are for it, `corrected_from` is the query as typed.
+    did_you_mean: str | None = None
+    corrected_from: str | None = None
 
 
 @dataclass

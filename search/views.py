@@ -77,6 +77,8 @@ def response_json(response: SearchResponse) -> dict:
             for hit in response.hits
         ],
         "facets": {facet: dict(response.facets.get(facet, {})) for facet in FACETS},
+        "did_you_mean": response.did_you_mean,
+        "corrected_from": response.corrected_from,
     }
 
 
@@ -97,7 +99,8 @@ def search_view(request):
     except BadSearchRequest as exc:
         return _bad_request(request, exc.message, as_json)
 
-    result = service.search(search_request)
+    # `spell=0`: the words exactly as typed (the "Search instead for …" link), never retried.
+    result = service.search_with_spelling(search_request, retry=request.GET.get("spell") != "0")
     if as_json:
         response = JsonResponse(response_json(result), json_dumps_params={"ensure_ascii": False})
     else:
@@ -348,4 +351,18 @@ def page_context(request, search_request: SearchRequest, response: SearchRespons
     }
     if response.count == 0 and (has_filters or search_request.query):
         context["drop_suggestions"] = _drop_suggestions(request, search_request, labels)
+    context.update(_spelling_context(request, response))
     return context
+
+
+def _spelling_context(request, response: SearchResponse) -> dict:
+    """Links for a corrected search: the results shown are for `did_you_mean`; the words as
+    typed stay one click away (`spell=0`)."""
+    if response.corrected_from and response.did_you_mean:
+        return {
+            "query": response.did_you_mean,
+            "original_query_url": _querystring(request, q=response.corrected_from, spell="0"),
+        }
+    if response.did_you_mean:
+        return {"did_you_mean_url": _querystring(request, q=response.did_you_mean, spell=None)}
+    return {}

@@ -131,7 +131,7 @@ def test_json_shape_is_exactly_the_documented_one(client, cases):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     data = response.json()
-    assert set(data) == {"count", "page", "num_pages", "results", "facets"}
+    assert set(data) == {"count", "page", "num_pages", "results", "facets", "did_you_mean", "corrected_from"}
     assert (data["count"], data["page"], data["num_pages"]) == (1, 1, 1)
     assert set(data["facets"]) == FACET_KEYS
     assert data["facets"]["area"] == {"quarantine": 1, "smart-city": 1}

@@ -33,7 +33,7 @@ from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from search import fts, vectors
+from search import fts, spelling, vectors
 from search.analysis import (
     analyze,
     analyze_query,
@@ -92,11 +92,35 @@ def _padded(slugs: Iterable[str]) -> str:
 TermGroup = tuple[tuple[str, ...], ...]
 
 
+_HANGUL_RE = re.compile("[\uac00-\ud7a3]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _phrase_tokens(phrase: str, language: str) -> tuple[str, ...]:
+    """A synonym's tokens, analysed as the documents written in its language are."""
+    return tuple(analyze_query(phrase, "ko" if _HANGUL_RE.search(phrase) else language))
+
+
 def term_groups(query: str, language: str, tokens: list[str] | None = None) -> list[TermGroup]:
-    """The query's terms as groups of alternatives (one group per analysed token, each once)."""
+    """The query's terms as groups of alternatives: a word or phrase that names a measure type or
+    a thesaurus entry (search.synonyms) is one group with its synonyms in both languages, each
+    analysed in its own language, so "SMEs" also finds "small businesses" and "소상공인"; every
+    other analysed token is a group of its own."""
+    from search import synonyms
+
     if tokens is None:
         tokens = analyze_query(query, language) if query.strip() else []
-    return [((token,),) for token in dict.fromkeys(tokens)]
+    groups: list[TermGroup] = []
+    covered: set[str] = set()
+    for expansion in synonyms.expansions(query, language) if tokens else []:
+        matched = tuple(analyze_query(expansion.matched, language))
+        if not matched:
+            continue
+        alternatives = [matched] + [_phrase_tokens(phrase, "en") for phrase in expansion.alternatives]
+        groups.append(tuple(dict.fromkeys(alternative for alternative in alternatives if alternative))[:24])
+        covered.update(matched)
+    groups.extend(((token,),) for token in dict.fromkeys(tokens) if token not in covered)
+    return groups
 
 
 def minimum_should_match(groups: int) -> int:
@@ -784,10 +808,12 @@ class DatabaseSearchBackend:
             SearchDocumentText.objects.using(self.using).bulk_create(text_rows)
             SearchDocumentArea.objects.using(self.using).bulk_create(areas)
             SearchDocumentMeasure.objects.using(self.using).bulk_create(measures)
+            spelling.documents_written(self.using, documents, texts)
 
     def _delete(self, page_ids: list[int]) -> None:
         if not page_ids:
             return
+        spelling.documents_removed(self.connection, page_ids)
         marks = _placeholders(page_ids)
         docs = f"SELECT id FROM {DOC} WHERE page_id IN ({marks})"  # noqa: S608
         with self.connection.cursor() as cursor:
@@ -837,6 +863,7 @@ class DatabaseSearchBackend:
             chunk = candidates_list[start : start + 500]
             keep = set(indexable_pages().filter(pk__in=chunk).values_list("pk", flat=True))
             self.remove_pages([pk for pk in chunk if pk not in keep])
+        spelling.index_rebuilt(self.using)
         fts.optimize(self.connection)
         SearchIndexState.objects.using(self.using).update_or_create(
             key="analyzer", defaults={"value": analyzer_signature()}
