@@ -1,10 +1,11 @@
 """The Elasticsearch backend: mapping, query building and parsing without a server; the contract with one.
 
 Unit tests (always run): the index body of each language (``build_index(...).to_dict()``), the
-request body of several SearchRequests (``build_search(...).to_dict()``), ``parse_response`` on
-canned responses, and the backend's behaviour against an in-memory fake cluster plugged in as
-the client's transport node (alias swap on rebuild, writes during a rebuild, failures raised as
-``SearchBackendUnavailable``).
+request body of several SearchRequests (``build_search(...).to_dict()``, the kNN pools, the
+fusion queries), the fusion itself, ``parse_response`` on canned responses, and the backend's
+behaviour against an in-memory fake cluster plugged in as the client's transport node (alias
+swap on rebuild, writes during a rebuild, one document per page listed in several languages,
+hybrid search, failures raised as ``SearchBackendUnavailable``).
 
 Integration tests (``TestAgainstElasticsearch``) need a server with the analysis-nori plugin at
 ``ELASTICSEARCH_URL``; they are skipped with the reason otherwise, and fail instead when
@@ -30,6 +31,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from search.backends import elasticsearch as es
+from search.backends.database import minimum_should_match, term_groups
 from search.backends.elasticsearch import (
     ElasticsearchSearchBackend,
     SearchBackendUnavailable,
@@ -128,7 +130,8 @@ def test_field_types_for_facets_sorting_and_suggestions(language):
     assert mappings["dynamic"] == "strict"
     for keyword in (
         "doc_type",
-        "locale",
+        "content_language",
+        "listed_languages",
         "continent",
         "country",
         "area",
@@ -174,9 +177,13 @@ def test_document_source_fits_the_strict_mapping():
         published_at=datetime(2020, 3, 1, 9, 30, tzinfo=UTC),
         url_path="/ko/cases/seoul-drive-through/",
     )
-    source = es.document_source(doc)
+    source = es.document_source(doc, ["en", "ko"], vector=[0.5] * es.VECTOR_DIMS)
     assert set(source) <= set(index_body("ko")["mappings"]["properties"])
-    assert source["locale"] == "ko"
+    assert source["content_language"] == "ko"
+    assert source["listed_languages"] == ["en", "ko"]
+    assert source["vector"] == [0.5] * es.VECTOR_DIMS
+    assert "vector" not in es.document_source(doc)  # no current vector: found by its words
+    assert es.document_source(doc)["listed_languages"] == ["ko"]
     assert source["country"] == "KR"
     assert source["country_name"]  # the country's name in the document's language
     assert source["area"] == ["quarantine", "smart-city"]
@@ -202,26 +209,103 @@ def filters_in(query: dict) -> list[dict]:
     return query["bool"]["filter"] if "bool" in query else []
 
 
-def test_query_mode_is_a_multi_match_of_all_words_in_weighted_fields():
-    body = body_of(SearchRequest(language="en", query="drive through"))
-    query = body["query"]["bool"]
-    (text,) = query["must"]
-    assert text["multi_match"] == {
-        "query": "drive through",
-        "fields": ["title^3", "summary^2", "body_text"],
-        "type": "cross_fields",
-        "operator": "and",
-        "zero_terms_query": "all",
+def exact(token: str) -> dict:
+    """The clause matching one search.analysis token as the index term it is."""
+    return {
+        "multi_match": {
+            "query": token,
+            "analyzer": "keyword",
+            "fields": ["title^3", "summary^2", "body_text"],
+            "type": "cross_fields",
+        }
     }
-    assert {"term": {"locale": "en"}} in query["filter"]
+
+
+def tiered(match: dict) -> dict:
+    """A term group's clause: GROUP_WEIGHT for matching it at all, plus BM25."""
+    return {
+        "bool": {
+            "minimum_should_match": 1,
+            "should": [{"constant_score": {"filter": match, "boost": es.GROUP_WEIGHT}}, match],
+        }
+    }
+
+
+def test_query_mode_is_a_soft_and_of_the_term_groups_in_weighted_fields():
+    body = body_of(SearchRequest(language="en", query="drive through testing"))
+    query = body["query"]["bool"]
+    (words,) = query["must"]
+    # "through" is a stop word; "testing" is matched as its stem, the index term.
+    assert words == {
+        "bool": {
+            "_name": "lexical",
+            "minimum_should_match": 1,
+            "should": [tiered(exact("drive")), tiered(exact("test"))],
+        }
+    }
+    assert {"term": {"listed_languages": "en"}} in query["filter"]
     assert body["track_total_hits"] is True
-    assert body["_source"] == {"excludes": ["body_text"]}
+    assert body["_source"] == {"excludes": ["body_text", "vector"]}  # the vector never travels back
+
+
+@pytest.mark.parametrize(
+    ("query", "groups"),
+    [
+        ("masks", 1),
+        ("face masks", 2),
+        ("cycling pupils zeppelin", 3),
+        ("masks buses schools tablets", 4),
+        ("how did cities protect older people living", 5),
+        ("how did schools test pupils and teach them at home by tablet", 6),
+    ],
+)
+def test_minimum_should_match_is_the_database_backends(query, groups):
+    """1 of 1-2 groups, n-1 of 3-4, about half of longer questions: the same groups (the same
+    analyser) and the same rule as the database backend."""
+    words = body_of(SearchRequest(language="en", query=query))["query"]["bool"]["must"][0]["bool"]
+    assert len(term_groups(query, "en")) == len(words["should"]) == groups
+    assert words["minimum_should_match"] == minimum_should_match(groups)
+    assert words["minimum_should_match"] == {1: 1, 2: 1, 3: 2, 4: 3, 5: 3, 6: 3}[groups]
+
+
+def test_a_porter2_stem_is_matched_as_it_is_not_stemmed_again():
+    # Porter2 is not idempotent (disease -> diseas -> disea): the index holds "diseas".
+    words = body_of(SearchRequest(language="en", query="disease"))["query"]["bool"]["must"][0]
+    assert words["bool"]["should"] == [tiered(exact("diseas"))]
+
+
+def test_korean_tokens_are_also_matched_through_nori_in_korean_text():
+    """mecab (search.analysis) and nori may cut a word differently: a Korean token matches as the
+    index term, or through nori in Korean text, the token or the written word it comes from."""
+    query = "선별진료소를 PCR"
+    words = body_of(SearchRequest(language="ko", query=query))["query"]["bool"]["must"][0]
+    clauses = [group["bool"]["should"][1] for group in words["bool"]["should"]]
+    korean = [clause for clause in clauses if "bool" in clause]
+    latin = [clause for clause in clauses if "multi_match" in clause]
+    assert latin == [exact("pcr")]
+    assert len(korean) == len(term_groups(query, "ko")) - 1 >= 2  # 선별, 진료, ...
+    for clause in korean:
+        token = clause["bool"]["should"][0]["multi_match"]["query"]
+        assert clause["bool"]["should"][0] == exact(token)
+        nori = clause["bool"]["should"][1]["bool"]
+        assert nori["filter"] == [{"prefix": {"content_language": "ko"}}]
+        texts = [match["multi_match"]["query"] for match in nori["should"]]
+        assert texts == [token, "선별진료소를"]
+        for match in nori["should"]:
+            assert "analyzer" not in match["multi_match"]  # the field's own (nori) analyser
+            assert match["multi_match"]["operator"] == "and"
+
+
+def test_a_query_of_stop_words_only_browses():
+    body = body_of(SearchRequest(language="en", query="the of and"))
+    assert body["query"]["bool"]["must"] == [{"match_all": {}}]
+    assert "highlight" not in body
 
 
 def test_browse_mode_is_match_all_without_highlight():
     body = body_of(SearchRequest(language="ko", query="   "))
     assert body["query"]["bool"]["must"] == [{"match_all": {}}]
-    assert {"term": {"locale": "ko"}} in body["query"]["bool"]["filter"]
+    assert {"term": {"listed_languages": "ko"}} in body["query"]["bool"]["filter"]
     assert "highlight" not in body
     assert "post_filter" not in body
     assert body["sort"] == [
@@ -255,7 +339,7 @@ def test_without_selections_every_facet_counts_over_all_results():
         agg = body["aggs"][f"facet_{facet}"]
         assert agg["filter"] == {"match_all": {}}
         terms = agg["aggs"]["counts"]["terms"]
-        assert terms["field"] == facet
+        assert terms["field"] == (facet if facet != "lang" else "content_language")
         assert terms["size"] == es.FACET_SIZES[facet]
 
 
@@ -265,8 +349,22 @@ SELECTIONS = {
     "country": ("KR", "JP"),
     "measure": ("drive-through-testing",),
     "year": (2020, 2021),
+    "lang": ("ko",),
 }
-SELECTION_FILTERS = {facet: {"terms": {facet: list(values)}} for facet, values in SELECTIONS.items()}
+SELECTION_FILTERS = {
+    facet: {"terms": {es.FACET_FIELDS[facet]: list(values)}} for facet, values in SELECTIONS.items()
+}
+
+
+def test_the_lang_filter_selects_the_language_results_are_written_in():
+    body = body_of(SearchRequest(language="en", query="masks", lang=("ko",)))
+    assert body["post_filter"] == {"bool": {"filter": [{"terms": {"content_language": ["ko"]}}]}}
+    # Listed in English searches (own or without an English version) stays a query filter.
+    assert {"term": {"listed_languages": "en"}} in body["query"]["bool"]["filter"]
+    assert body["aggs"]["facet_lang"]["filter"] == {"match_all": {}}  # disjunctive
+    assert body["aggs"]["facet_area"]["filter"] == {
+        "bool": {"filter": [{"terms": {"content_language": ["ko"]}}]}
+    }
 
 
 def test_selections_narrow_hits_through_the_post_filter_only():
@@ -290,7 +388,7 @@ def test_each_facet_counts_under_the_other_facets_selections_but_not_its_own(fac
 def test_a_single_selection_leaves_its_own_facet_unfiltered():
     body = body_of(SearchRequest(language="en", continent=("europe",)))
     assert body["aggs"]["facet_continent"]["filter"] == {"match_all": {}}
-    for facet in ("area", "country", "measure", "year"):
+    for facet in ("area", "country", "measure", "year", "lang"):
         assert body["aggs"][f"facet_{facet}"]["filter"] == {
             "bool": {"filter": [{"terms": {"continent": ["europe"]}}]}
         }
@@ -343,24 +441,43 @@ def test_highlight_marks_summary_and_one_body_fragment_html_escaped():
     assert highlight["max_analyzed_offset"] == es.HIGHLIGHT_MAX_ANALYZED_OFFSET
 
 
+def query_texts(body: dict) -> list[str]:
+    """Every text sent to be matched (multi_match queries) in a request body."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "multi_match":
+                    found.append(value["query"])
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(body.get("query"))
+    return found
+
+
 @pytest.mark.parametrize(
     "query", ['"unclosed', "mask*", "NEAR(a b)", "a OR b", "-x", "title:x", "서울 drive"]
 )
 def test_query_syntax_is_never_interpreted(query):
     body = body_of(SearchRequest(language="en", query=query))
-    assert body["query"]["bool"]["must"][0]["multi_match"]["query"] == query
+    for text in query_texts(body):
+        assert re.fullmatch(r"\w+", text), text  # search.analysis tokens: letters and digits only
     assert "query_string" not in json.dumps(body)
 
 
 @pytest.mark.parametrize(
     ("query", "sent"),
-    [("a\x00b\x1f", "a b"), ("x\ud800y", "x y"), ("  spaced\t\nout  ", "spaced out"), ("\x07\x1b", "")],
+    [("a\x00b\x1f", ["b"]), ("x\ud800y", ["x", "y"]), ("  spaced\t\nout  ", ["space"]), ("\x07\x1b", [])],
 )
 def test_control_characters_and_lone_surrogates_never_reach_the_server(query, sent):
     body = body_of(SearchRequest(language="en", query=query))
     if sent:
-        assert body["query"]["bool"]["must"][0]["multi_match"]["query"] == sent
-    else:  # nothing left: browse mode
+        assert sorted(set(query_texts(body))) == sorted(sent)
+    else:  # nothing searchable left (stop words, one letter): browse mode
         assert body["query"]["bool"]["must"] == [{"match_all": {}}]
     json.dumps(body, ensure_ascii=False).encode("utf-8")  # strict: no surrogates
     suggest = build_suggest("en", query, "cac-en").to_dict()
@@ -379,6 +496,7 @@ def test_control_characters_and_lone_surrogates_never_reach_the_server(query, se
             ),
             "measure": st.lists(st.text(min_size=1, max_size=20), max_size=3),
             "year": st.lists(st.integers(min_value=1900, max_value=2100), max_size=3),
+            "lang": st.lists(st.sampled_from(["en", "ko"]), max_size=2),
         }
     ),
     language=st.sampled_from(["en", "ko"]),
@@ -402,7 +520,7 @@ def test_any_request_builds_a_valid_bounded_body(query, selections, language, so
     for facet in FACETS:
         scope = json.dumps(body["aggs"][f"facet_{facet}"]["filter"])
         for other in selected:
-            assert (f'{{"terms": {{"{other}": ' in scope) == (other != facet)
+            assert (f'{{"terms": {{"{es.FACET_FIELDS[other]}": ' in scope) == (other != facet)
 
 
 def test_search_from_dict_round_trips():
@@ -428,7 +546,8 @@ def canned_response(**overrides) -> dict:
                     "_source": {
                         "page_id": 11,
                         "doc_type": "case",
-                        "locale": "en",
+                        "content_language": "en",
+                        "listed_languages": ["en", "ko"],
                         "title": "Drive-through testing",
                         "summary": "Cars & drivers tested in 10 minutes.",
                         "city_id": 1,
@@ -453,7 +572,7 @@ def canned_response(**overrides) -> dict:
                     "_source": {
                         "page_id": 12,
                         "doc_type": "session",
-                        "locale": "en",
+                        "content_language": "ko",
                         "title": "Session on testing",
                         "summary": "<b>No</b> match here",
                         "city_name": "",
@@ -484,6 +603,10 @@ def canned_response(**overrides) -> dict:
                 "doc_count": 45,
                 "counts": {"buckets": [{"key": 2021, "doc_count": 5}, {"key": 2020, "doc_count": 40}]},
             },
+            "facet_lang": {
+                "doc_count": 45,
+                "counts": {"buckets": [{"key": "en", "doc_count": 44}, {"key": "ko", "doc_count": 1}]},
+            },
         },
     }
     response.update(overrides)
@@ -497,6 +620,10 @@ def test_parse_response_builds_the_contract_types():
     assert (result.count, result.page, result.num_pages) == (45, 2, 3)
     first, second, third = result.hits
     assert first.page_id == 11 and first.doc_type == "case" and first.locale == "en"
+    assert (first.language, first.translated) == ("en", True)
+    # Written in Korean, found by an English search: labelled, not translated.
+    assert (second.locale, second.language, second.translated) == ("ko", "ko", False)
+    assert third.language == "en"  # no language stored: the request's
     assert first.title == "Drive-through testing"
     assert first.url == "/en/cases/seoul-drive-through/"
     assert (first.city, first.country, first.country_name, first.continent) == (
@@ -521,8 +648,15 @@ def test_parse_response_builds_the_contract_types():
         "country": {"KR": 30, "JP": 15},
         "measure": {"masks": 0},
         "year": {"2020": 40, "2021": 5},
+        "lang": {"en": 44, "ko": 1},
     }
     assert list(result.facets["year"]) == ["2020", "2021"]
+
+
+def test_taxonomy_is_shown_in_the_visitors_language():
+    hit = parse_response(canned_response(), SearchRequest(language="ko", query="x")).hits[0]
+    assert (hit.city, hit.country_name) == ("서울", "대한민국")
+    assert (hit.language, hit.translated) == ("en", False)
 
 
 def test_adjacent_matches_of_a_korean_compound_read_as_one_mark():
@@ -547,7 +681,16 @@ def test_parse_response_of_an_empty_result():
     empty = {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}, "aggregations": {}}
     result = parse_response(empty, SearchRequest(language="en", query="zzz", year=(2020,)))
     assert (result.count, result.num_pages, result.hits) == (0, 1, [])
-    assert result.facets == {"area": {}, "continent": {}, "country": {}, "measure": {}, "year": {"2020": 0}}
+    assert result.facets == {
+        "area": {},
+        "continent": {},
+        "country": {},
+        "measure": {},
+        "year": {"2020": 0},
+        "lang": {},
+    }
+    selected = parse_response(empty, SearchRequest(language="en", query="zzz", lang=("ko",)))
+    assert selected.facets["lang"] == {"ko": 0}
 
 
 # ============================================================================================
@@ -570,7 +713,10 @@ def test_suggest_query_uses_the_search_as_you_type_fields():
     assert everything["global"] == {}
     assert "city_name_ko.suggest._2gram" in text
     assert everything["aggs"]["measures"]["aggs"]["slugs"]["terms"]["field"] == "measure"
-    assert '"locale": "en"' in json.dumps(everything["aggs"]["cities"]["filter"])
+    # Cities and measures of every page listed in English; titles written in English only.
+    assert '"listed_languages": "en"' in json.dumps(everything["aggs"]["cities"]["filter"])
+    assert '"listed_languages": "en"' in json.dumps(everything["aggs"]["measures"]["filter"])
+    assert {"term": {"content_language": "en"}} in body["query"]["bool"]["filter"]
 
 
 def canned_suggest_response() -> dict:
@@ -684,6 +830,8 @@ class FakeCluster:
         self.indices: dict[str, dict] = {}  # name -> {"aliases": set, "docs": {id: source}, "body": dict}
         self.requests: list[tuple[str, str, dict | list | None]] = []
         self.search_response = canned_response()
+        # (index expression, body) -> response: a test's own search results (default: the canned one).
+        self.on_search = None
         self.fail_bulk = False
         self.status_override: tuple[int, dict] | None = None
 
@@ -696,9 +844,28 @@ class FakeCluster:
         return found
 
     def resolve(self, name: str) -> list[str]:
+        if "," in name:  # every name must exist, as without ignore_unavailable
+            parts = [self.resolve(part) for part in name.split(",")]
+            return [] if not all(parts) else [index for part in parts for index in part]
         if name in self.indices:
             return [name]
         return self.aliases().get(name, [])
+
+    def searched(self, name: str, body: dict) -> dict:
+        return self.on_search(name, body) if self.on_search else self.search_response
+
+    def searches(self, kind: str) -> list[dict]:
+        """The bodies of the searches of one kind sent so far: "knn", "fusion", "rest", "fetch", "plain"."""
+        return [body for body in self.search_bodies() if search_kind(body) == kind]
+
+    def search_bodies(self) -> list[dict]:
+        bodies = []
+        for _method, path, payload in self.requests:
+            if path.endswith("/_search"):
+                bodies.append(payload)
+            elif path.endswith("/_msearch"):
+                bodies.extend(payload[1::2])
+        return bodies
 
     def docs(self, name: str) -> dict:
         (index,) = self.resolve(name)
@@ -714,7 +881,7 @@ class FakeCluster:
         payload: object = None
         if body:
             text = body.decode()
-            if parts and parts[-1] == "_bulk":
+            if parts and parts[-1] in ("_bulk", "_msearch"):
                 payload = [json.loads(line) for line in text.splitlines() if line.strip()]
             else:
                 payload = json.loads(text)
@@ -734,6 +901,14 @@ class FakeCluster:
             return 200, found
         if parts[-1:] == ["_bulk"]:
             return self.bulk(payload)
+        if parts[-1:] == ["_msearch"]:
+            responses = []
+            for header, search in zip(payload[::2], payload[1::2], strict=True):
+                if not self.resolve(header["index"]):
+                    responses.append({"error": {"type": "index_not_found_exception"}, "status": 404})
+                else:
+                    responses.append({**self.searched(header["index"], search), "status": 200})
+            return 200, {"took": 1, "responses": responses}
         if parts[:1] == ["_aliases"]:
             for action in payload["actions"]:
                 ((kind, spec),) = action.items()
@@ -747,7 +922,7 @@ class FakeCluster:
         if parts[-1:] == ["_search"]:
             if not self.resolve(parts[0]):
                 return 404, {"error": {"type": "index_not_found_exception"}, "status": 404}
-            return 200, self.search_response
+            return 200, self.searched(parts[0], payload)
         if parts[-1:] in (["_settings"], ["_refresh"]):
             return 200, {"acknowledged": True}
         (name,) = parts
@@ -800,7 +975,29 @@ class FakeCluster:
                 docs = self.indices[names[0]]["docs"] if names else {}
                 status = 200 if docs.pop(meta["_id"], None) is not None else 404
                 items.append({op: {"_id": meta["_id"], "status": status}})
+            elif op == "update":
+                partial = next(it)
+                docs = self.indices[names[0]]["docs"] if names else {}
+                if meta["_id"] in docs:
+                    docs[meta["_id"]].update(partial["doc"])
+                    items.append({op: {"_id": meta["_id"], "status": 200, "result": "updated"}})
+                else:
+                    items.append({op: {"_id": meta["_id"], "status": 404, "error": {"type": "not_found"}}})
         return 200, {"took": 1, "errors": errors, "items": items}
+
+
+def search_kind(body: dict) -> str:
+    """Which of the backend's searches a request body is."""
+    if "knn" in body:
+        return "knn"
+    if es.SEMANTIC in (body.get("aggs") or {}):
+        return "fusion"
+    query = (body.get("query") or {}).get("bool") or {}
+    if query.get("must_not"):
+        return "rest"
+    if any("ids" in clause for clause in query.get("filter") or []):
+        return "fetch"
+    return "plain"
 
 
 def json_response(node, status: int, payload) -> NodeApiResponse:
@@ -844,13 +1041,19 @@ def fake_backend(cluster):
     )
 
 
-def test_search_sends_the_built_body_to_the_language_alias(cluster, fake_backend):
+def add_both_indices(cluster: FakeCluster) -> None:
     cluster.add_index("cac-en-20250101000000000000", aliases={"cac-en"})
+    cluster.add_index("cac-ko-20250101000000000000", aliases={"cac-ko"})
+
+
+def test_search_sends_the_built_body_to_every_language_alias(cluster, fake_backend):
+    add_both_indices(cluster)
     request = SearchRequest(language="en", query="tests", area=("quarantine",), page=2)
     result = fake_backend.search(request)
     method, path, payload = cluster.requests[-1]
-    assert (method, path) == ("POST", "/cac-en/_search")
-    assert payload == json.loads(json.dumps(build_search(request, "cac-en").to_dict()))
+    # Pages written in every language, filtered on the languages listing them.
+    assert (method, path) == ("POST", "/cac-en,cac-ko/_search")
+    assert payload == json.loads(json.dumps(build_search(request, "cac-en,cac-ko").to_dict()))
     assert result.backend == "elasticsearch"
     assert result.count == 45 and len(result.hits) == 3
 
@@ -860,8 +1063,8 @@ def test_client_defaults_to_a_short_timeout_and_no_retries(cluster):
     backend = ElasticsearchSearchBackend(
         "http://elasticsearch.invalid:9200", node_class=fake_node_class(cluster, timeouts)
     )
-    cluster.add_index("cac-en-20250101000000000000", aliases={"cac-en"})
-    backend.search(SearchRequest(language="en", query="x"))
+    add_both_indices(cluster)
+    backend.search(SearchRequest(language="en", query="xylophone"))
     assert timeouts == [2.0]
 
 
@@ -903,6 +1106,9 @@ def test_a_missing_index_says_to_rebuild_and_does_not_open_the_breaker(cluster, 
     with pytest.raises(SearchBackendUnavailable, match="rebuild"):
         fake_backend.search(SearchRequest(language="en", query="x"))
     cluster.add_index("cac-en-20250101000000000000", aliases={"cac-en"})
+    with pytest.raises(SearchBackendUnavailable, match="rebuild"):  # one language missing
+        fake_backend.search(SearchRequest(language="en", query="x"))
+    cluster.add_index("cac-ko-20250101000000000000", aliases={"cac-ko"})
     assert fake_backend.search(SearchRequest(language="en", query="x")).count == 45
 
 
@@ -944,11 +1150,11 @@ def test_suggest_through_the_backend(cluster, fake_backend):
     MeasureTypeFactory(
         slug="drive-through-testing", name="Drive-through testing", name_ko="드라이브스루 검사"
     )
-    cluster.add_index("cac-en-20250101000000000000", aliases={"cac-en"})
+    add_both_indices(cluster)
     cluster.search_response = canned_suggest_response()
     suggestions = fake_backend.suggest("en", "dri")
     assert [s.kind for s in suggestions] == ["case", "city", "measure"]
-    assert cluster.requests[-1][:2] == ("POST", "/cac-en/_search")
+    assert cluster.requests[-1][:2] == ("POST", "/cac-en,cac-ko/_search")
     # A measure type created after the names were cached is looked up again, not shown as a slug.
     MeasureTypeFactory(slug="walk-through-testing", name="Walk-through testing", name_ko="워크스루 검사")
     labels = [s.label for s in fake_backend.suggest("en", "walk") if s.kind == "measure"]
@@ -961,15 +1167,42 @@ def make_doc(page_id: int, language: str = "en", **fields) -> IndexedDocument:
     return IndexedDocument(page_id=page_id, doc_type="case", language=language, **values)
 
 
+class Documents(dict):
+    """page id -> its document; ``listed[page id]``: the other languages listing it."""
+
+    def __init__(self):
+        super().__init__()
+        self.listed: dict[int, list[str]] = {}
+
+    def built(self, page_id: int) -> list[IndexedDocument]:
+        from dataclasses import replace
+
+        own = self[page_id]
+        return [own] + [replace(own, language=other) for other in self.listed.get(page_id, [])]
+
+
 @pytest.fixture
-def documents(monkeypatch):
-    """search.documents as the backend sees it: a fixed set of indexable documents."""
+def stored(monkeypatch):
+    """The database's current vectors as the backend reads them: page id -> floats."""
+    vectors: dict[int, list[float]] = {}
+    monkeypatch.setattr(
+        es,
+        "stored_vectors",
+        lambda docs: {d.page_id: vectors[d.page_id] for d in docs if d.page_id in vectors},
+    )
+    return vectors
+
+
+@pytest.fixture
+def documents(monkeypatch, stored):
+    """search.documents as the backend sees it: a fixed set of indexable documents, one per page
+    and listed language (as search.documents.build_documents makes them)."""
     from search import documents as documents_module
 
-    indexable: dict[int, IndexedDocument] = {}
+    indexable = Documents()
 
     def build_documents(page_ids):
-        return [indexable[pk] for pk in page_ids if pk in indexable]
+        return [doc for pk in page_ids if pk in indexable for doc in indexable.built(pk)]
 
     def iter_document_batches(batch_size=500):
         ids = sorted(indexable)
@@ -985,12 +1218,14 @@ def documents(monkeypatch):
 def test_first_write_creates_the_versioned_index_behind_the_alias(cluster, fake_backend, documents):
     documents[1] = make_doc(1, "en")
     fake_backend.index_pages([1])
-    (name,) = cluster.indices
-    assert VERSIONED.match(name)
-    assert cluster.indices[name]["aliases"] == {"cac-en"}
+    # Every language's index at once: a search reads them all.
+    assert len(cluster.indices) == 2 and all(VERSIONED.match(name) for name in cluster.indices)
+    assert sorted(cluster.aliases()) == ["cac-en", "cac-ko"]
     assert "cac-en" not in cluster.indices  # never an auto-created concrete index
-    assert cluster.indices[name]["body"]["mappings"]["dynamic"] == "strict"
+    for index in cluster.indices.values():
+        assert index["body"]["mappings"]["dynamic"] == "strict"
     assert cluster.docs("cac-en")["1"]["title"] == "Case 1"
+    assert cluster.docs("cac-ko") == {}
 
 
 def test_pages_that_are_no_longer_indexable_are_deleted(cluster, fake_backend, documents):
@@ -1110,7 +1345,14 @@ def test_publishing_unpublishing_and_deleting_reach_the_cluster(
     with django_capture_on_commit_callbacks(execute=True):
         page = make_case("Zeppelin rides", summary="Rides over the city.", areas=["sports"])
     source = cluster.docs("cac-en")[str(page.pk)]
-    assert (source["title"], source["area"], source["locale"]) == ("Zeppelin rides", ["sports"], "en")
+    assert (source["title"], source["area"], source["content_language"]) == (
+        "Zeppelin rides",
+        ["sports"],
+        "en",
+    )
+    # No Korean version: Korean searches list it too, from the one document.
+    assert source["listed_languages"] == ["en", "ko"]
+    assert cluster.docs("cac-ko") == {}
     assert source["url"] == page.url
     with django_capture_on_commit_callbacks(execute=True):
         page.unpublish()
