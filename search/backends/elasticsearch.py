@@ -1095,6 +1095,7 @@ class ElasticsearchSearchBackend:
     """SearchBackend on Elasticsearch; every Elasticsearch failure raises SearchBackendUnavailable."""
 
     name = "elasticsearch"
+    fusion_window = FUSION_WINDOW
 
     def __init__(
         self,
@@ -1239,7 +1240,9 @@ class ElasticsearchSearchBackend:
         3. ``build_fetch``: the page's documents and highlights.
         """
         candidates = sorted(semantic)
-        body = build_fusion_search(request, targets, candidates, groups=groups).to_dict()
+        body = build_fusion_search(
+            request, targets, candidates, groups=groups, window=self.fusion_window
+        ).to_dict()
         with self._guard("search", read=True):
             first = _raw(self.client.search(index=targets, body=body))
         count = parse_count(first)
