@@ -25,10 +25,28 @@ def embed_pages_task(page_ids: list[int]) -> int:
     from search import embeddings, vectors
 
     try:
-        return vectors.embed_pages(page_ids)
+        written = vectors.embed_pages(page_ids)
     except embeddings.EmbedderUnavailable as exc:
         logger.warning("search: vectors not computed for %d pages (%s)", len(page_ids), exc)
         return 0
+    copy_vectors_to_other_backend(page_ids)
+    return written
+
+
+def copy_vectors_to_other_backend(page_ids: list[int]) -> None:
+    """Elasticsearch keeps its own copy of the vectors: give it the new ones."""
+    from search import service
+
+    other = service._other_backend()
+    update = getattr(other, "index_vectors", None)
+    if update is None:
+        return
+    try:
+        update(list(page_ids))
+    except Exception:
+        logger.warning(
+            "search: %s did not take the vectors of %d pages", other.name, len(page_ids), exc_info=True
+        )
 
 
 @task(queue_name="search")

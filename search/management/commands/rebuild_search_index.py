@@ -94,7 +94,7 @@ class Command(BaseCommand):
     def _vectors(self, mode: str, batch_size: int, stream, no_progress: bool) -> None:
         from search import embeddings
         from search import vectors as vector_store
-        from search.tasks import embed_backlog_task
+        from search.tasks import copy_vectors_to_other_backend, embed_backlog_task
 
         if mode == "skip" or not embeddings.semantic_enabled():
             return
@@ -106,7 +106,9 @@ class Command(BaseCommand):
                 return
             bar = None if no_progress else ProgressBar(stream, "Vectors", unit="pages")
             started = time.monotonic()
+            pending = list(vector_store.backlog_queryset().distinct())
             written = vector_store.embed_backlog(batch_size=batch_size, progress=bar)
+            copy_vectors_to_other_backend(pending)
             if bar is not None:
                 bar.finish()
             self.stdout.write(f"vectors: {written} pages embedded in {time.monotonic() - started:.1f} s")
