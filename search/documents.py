@@ -198,20 +198,22 @@ def translation_group_ids(page_ids: Iterable[int]) -> list[int]:
     return list(dict.fromkeys([*ids, *related]))
 
 
-def build_documents(page_ids: Iterable[int]) -> list[IndexedDocument]:
+def build_documents(page_ids: Iterable[int], leaving: Iterable[int] = ()) -> list[IndexedDocument]:
     """Documents for those of these pages that belong in the index (the others are simply absent):
-    one per page in its own language, plus one per language its translation group lacks."""
+    one per page in its own language, plus one per language its translation group lacks.
+    `leaving`: pages on their way out (being unpublished or deleted), counted as absent."""
     ids = list(dict.fromkeys(int(pk) for pk in page_ids))
     if not ids or not _registry:
         return []
+    leaving = {int(pk) for pk in leaving}
     indexable = list(
-        indexable_pages(Page.objects.filter(pk__in=ids)).values_list(
+        indexable_pages(Page.objects.filter(pk__in=ids).exclude(pk__in=leaving)).values_list(
             "pk", "translation_key", "locale__language_code"
         )
     )
     keys = {key for _pk, key, _language in indexable}
     present = set(
-        indexable_pages(Page.objects.filter(translation_key__in=keys)).values_list(
+        indexable_pages(Page.objects.filter(translation_key__in=keys).exclude(pk__in=leaving)).values_list(
             "translation_key", "locale__language_code"
         )
     )

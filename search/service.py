@@ -353,9 +353,17 @@ def remove_pages(page_ids: Iterable[int]) -> None:
     other = _other_backend()
     if other is not None:
         transaction.on_commit(lambda: _safely(other.remove_pages, ids))
+    # Their translations may now be listed in their place. Only the translations are written:
+    # the pages leaving may still be live (Wagtail unpublishes in pre_delete) and must not come
+    # back into the index.
     siblings = [pk for pk in translation_group_ids(ids) if pk not in set(ids)]
     if siblings:
-        index_pages(siblings)
+        get_database_backend().index_pages(siblings, leaving=ids)
+        if other is not None:
+            transaction.on_commit(lambda: _safely(other.index_pages, siblings))
+        from search.tasks import schedule_embedding
+
+        schedule_embedding(siblings)
 
 
 def pages_deleted(page_ids: Iterable[int], translation_keys: Iterable[object] = ()) -> None:

@@ -13,7 +13,7 @@ def test_the_sitemap_names_the_configured_host(client, en_index):
     call_command("configure_site", "https://cac.example.org", stdout=None)
     site = Site.objects.get(is_default_site=True)
     assert (site.hostname, site.port, site.root_url) == ("cac.example.org", 443, "https://cac.example.org")
-    sitemap = client.get("/sitemap.xml", HTTP_HOST="cac.example.org").content.decode()
+    sitemap = client.get("/sitemap.xml", HTTP_HOST="cac.example.org", secure=True).content.decode()
     assert "<loc>https://cac.example.org/en/cases/</loc>" in sitemap
     assert "localhost" not in sitemap
 

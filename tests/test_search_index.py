@@ -243,3 +243,23 @@ def test_a_search_starts_from_the_full_text_match(db):
     scans = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
     assert scans[0].startswith("SCAN search_fts VIRTUAL TABLE"), plan
     assert "search_doc_browse" not in " ".join(plan), plan
+
+
+def test_deleting_a_translated_case_lists_its_translation_in_its_place(db):
+    from wagtail.models import Page
+
+    english = make_case("Alpha case")
+    korean = make_case("알파 사례", language="ko", translation_key=english.translation_key)
+    assert set(SearchDocument.objects.values_list("page_id", "language")) == {
+        (english.pk, "en"),
+        (korean.pk, "ko"),
+    }
+    Page.objects.get(pk=english.pk).delete()
+    # Nothing of the deleted page is written back while it is being deleted (it is still live in
+    # pre_delete, when Wagtail unpublishes it); its translation now stands for it in English.
+    assert set(SearchDocument.objects.values_list("page_id", "language", "content_language")) == {
+        (korean.pk, "ko", "ko"),
+        (korean.pk, "en", "ko"),
+    }
+    Page.objects.get(pk=korean.pk).delete()
+    assert not SearchDocument.objects.exists()

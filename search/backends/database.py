@@ -313,12 +313,13 @@ class DatabaseSearchBackend:
             semantic_join = "LEFT JOIN sem ON sem.page_id = d.page_id"
             semantic_score = "COALESCE(sem.s, 0.0)"
         by_id = " INDEXED BY search_doc_by_id" if self.vendor == "sqlite" else ""
+        join = "CROSS JOIN" if self.vendor == "sqlite" else "JOIN"
         base = (
             f"SELECT {', '.join(columns)}, COALESCE(lx.hits, 0) AS hits, lx.lscore AS lscore, "  # noqa: S608
             f"{semantic_score} AS sscore "
             # CROSS JOIN: SQLite never reorders it, so the candidates drive the join (one probe of
             # the narrow covering index per candidate), whatever the planner statistics say.
-            f"FROM ({candidates}) c CROSS JOIN {DOC} d{by_id} ON d.id = c.id "
+            f"FROM ({candidates}) c {join} {DOC} d{by_id} ON d.id = c.id "
             f"LEFT JOIN lx ON lx.id = d.id {semantic_join} "
             f"WHERE {' AND '.join(where)}"
         )
@@ -822,11 +823,11 @@ class DatabaseSearchBackend:
             cursor.execute(f"DELETE FROM {MEASURE} WHERE document_id IN ({docs})", page_ids)  # noqa: S608
             cursor.execute(f"DELETE FROM {DOC} WHERE page_id IN ({marks})", page_ids)  # noqa: S608
 
-    def index_pages(self, page_ids: list[int]) -> None:
+    def index_pages(self, page_ids: list[int], leaving: Iterable[int] = ()) -> None:
         ids = list(dict.fromkeys(int(pk) for pk in page_ids))
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            self._write(chunk, build_documents(chunk))
+            self._write(chunk, build_documents(chunk, leaving=leaving))
 
     def index_documents(self, documents: list[IndexedDocument]) -> None:
         """Write already-built documents (replacing any row of the same page)."""
