@@ -9,6 +9,8 @@ from django.utils.translation import get_language, get_language_info
 
 from wagtail.models import Locale, Page, Site
 
+from ops.http import local_path
+
 register = template.Library()
 
 
@@ -42,7 +44,7 @@ def language_versions(context) -> list[dict]:
                 )
                 entry["url"] = translation.url if translation else None
         else:
-            entry["url"] = translate_url(request.get_full_path(), code)
+            entry["url"] = translate_url(local_path(request), code)
         if entry["url"] is None:
             home = _home_for(code, request)
             entry["fallback_url"] = home.url if home else f"/{code}/"
