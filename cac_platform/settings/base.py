@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value that differs comes from the environment."""
 
 import os
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -98,6 +99,13 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The client address of lockouts and rate limits: REMOTE_ADDR, or behind trusted proxies the one
+# they forwarded (ops.http.client_ip).
+AXES_CLIENT_IP_CALLABLE = "ops.http.client_ip"
+# Reverse proxies whose X-Forwarded-For is believed: their addresses or networks, or how many there
+# are. Neither (the default): the client is REMOTE_ADDR and X-Forwarded-For is ignored.
+CAC_TRUSTED_PROXIES = [str(ip_network(entry, strict=False)) for entry in env_list("TRUSTED_PROXIES")]
+CAC_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Content-Security-Policy for the public site: no inline or third-party scripts; recordings embed
 # from youtube-nocookie only. The Wagtail admin keeps its own rules.
