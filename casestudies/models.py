@@ -31,6 +31,7 @@ from wagtail_localize.fields import SynchronizedField
 from editorial.forms import CityScopedCaseStudyPageForm
 
 from .blocks import CaseStudyBodyBlock
+from .visibility import public_cases, public_cities, public_measures, public_now
 
 CASES_PER_PAGE = 12
 
@@ -195,12 +196,8 @@ class TaggedCaseStudy(ItemBase):
 
 
 def live_cases():
-    """Case studies a visitor may see: published, not private, in the active language."""
-    return (
-        CaseStudyPage.objects.live()
-        .public()
-        .filter(locale__language_code=(get_language() or "en").split("-")[0])
-    )
+    """Case studies a visitor may see now (casestudies.visibility), in the active language."""
+    return public_cases((get_language() or "en").split("-")[0])
 
 
 class CaseStudyIndexPage(Page):
@@ -224,9 +221,7 @@ class CaseStudyIndexPage(Page):
     def filtered_cases(self, params):
         """Apply the ?area, ?continent, ?city and ?measure filters; unknown values are a 404."""
         cases = (
-            CaseStudyPage.objects.child_of(self)
-            .live()
-            .public()
+            public_now(CaseStudyPage.objects.child_of(self))
             .select_related("city")
             .prefetch_related("policy_areas", "measure_types")
             .order_by("-start_date", "-pk")
@@ -249,14 +244,14 @@ class CaseStudyIndexPage(Page):
             active["continent"] = Continent(continent).label
         city = params.get("city")
         if city:
-            city_obj = City.objects.filter(slug=city).first()
+            city_obj = public_cities().filter(slug=city).first()
             if city_obj is None:
                 raise Http404(_("Unknown city."))
             cases = cases.filter(city=city_obj)
             active["city"] = city_obj
         measure = params.get("measure")
         if measure:
-            measure_obj = MeasureType.objects.filter(slug=measure).first()
+            measure_obj = public_measures().filter(slug=measure).first()
             if measure_obj is None:
                 raise Http404(_("Unknown measure type."))
             tagged = TaggedCaseStudy.objects.filter(tag=measure_obj)
@@ -424,7 +419,7 @@ class CaseStudyPage(Page):
         tiers: dict[tuple[int, int], list[int]] = {}
         for pk, (measures_shared, areas_shared) in shares.items():
             tiers.setdefault((measures_shared, areas_shared), []).append(pk)
-        visible = CaseStudyPage.objects.live().public().select_related("city").order_by("-start_date", "-pk")
+        visible = public_now(CaseStudyPage.objects).select_related("city").order_by("-start_date", "-pk")
         found: list[CaseStudyPage] = []
         for key in sorted(tiers, reverse=True):
             if len(found) >= limit:

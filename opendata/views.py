@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from casestudies.visibility import public_cases, public_cities, public_now
 from opendata import charts, geo
 from opendata import selection as sel
 from opendata.cite import bibtex, bibtex_key, ris
@@ -19,9 +20,7 @@ from search.service import BadSearchRequest
 
 
 def visible_case(pk: int):
-    from casestudies.models import CaseStudyPage
-
-    case = CaseStudyPage.objects.live().public().filter(pk=pk).select_related("city", "locale").first()
+    case = public_cases().filter(pk=pk).select_related("city", "locale").first()
     if case is None:
         raise Http404(_("No published case study has this number."))
     return case
@@ -66,9 +65,9 @@ def _filter_options(language: str):
     """What the explore form offers: every area and continent; countries, measures and years in use."""
     from django_countries import countries
 
-    from casestudies.models import CaseStudyPage, Continent, MeasureType, PolicyArea
+    from casestudies.models import Continent, MeasureType, PolicyArea
 
-    live = CaseStudyPage.objects.live().public().filter(locale__language_code=language)
+    live = public_cases(language)
     country_codes = sorted(
         {str(code) for code in live.exclude(city__isnull=True).values_list("city__country", flat=True)}
     )
@@ -245,9 +244,11 @@ def city_index(request):
 
 @require_GET
 def city_profile(request, slug: str):
-    from casestudies.models import City, PolicyArea, live_cases
+    from casestudies.models import PolicyArea, live_cases
 
-    city = get_object_or_404(City, slug=slug)
+    # A city exists for the public while public content uses it: one only drafts use is a 404, as
+    # an unknown one is.
+    city = get_object_or_404(public_cities(), slug=slug)
     language = current_language()
     cases = list(
         live_cases().filter(city=city).prefetch_related("policy_areas").order_by("-start_date", "-pk")
@@ -256,7 +257,7 @@ def city_profile(request, slug: str):
     try:
         from archive.models import SessionPage
 
-        visible = SessionPage.objects.live().public().filter(locale__language_code=language)
+        visible = public_now(SessionPage.objects.filter(locale__language_code=language))
         sessions = list(visible.filter(cities=city).order_by("start"))
         case_ids = [case.pk for case in cases]
         discussed = list(
@@ -267,8 +268,6 @@ def city_profile(request, slug: str):
         )
     except (ImportError, LookupError):  # the archive app not installed
         sessions, discussed = [], []
-    if not cases and not sessions and not city.cases.exists():
-        raise Http404(_("No case study or session involves this city."))
     by_area = []
     for area in PolicyArea.objects.filter(locale__language_code=language):
         members = [case for case in cases if any(a.slug == area.slug for a in case.policy_areas.all())]
