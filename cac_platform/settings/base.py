@@ -275,9 +275,14 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
+    "filters": {
+        # An unreachable Redis: one line per minute with a count, not a traceback per cache call.
+        "redis_outage": {"()": "ops.outage.OncePerInterval", "interval": 60},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django_redis.cache": {"filters": ["redis_outage"]},
         "django.db.backends": {"level": "WARNING"},
         # One line per background task (search index, reference index) is noise, not information.
         "django_tasks": {"level": "WARNING"},
