@@ -237,6 +237,9 @@ else:
 # Anonymous page cache: seconds a public page is served from the "pages" cache (0: off).
 CAC_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0"))
 CACHE_MIDDLEWARE_ALIAS = "pages"
+# Downloads kept as files, one folder per content generation (ops.downloads); default: a folder
+# under the system's temporary directory.
+CAC_DOWNLOAD_CACHE_DIR = os.environ.get("DOWNLOAD_CACHE_DIR", "")
 CACHE_MIDDLEWARE_KEY_PREFIX = "site"
 # Rate limits count in the cache; if Redis is down, visitors are served rather than refused.
 RATELIMIT_FAIL_OPEN = True
