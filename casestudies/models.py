@@ -366,6 +366,12 @@ class CaseStudyPage(Page):
 
         return CaseStudyPermissionTester(user, self)
 
+    def get_admin_display_title(self):
+        # Another city's case shows a city editor its published title, not its draft's (editorial.scope).
+        from editorial.scope import display_title
+
+        return display_title(self) or super().get_admin_display_title()
+
     def clean(self) -> None:
         super().clean()
         if len(self.summary or "") > 300:

@@ -18,10 +18,10 @@ import hashlib
 import json
 from collections.abc import Iterator
 
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from opendata import selection as sel
 from opendata.rows import COLUMNS, LICENCE_NAME, LICENCE_URL, case_row, licence_statement, platform_name
@@ -123,7 +123,7 @@ def filename(language: str, fmt: str) -> str:
     return f"cac-cases-{language}-{timezone.localdate():%Y%m%d}.{fmt}"
 
 
-@require_GET
+@require_safe
 @limited("export")
 def export_view(request, fmt: str):
     language = current_language()
@@ -148,7 +148,10 @@ def export_view(request, fmt: str):
             return jsonl_stream(rows)
         return json_stream(rows, request, selection)
 
-    response = StreamingHttpResponse(kept_download(name, produce), content_type=FORMATS[fmt])
+    if request.method == "HEAD":  # the headers only: the file is not made for them
+        response = HttpResponse(content_type=FORMATS[fmt])
+    else:
+        response = StreamingHttpResponse(kept_download(name, produce), content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename(language, fmt)}"'
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
     response["X-Licence"] = f"{LICENCE_NAME}; {platform_name()}"

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from casestudies.visibility import public_cases, public_cities, public_now
 from opendata import charts, geo
@@ -29,7 +29,7 @@ def visible_case(pk: int):
 # ----------------------------------------------------------------------------------------------
 # Permalinks and citations
 # ----------------------------------------------------------------------------------------------
-@require_GET
+@require_safe
 def case_permalink(request, pk: int):
     """`/<lang>/case/<id>/`: wherever the case lives now (a slug change does not break it)."""
     case = visible_case(pk)
@@ -40,7 +40,7 @@ def case_permalink(request, pk: int):
     return HttpResponseRedirect(f"{url}?{query}" if query else url)
 
 
-@require_GET
+@require_safe
 def case_bibtex(request, pk: int):
     case = visible_case(pk)
     response = HttpResponse(bibtex(case, request), content_type="application/x-bibtex; charset=utf-8")
@@ -48,7 +48,7 @@ def case_bibtex(request, pk: int):
     return response
 
 
-@require_GET
+@require_safe
 def case_ris(request, pk: int):
     case = visible_case(pk)
     response = HttpResponse(
@@ -182,7 +182,7 @@ def city_markers(selection: sel.Selection) -> list[dict]:
     return markers
 
 
-@require_GET
+@require_safe
 def explore(request):
     language = current_language()
     status = 200
@@ -220,7 +220,7 @@ def explore(request):
 # ----------------------------------------------------------------------------------------------
 # Cities
 # ----------------------------------------------------------------------------------------------
-@require_GET
+@require_safe
 def city_index(request):
     from casestudies.models import City, Continent, live_cases
 
@@ -242,7 +242,7 @@ def city_index(request):
     )
 
 
-@require_GET
+@require_safe
 def city_profile(request, slug: str):
     from casestudies.models import PolicyArea, live_cases
 

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "community.csrf.QuestionFormCsrfMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The admin request's user, for what a city editor sees of other cities' cases (editorial/scope.py).
+    "editorial.scope.AdminUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -123,11 +125,17 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'self'"],
+        # Nothing frames the public site (the admin's previews are admin pages): one rule with
+        # X_FRAME_OPTIONS below, for browsers that only know the older header.
+        "frame-ancestors": ["'none'"],
     },
 }
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "cac_platform.urls"
+# After a sign-in without a safe `next` (Wagtail's login for private pages, a page password form):
+# the site's root, which sends the visitor to the home page in their language.
+LOGIN_REDIRECT_URL = "/"
 
 TEMPLATES = [
     {
