@@ -23,11 +23,15 @@ setup: venv
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py load_demo
 	$(DEV) $(PY) manage.py rebuild_search_index --no-progress
-	$(DEV) $(PY) manage.py ensure_admin
+	$(DEV) $(PY) manage.py ensure_admin --demo-team --url http://$(HOST):$(PORT)
 
+# The background worker (meaning vectors of new and edited pages) runs beside the server and
+# stops with it; its queue is a table of the same database, so nothing else needs starting.
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(DEV) $(PY) manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(DEV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # pytest exits 5 when it collects nothing: that must fail, never pass silently.
 node_modules/.installed: package.json
@@ -72,7 +76,9 @@ serve: venv
 	@if [ "$(DEMO)" = "1" ]; then $(PROD) $(PY) manage.py load_demo && \
 	  $(PROD) $(PY) manage.py rebuild_search_index --no-progress; fi
 	$(PROD) $(PY) manage.py collectstatic --noinput -v 0
-	$(PROD) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py cac_platform.wsgi
+	@$(PROD) $(PY) manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PROD) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py cac_platform.wsgi
 
 # Backups: database content as portable JSON plus media, in backups/ (or BACKUP=path).
 backup: venv

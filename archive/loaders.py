@@ -180,6 +180,7 @@ class SummitLoader:
             "time_zone": summit["time_zone"],
             "venue": summit[f"venue_{language}"],
             "organiser": summit[f"organiser_{language}"],
+            "host_city": self.city(summit["host_city"]) if summit.get("host_city") else None,
             "description": paragraphs_html(summit[f"description_{language}"]),
             "show_in_menus": True,
         }

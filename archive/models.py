@@ -77,6 +77,15 @@ class SummitPage(RoutablePageMixin, Page):
     )
     venue = models.CharField(_("venue"), max_length=255, blank=True)
     organiser = models.CharField(_("organiser"), max_length=200, blank=True)
+    # The host city takes part in every session: its city profile lists them all.
+    host_city = models.ForeignKey(
+        "casestudies.City",
+        verbose_name=_("host city"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="hosted_summits",
+    )
     description = RichTextField(_("description"), blank=True, features=["bold", "italic", "link", "ol", "ul"])
 
     content_panels = Page.content_panels + [
@@ -89,6 +98,7 @@ class SummitPage(RoutablePageMixin, Page):
         ),
         FieldPanel("venue"),
         FieldPanel("organiser"),
+        FieldPanel("host_city"),
         FieldPanel("description"),
     ]
     search_fields = Page.search_fields + [
@@ -228,6 +238,7 @@ class SummitPage(RoutablePageMixin, Page):
                 "kinds": SessionKind.choices,
                 "countries": self.country_choices(all_sessions),
                 "total_sessions": len(all_sessions),
+                "any_recording": any(session.has_recording for session in all_sessions),
             }
         )
         return context

@@ -564,6 +564,8 @@ def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None
         "contact_organisation",
         "contact_email",
         "contact_person",
+        "ongoing",
+        "publication_date",
     ]
     known = {f.column for f in CaseStudyPage._meta.local_concrete_fields}
     missing = known - set(child_columns)
@@ -625,6 +627,8 @@ def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None
                         "",
                         "",
                         "",
+                        False,
+                        None,
                     )
                 )
                 locale_id = locales[lang].pk
@@ -647,3 +651,21 @@ def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None
     for lang, index in indexes.items():
         Page.objects.filter(pk=index.pk).update(numchild=start_position[lang] + n)
     return written
+
+
+def sample_passages(n: int, seed: int = 2020) -> list[str]:
+    """What the meaning search embeds for `n` synthetic pages (title, summary, measure name), half
+    English and half Korean, for bench/vectors.py's throughput figure."""
+    from casestudies.models import MeasureType
+
+    measures = list(MeasureType.objects.values_list("slug", "name", "name_ko")) or [
+        ("testing", "Testing", "검사")
+    ]
+    names = {slug: (name, name_ko) for slug, name, name_ko in measures}
+    areas = ["quarantine", "education", "welfare"]
+    texts: list[str] = []
+    for spec in make_cases((n + 1) // 2, areas, measures, seed=seed):
+        name, name_ko = names[spec.measures[0]]
+        texts.append(f"{spec.en['title']}\n{spec.en['summary']}\n{name}")
+        texts.append(f"{spec.ko['title']}\n{spec.ko['summary']}\n{name_ko or name}")
+    return texts[:n]

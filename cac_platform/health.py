@@ -49,12 +49,26 @@ def check_search() -> dict:
     return {"status": "ok", "backend": backend.name}
 
 
+def check_vectors() -> dict:
+    """Meaning search: the pages waiting for the background worker (found by words meanwhile)."""
+    from search import embeddings, vectors
+    from search.tasks import pending_tasks
+
+    if not embeddings.semantic_enabled():
+        return {"status": "off"}
+    backlog = vectors.backlog_count()
+    if backlog is None:
+        return {"status": "degraded", "error": "EmbedderUnavailable"}
+    return {"status": "ok", "backlog": backlog, "queued_tasks": pending_tasks()}
+
+
 @never_cache
 def healthz(request):
     checks = {
         "database": _timed(check_database),
         "cache": _timed(check_cache),
         "search": _timed(check_search),
+        "vectors": _timed(check_vectors),
     }
     serving = checks["database"]["status"] == "ok"
     payload = {"status": "ok" if serving else "unavailable", "checks": checks}

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -10,6 +12,16 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cac_platform.health import healthz
 from opendata.sitemaps import sitemap_view as opendata_sitemap
 
+
+class FaviconView(RedirectView):
+    """`/favicon.ico` → the static icon (its hashed name in production)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("img/favicon.ico")
+
+
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
@@ -17,6 +29,8 @@ urlpatterns = [
     # opendata: both language trees, with hreflang alternates (replaces Wagtail's default-site sitemap).
     path("sitemap.xml", opendata_sitemap),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on every site (pages also name the icon in <head>).
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     # opendata: the read-only API (Wagtail API v2) and its OpenAPI description.
     path("api/v2/", include("opendata.api.urls")),
 ]

@@ -1,11 +1,71 @@
-"""Admin form rules that hold for drafts too: a case always has a city and a policy area."""
+"""Admin form rules that hold for drafts too: a case always has a city and a policy area; the
+policy-area choices are the page's own language; a measure type typed in full is kept (by its
+English or Korean name), an unknown one refuses the save with a message instead of vanishing."""
 
+from taggit.forms import TagField as TaggitTagField
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms.tags import TagField
+
+
+class MeasureTypeField(TagField):
+    """Wagtail's tag field for a closed vocabulary silently drops names it does not know: an
+    editor who typed a name in full (or in Korean) and pressed Enter lost it on save."""
+
+    def clean(self, value):
+        from casestudies.models import MeasureType
+
+        names = TaggitTagField.clean(self, value) or []
+        kept, unknown = [], []
+        for name in names:
+            match = MeasureType.objects.filter(
+                Q(name__iexact=name) | Q(name_ko__iexact=name) | Q(slug__iexact=name)
+            ).first()
+            if match is None:
+                unknown.append(name)
+            elif match.name not in kept:
+                kept.append(match.name)
+        if unknown:
+            raise ValidationError(
+                _(
+                    "Unknown measure type: %(names)s. Pick one from the suggestions, or have it added "
+                    "under Snippets › Measure types first; nothing was saved."
+                )
+                % {"names": ", ".join(f"“{name}”" for name in unknown)}
+            )
+        return kept
 
 
 class CaseStudyPageForm(WagtailAdminPageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        locale = self._page_locale()
+        areas = self.fields.get("policy_areas")
+        if areas is not None and locale is not None:
+            # Every area exists once per language: offer the page's own only (the other
+            # language's would be accepted and shown on the wrong page).
+            areas.queryset = areas.queryset.filter(locale=locale)
+        measures = self.fields.get("measure_types")
+        if measures is not None and not isinstance(measures, MeasureTypeField):
+            self.fields["measure_types"] = MeasureTypeField(
+                label=measures.label,
+                help_text=measures.help_text,
+                required=measures.required,
+                tag_model=measures.tag_model,
+                free_tagging=False,
+                widget=measures.widget,
+            )
+
+    def _page_locale(self):
+        if getattr(self.instance, "locale_id", None):
+            return self.instance.locale
+        parent = getattr(self, "parent_page", None)
+        return parent.locale if parent is not None and parent.locale_id else None
+
     def clean(self):
         cleaned_data = super().clean()
         # Wagtail defers required-field checks when saving a draft; these two define what a case is.

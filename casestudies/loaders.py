@@ -218,6 +218,8 @@ class DemoLoader:
         page.body = _body_stream(content)
         page.outcomes = _paragraphs([content.get("outcomes", "")])
         page.lessons_learned = _paragraphs([content.get("lessons", "")])
+        if content.get("contact_organisation"):  # the translation's own name of the organisation
+            page.contact_organisation = content["contact_organisation"]
 
     def _create_case(self, index, row, cities, measures, areas) -> CaseStudyPage:
         contact = row.get("contact") or {}
@@ -226,6 +228,7 @@ class DemoLoader:
             city=cities[row["city"]],
             start_date=datetime.date.fromisoformat(row["start_date"]),
             end_date=datetime.date.fromisoformat(row["end_date"]) if row.get("end_date") else None,
+            ongoing=bool(row.get("ongoing")),
             contact_organisation=contact.get("organisation", ""),
             contact_email=contact.get("email", ""),
             contact_person=contact.get("person", ""),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from django_countries.fields import CountryField
+from django_countries.fields import Country, CountryField
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import ItemBase, TagBase
@@ -29,6 +29,7 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
 from editorial.forms import CityScopedCaseStudyPageForm
+from search.related import similar_pages
 
 from .blocks import CaseStudyBodyBlock
 from .visibility import public_cases, public_cities, public_measures, public_now
@@ -110,7 +111,9 @@ class City(index.Indexed, models.Model):
     """A city; its country and continent come with it, so a case needs only the city."""
 
     name = models.CharField(_("name (English)"), max_length=100)
-    name_ko = models.CharField(_("name (Korean)"), max_length=100)
+    # Empty until someone writes it (an import knows only one name): the Korean pages show the
+    # English name meanwhile, and the missing-translation report lists the city.
+    name_ko = models.CharField(_("name (Korean)"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     country = CountryField(_("country"))
     continent = models.CharField(_("continent"), max_length=20, choices=Continent.choices)
@@ -169,6 +172,17 @@ class MeasureType(TagBase):
     oxcgrt_code = models.CharField(
         _("OxCGRT indicator"), max_length=4, blank=True, help_text=_("e.g. H3 for contact tracing")
     )
+    # Synonyms for search (search.synonyms): the everyday words officials type for this measure.
+    aliases = models.TextField(
+        _("other names (English)"),
+        blank=True,
+        help_text=_("Words people search with for this measure, one per line, e.g. drive-thru, SMEs."),
+    )
+    aliases_ko = models.TextField(
+        _("other names (Korean)"),
+        blank=True,
+        help_text=_("Korean words people search with for this measure, one per line, e.g. 어르신."),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("name_ko")]),
@@ -176,6 +190,9 @@ class MeasureType(TagBase):
         FieldPanel("description"),
         FieldPanel("description_ko"),
         FieldRowPanel([FieldPanel("phsm_code"), FieldPanel("oxcgrt_code")]),
+        FieldRowPanel(
+            [FieldPanel("aliases"), FieldPanel("aliases_ko")], heading=_("Other names (for search)")
+        ),
     ]
 
     class Meta:
@@ -186,6 +203,25 @@ class MeasureType(TagBase):
     @property
     def display_name(self) -> str:
         return self.name_ko if is_korean() and self.name_ko else self.name
+
+    def clean(self) -> None:
+        """Aliases are stored one per line, cleaned: no empty or repeated line (a repeat of the
+        name included), no control characters; a line search cannot use is a form error."""
+        from search.synonyms import clean_phrase_lines
+
+        super().clean()
+        taken = [(self.name or "", "en"), (self.name_ko or "", "ko")]
+        errors = {}
+        for field, language in (("aliases", "en"), ("aliases_ko", "ko")):
+            try:
+                value = clean_phrase_lines(getattr(self, field) or "", language, taken=taken)
+            except ValidationError as exc:
+                errors[field] = exc
+                continue
+            setattr(self, field, value)
+            taken += [(line, language) for line in value.splitlines()]
+        if errors:
+            raise ValidationError(errors)
 
 
 class TaggedCaseStudy(ItemBase):
@@ -219,7 +255,8 @@ class CaseStudyIndexPage(Page):
         return CaseStudyIndexPermissionTester(user, self)
 
     def filtered_cases(self, params):
-        """Apply the ?area, ?continent, ?city and ?measure filters; unknown values are a 404."""
+        """Apply the ?area, ?continent, ?country, ?city, ?measure and ?year filters (the search
+        page's, so one link works on both); unknown values are a 404."""
         cases = (
             public_now(CaseStudyPage.objects.child_of(self))
             .select_related("city")
@@ -242,6 +279,12 @@ class CaseStudyIndexPage(Page):
                 raise Http404(_("Unknown continent."))
             cases = cases.filter(city__continent=continent)
             active["continent"] = Continent(continent).label
+        country = (params.get("country") or "").upper()
+        if country:
+            if not City.objects.filter(country=country).exists():
+                raise Http404(_("Unknown country."))
+            cases = cases.filter(city__country=country)
+            active["country"] = Country(country).name
         city = params.get("city")
         if city:
             city_obj = public_cities().filter(slug=city).first()
@@ -257,7 +300,25 @@ class CaseStudyIndexPage(Page):
             tagged = TaggedCaseStudy.objects.filter(tag=measure_obj)
             cases = cases.filter(pk__in=tagged.values("content_object_id"))
             active["measure"] = measure_obj
+        year = params.get("year")
+        if year:
+            if not (year.isascii() and year.isdigit() and len(year) == 4):
+                raise Http404(_("Unknown year."))
+            cases = cases.filter(start_date__year=int(year))
+            active["year"] = year
         return cases, active
+
+    def filter_choices(self) -> dict:
+        """The values the index's filters offer: only those some live case here has."""
+        cases = public_now(CaseStudyPage.objects.child_of(self))
+        cities = City.objects.filter(cases__in=cases)
+        codes = set(cities.values_list("country", flat=True))
+        measures = MeasureType.objects.filter(tagged_cases__content_object__in=cases).distinct()
+        return {
+            "countries": sorted(((code, str(Country(code).name)) for code in codes), key=lambda c: c[1]),
+            "measures": sorted(measures, key=lambda m: m.display_name.casefold()),
+            "years": sorted({d.year for d in cases.dates("start_date", "year")}, reverse=True),
+        }
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -267,6 +328,7 @@ class CaseStudyIndexPage(Page):
         context["active_filters"] = active
         context["areas"] = PolicyArea.objects.filter(locale=self.locale)
         context["continents"] = Continent.choices
+        context.update(self.filter_choices())
         query = request.GET.copy()
         query.pop("page", None)
         context["filter_query"] = query.urlencode()
@@ -299,6 +361,21 @@ class CaseStudyPage(Page):
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    # An empty end date alone says nothing: the page says "ongoing" only when an editor says so.
+    ongoing = models.BooleanField(
+        _("still running"),
+        default=False,
+        help_text=_("Tick when the measure is still in force; leave the end date empty then."),
+    )
+    publication_date = models.DateField(
+        _("publication date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When this case was first published (e.g. on the original CAC platform): the date in its "
+            "citation. Empty: the date it was first published here."
+        ),
+    )
     body = StreamField(CaseStudyBodyBlock(), verbose_name=_("what was done"), blank=True)
     outcomes = RichTextField(_("outcomes"), blank=True, features=["bold", "italic", "link", "ol", "ul"])
     lessons_learned = RichTextField(
@@ -315,7 +392,8 @@ class CaseStudyPage(Page):
                 FieldPanel("city"),
                 FieldPanel("policy_areas", widget=forms.CheckboxSelectMultiple),
                 FieldPanel("measure_types"),
-                FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
+                FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date"), FieldPanel("ongoing")]),
+                FieldPanel("publication_date"),
             ],
             heading=_("Where, what and when"),
         ),
@@ -350,6 +428,8 @@ class CaseStudyPage(Page):
         SynchronizedField("tagged_measures", overridable=False),
         SynchronizedField("start_date", overridable=False),
         SynchronizedField("end_date", overridable=False),
+        SynchronizedField("ongoing", overridable=False),
+        SynchronizedField("publication_date", overridable=False),
         SynchronizedField("sources", overridable=False),
         SynchronizedField("contact_email", overridable=False),
     ]
@@ -378,6 +458,10 @@ class CaseStudyPage(Page):
             raise ValidationError({"summary": _("The summary must be at most 300 characters.")})
         if self.end_date and self.start_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+        if self.ongoing and self.end_date:
+            raise ValidationError(
+                {"ongoing": _("A measure with an end date is not still running: clear one of the two.")}
+            )
 
     @property
     def country(self):
@@ -388,6 +472,18 @@ class CaseStudyPage(Page):
         return self.city.continent if self.city_id else ""
 
     def related_cases(self, limit: int = 4) -> list[CaseStudyPage]:
+        """The cases nearest in meaning (stored when this case's vector was computed, in the
+        visitor's language where translated); until the worker has embedded it, those sharing
+        its measure types and areas."""
+        if self.pk:
+            by_meaning = similar_pages(
+                self, limit, CaseStudyPage.objects.select_related("city", "locale").order_by()
+            )
+            if by_meaning:
+                return by_meaning
+        return self.related_by_taxonomy(limit)
+
+    def related_by_taxonomy(self, limit: int = 4) -> list[CaseStudyPage]:
         """Live cases sharing this case's areas or measure types, most shared first.
 
         Ranked by shared measure types, then shared areas, then the newest start date. The shares

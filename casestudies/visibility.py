@@ -42,16 +42,17 @@ def public_cases(language: str | None = None) -> QuerySet:
 
 
 def public_cities() -> QuerySet:
-    """Cities of a public case or a public session (in any language)."""
+    """Cities of a public case, a public session or a public summit (its host), in any language."""
     from casestudies.models import City
 
     used = Q(pk__in=public_cases().values("city_id"))
     try:
-        from archive.models import SessionPage
+        from archive.models import SessionPage, SummitPage
     except ImportError:  # the archive app not installed
         pass
     else:
         used |= Q(pk__in=public_now(SessionPage.objects).values("cities"))
+        used |= Q(pk__in=public_now(SummitPage.objects).values("host_city"))
     return City.objects.filter(used)
 
 

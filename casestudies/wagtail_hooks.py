@@ -6,6 +6,8 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from search.models import SynonymGroup
+
 from .models import City, MeasureType, PolicyArea
 
 
@@ -32,14 +34,24 @@ class MeasureTypeViewSet(SnippetViewSet):
     icon = "tag"
     menu_label = _("Measure types")
     list_display = ["name", "name_ko", "slug", "phsm_code", "oxcgrt_code"]
-    search_fields = ["name", "name_ko", "slug"]
+    search_fields = ["name", "name_ko", "slug", "aliases", "aliases_ko"]
+
+
+class SynonymGroupViewSet(SnippetViewSet):
+    """Everyday words that mean the same, for search (search.synonyms)."""
+
+    model = SynonymGroup
+    icon = "list-ul"
+    menu_label = _("Synonyms")
+    list_display = ["__str__"]
+    search_fields = ["terms", "terms_ko"]
 
 
 class TaxonomyGroup(SnippetViewSetGroup):
     menu_label = _("Taxonomy")
     menu_icon = "list-ul"
     menu_order = 250
-    items = (PolicyAreaViewSet, CityViewSet, MeasureTypeViewSet)
+    items = (PolicyAreaViewSet, CityViewSet, MeasureTypeViewSet, SynonymGroupViewSet)
 
 
 register_snippet(TaxonomyGroup)

@@ -1,6 +1,7 @@
 """Rate limits of the question form, with django-ratelimit over the default cache.
 
-- per address (`ops.http.client_ip`: `REMOTE_ADDR`, or what trusted proxies forwarded): every submission of the form counts, honeypot hits included;
+- per address (`ops.http.client_ip`: `REMOTE_ADDR`, or what trusted proxies forwarded): every
+  submission of the form counts, honeypot hits included;
   `COMMUNITY_QUESTION_RATE_IP`, default 10 per hour;
 - per e-mail address (lower-cased; django-ratelimit hashes it into the cache key): every question
   that would be stored counts; `COMMUNITY_QUESTION_RATE_EMAIL`, default 5 per hour.

@@ -16,6 +16,9 @@ from django.utils.formats import date_format
 
 from opendata import selection as sel
 
+# A data table up to this long shows whole; a longer one its first rows and "Show all (n)".
+TABLE_SHOWN_WHOLE = 14
+TABLE_SHOWN_FIRST = 12
 MAX_MONTHS = 240  # a month axis longer than twenty years is cut to its last twenty years
 
 
@@ -56,6 +59,16 @@ class Chart:
     @property
     def total(self) -> int:
         return sum(bar.value for bar in self.bars)
+
+    @property
+    def table_rows(self) -> list[Bar]:
+        """The data table's rows shown at once: all of a short table, the first of a long one."""
+        return self.bars if len(self.bars) <= TABLE_SHOWN_WHOLE else self.bars[:TABLE_SHOWN_FIRST]
+
+    @property
+    def table_more(self) -> list[Bar]:
+        """The rest of a long table, behind "Show all (n)"."""
+        return [] if len(self.bars) <= TABLE_SHOWN_WHOLE else self.bars[TABLE_SHOWN_FIRST:]
 
     @property
     def is_empty(self) -> bool:
@@ -147,14 +160,16 @@ def ticks(maximum: int) -> list[int]:
     return list(range(0, maximum + 1))
 
 
-def layout_horizontal(chart: Chart, width: float = 560, row: float = 28, label_width: float = 190) -> Chart:
+# Horizontal charts are drawn narrow enough (420 units) to show near their natural size on a
+# 390-pixel phone: wider, the browser scaled their labels down to about 6 pixels.
+def layout_horizontal(chart: Chart, width: float = 420, row: float = 30, label_width: float = 170) -> Chart:
     chart.orientation = "horizontal"
     chart.label_width = label_width
     top, bottom = 8, 26
     chart.width = width
     chart.height = top + row * len(chart.bars) + bottom
     chart.max_value = nice_max(max((bar.value for bar in chart.bars), default=0))
-    plot = width - label_width - 48
+    plot = width - label_width - 36
     for i, bar in enumerate(chart.bars):
         bar.x = label_width
         bar.y = top + i * row + 4

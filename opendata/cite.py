@@ -35,6 +35,22 @@ def updated_on(page) -> datetime.date | None:
     return timezone.localdate(moment) if moment else None
 
 
+def published_on(page) -> datetime.date | None:
+    """The date a citation gives: the publication date the editor set (e.g. on the original CAC
+    platform), else the first publication here; not the last update, nor the day of an import."""
+    if getattr(page, "publication_date", None):
+        return page.publication_date
+    moment = page.first_published_at
+    return timezone.localdate(moment) if moment else None
+
+
+def citation_date(day: datetime.date | None, language: str) -> str:
+    """APA's date in the citing language: `2020, March 26` / `2020년 3월 26일`; `n.d.` / `날짜 없음`."""
+    if language == "ko":
+        return f"{day.year}년 {day.month}월 {day.day}일" if day else "날짜 없음"
+    return f"{day.year}, {MONTHS[day.month - 1]} {day.day}" if day else "n.d."
+
+
 def author(page) -> str:
     """Who wrote the case: the contact organisation, else the platform itself."""
     return (page.contact_organisation or "").strip() or platform_name()
@@ -49,8 +65,7 @@ def apa_citation(page, request=None) -> str:
     """e.g. `Seoul Metropolitan Government. (2020, March 26). Drive-through screening stations.
     CAC Knowledge Platform. https://…/en/case/12/` (APA 7, a page on a website)."""
     who = author(page)
-    day = updated_on(page)
-    date = f"{day.year}, {MONTHS[day.month - 1]} {day.day}" if day else "n.d."
+    date = citation_date(published_on(page), page.locale.language_code if page.locale_id else "en")
     site = platform_name()
     parts = [_sentence(who), f"({date}).", _sentence(page.title)]
     if who != site:
@@ -82,12 +97,12 @@ def bibtex_escape(text: str) -> str:
 
 
 def bibtex_key(page) -> str:
-    day = updated_on(page)
+    day = published_on(page)
     return f"cac{page.pk}{day.year if day else ''}"
 
 
 def bibtex(page, request=None) -> str:
-    day = updated_on(page)
+    day = published_on(page)
     fields = [
         ("author", "{" + bibtex_escape(author(page)) + "}"),  # a corporate author: kept whole
         ("title", "{" + bibtex_escape(page.title) + "}"),
@@ -122,7 +137,7 @@ def _ris_value(text: str) -> str:
 
 def ris(page, request=None) -> str:
     """An RIS record (ELEC: a web page); lines end in CRLF as the format asks."""
-    day = updated_on(page)
+    day = published_on(page)
     lines = [("TY", "ELEC"), ("AU", author(page)), ("TI", page.title), ("T2", platform_name())]
     if day:
         lines += [("PY", str(day.year)), ("DA", day.strftime("%Y/%m/%d"))]

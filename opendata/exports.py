@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from opendata import selection as sel
@@ -119,8 +120,41 @@ def json_stream(rows: Iterator[dict], request, selection: sel.Selection) -> Iter
     yield f'\n], "count": {count}}}\n'
 
 
-def filename(language: str, fmt: str) -> str:
-    return f"cac-cases-{language}-{timezone.localdate():%Y%m%d}.{fmt}"
+def filename(language: str, fmt: str, excel: bool = False) -> str:
+    return f"cac-cases-{language}-{timezone.localdate():%Y%m%d}{'-excel' if excel else ''}.{fmt}"
+
+
+# Excel reads a CSV without a byte-order mark in the system's code page, garbling Korean text:
+# `?excel=1` gives the same CSV with a UTF-8 BOM first. The plain CSV stays BOM-free for scripts.
+BOM = "\ufeff"
+
+
+def with_bom(content: Iterator[str]) -> Iterator[str]:
+    yield BOM
+    yield from content
+
+
+def download_list(query: str, formats: tuple[str, ...] = ("csv", "json", "jsonl")) -> list[dict]:
+    """The download links of a selection (`query`: "" or "?…"): each format, and the CSV once more
+    for Excel, each with a label saying which is which."""
+    from django.urls import reverse
+
+    labels = {"csv": "CSV", "json": "JSON", "jsonl": "JSON Lines"}
+    links = []
+    for fmt in formats:
+        url = reverse("opendata:export", args=[fmt]) + query
+        links.append({"format": labels[fmt], "url": url})
+        if fmt == "csv":
+            links[-1]["note"] = _("plain UTF-8, for scripts and data tools")
+            links.append(
+                {
+                    "format": "CSV",
+                    "label": _("CSV for Excel"),
+                    "note": _("UTF-8 with a byte-order mark: Excel shows Korean text correctly"),
+                    "url": url + ("&" if query else "?") + "excel=1",
+                }
+            )
+    return links
 
 
 @require_safe
@@ -128,9 +162,15 @@ def filename(language: str, fmt: str) -> str:
 def export_view(request, fmt: str):
     language = current_language()
     try:
-        selection = sel.parse_selection(request.GET, language)
+        selection = sel.parse_selection(request.GET, language, allowed=("excel",))
     except BadSearchRequest as exc:
         return bad_request(exc.message)
+    excel = request.GET.get("excel", "")
+    if excel not in ("", "0", "1"):
+        return bad_request(_("excel must be 1 (a CSV for Excel) or 0."))
+    excel = excel == "1"
+    if excel and fmt != "csv":
+        return bad_request(_("excel=1 applies to the CSV download only."))
     # The same file for everyone who asks the same address on the same day (its citations carry the
     # address and the date), kept as a file until content next changes (ops.downloads).
     name = (
@@ -143,7 +183,7 @@ def export_view(request, fmt: str):
     def produce() -> Iterator[str]:
         rows = iter_rows(selection, request)
         if fmt == "csv":
-            return csv_stream(rows)
+            return with_bom(csv_stream(rows)) if excel else csv_stream(rows)
         if fmt == "jsonl":
             return jsonl_stream(rows)
         return json_stream(rows, request, selection)
@@ -152,7 +192,7 @@ def export_view(request, fmt: str):
         response = HttpResponse(content_type=FORMATS[fmt])
     else:
         response = StreamingHttpResponse(kept_download(name, produce), content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename(language, fmt)}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename(language, fmt, excel)}"'
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
     response["X-Licence"] = f"{LICENCE_NAME}; {platform_name()}"
     response["Cache-Control"] = "no-cache"

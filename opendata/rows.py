@@ -44,6 +44,18 @@ def absolute(request, path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+def on_request_host(request, url: str) -> str:
+    """An absolute URL moved to the host (and scheme) the request came to: Wagtail builds full
+    URLs from the Site record, which says `http://localhost` on a site not configured with
+    `SITE_URL` (the demo). Without a request, unchanged."""
+    if not url or request is None:
+        return url
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return request.build_absolute_uri(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 def case_url(page, request=None) -> str:
     return absolute(request, page.get_url(request=request) or "")
 

@@ -16,6 +16,7 @@ from wagtail.contrib.sitemaps import views as wagtail_sitemap_views
 from wagtail.contrib.sitemaps.sitemap_generator import Sitemap as WagtailSitemap
 
 from casestudies.visibility import public_cities, public_now
+from opendata.rows import on_request_host
 
 
 class PagesSitemap(WagtailSitemap):
@@ -40,7 +41,7 @@ class PagesSitemap(WagtailSitemap):
         if not hasattr(self, "_alternates_cache"):
             table: dict = {}
             for page in self.items():
-                url = page.get_full_url(self.request)
+                url = on_request_host(self.request, page.get_full_url(self.request))
                 if url:
                     table.setdefault(page.translation_key, []).append((page.locale.language_code, url))
             self._alternates_cache = table
@@ -51,8 +52,11 @@ class PagesSitemap(WagtailSitemap):
         alternates = self._alternates()
         by_location = {}
         for page_obj in self.paginator.page(page).object_list:
-            by_location[page_obj.get_full_url(self.request)] = page_obj.translation_key
+            by_location[on_request_host(self.request, page_obj.get_full_url(self.request))] = (
+                page_obj.translation_key
+            )
         for url_info in urls:
+            url_info["location"] = on_request_host(self.request, url_info.get("location"))
             key = by_location.get(url_info.get("location"))
             versions = alternates.get(key, []) if key else []
             if len(versions) > 1:

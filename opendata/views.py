@@ -15,7 +15,7 @@ from casestudies.visibility import public_cases, public_cities, public_now
 from opendata import charts, geo
 from opendata import selection as sel
 from opendata.cite import bibtex, bibtex_key, ris
-from opendata.exports import current_language
+from opendata.exports import current_language, download_list
 from search.service import BadSearchRequest
 
 
@@ -197,6 +197,13 @@ def explore(request):
         "error": error,
         "selection": selection,
         "search_request": selection.request,
+        # How many filters are applied (the "Filters (n)" toggle on phones).
+        "filter_count": sum(
+            len(getattr(selection.request, name))
+            for name in ("area", "continent", "country", "measure", "year")
+        )
+        + bool(selection.request.query)
+        + bool(selection.city),
         "total": charts.total(selection),
         "charts": explore_charts(selection, request),
         "markers": city_markers(selection),
@@ -204,11 +211,7 @@ def explore(request):
         "options": _filter_options(language),
         "query": query,
         "search_url": reverse("search") + query,
-        "downloads": [
-            {"format": "CSV", "url": reverse("opendata:export", args=["csv"]) + query},
-            {"format": "JSON", "url": reverse("opendata:export", args=["json"]) + query},
-            {"format": "JSON Lines", "url": reverse("opendata:export", args=["jsonl"]) + query},
-        ],
+        "downloads": download_list(query),
         "feeds": [
             {"format": "RSS", "url": reverse("opendata:feed", args=["rss"]) + query},
             {"format": "Atom", "url": reverse("opendata:feed", args=["atom"]) + query},
@@ -244,21 +247,38 @@ def city_index(request):
 
 @require_safe
 def city_profile(request, slug: str):
-    from casestudies.models import PolicyArea, live_cases
+    from casestudies.models import City, PolicyArea, live_cases
 
-    # A city exists for the public while public content uses it: one only drafts use is a 404, as
-    # an unknown one is.
-    city = get_object_or_404(public_cities(), slug=slug)
+    city = get_object_or_404(City, slug=slug)
     language = current_language()
     cases = list(
         live_cases().filter(city=city).prefetch_related("policy_areas").order_by("-start_date", "-pk")
     )
     sessions, discussed = [], []
     try:
-        from archive.models import SessionPage
+        from archive.models import SessionPage, SummitPage
 
         visible = public_now(SessionPage.objects.filter(locale__language_code=language))
-        sessions = list(visible.filter(cities=city).order_by("start"))
+        # A city takes part in a session as a participating city, as the summit's host, or
+        # through one of its officials among the speakers (speakers name their city as text).
+        hosted = Q(pk__in=[])
+        for summit in SummitPage.objects.filter(host_city=city):
+            hosted |= Q(path__startswith=summit.path)
+        names = {name for name in (city.name, city.name_ko) if name}
+        spoke = Q(pk__in=[])
+        for name in names:
+            spoke |= Q(speakers__city__iexact=name)
+        roles: dict[int, list[str]] = {}
+        for role, condition in (
+            (_("host city"), hosted),
+            (_("a speaker from the city"), spoke),
+            (_("participating city"), Q(cities=city)),
+        ):
+            for pk in visible.filter(condition).values_list("pk", flat=True).distinct():
+                roles.setdefault(pk, []).append(str(role))
+        sessions = list(visible.filter(pk__in=roles).order_by("start"))
+        for session in sessions:
+            session.city_roles = roles[session.pk]
         case_ids = [case.pk for case in cases]
         discussed = list(
             visible.filter(Q(related_cases__in=case_ids) | Q(chapters__case_study__in=case_ids))
@@ -268,6 +288,10 @@ def city_profile(request, slug: str):
         )
     except (ImportError, LookupError):  # the archive app not installed
         sessions, discussed = [], []
+    # A city exists for the public while public content names it: one that only drafts use is a
+    # 404, as an unknown one is (casestudies.visibility).
+    if not cases and not sessions and not public_cities().filter(pk=city.pk).exists():
+        raise Http404(_("No case study or session involves this city."))
     by_area = []
     for area in PolicyArea.objects.filter(locale__language_code=language):
         members = [case for case in cases if any(a.slug == area.slug for a in case.policy_areas.all())]
@@ -285,10 +309,7 @@ def city_profile(request, slug: str):
         else None,
         "map": {"width": geo.WIDTH, "height": geo.HEIGHT},
         "explore_url": reverse("opendata:explore") + query,
-        "downloads": [
-            {"format": "CSV", "url": reverse("opendata:export", args=["csv"]) + query},
-            {"format": "JSON", "url": reverse("opendata:export", args=["json"]) + query},
-        ],
+        "downloads": download_list(query, ("csv", "json")),
         "feeds": [
             {"format": "RSS", "url": reverse("opendata:feed", args=["rss"]) + query},
             {"format": "Atom", "url": reverse("opendata:feed", args=["atom"]) + query},

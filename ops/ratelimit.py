@@ -64,16 +64,30 @@ def check(request, kind: str) -> dict | None:
     return count(request, f"opendata.{kind}", _key, rate_for(kind))
 
 
-def too_many_requests(usage: dict, kind: str):
+def wants_html(request) -> bool:
+    """A browser (its Accept header puts HTML first) rather than an API client (`*/*`, JSON) or
+    a `format=json` request."""
+    if request is None or request.GET.get("format") == "json":
+        return False
+    return request.get_preferred_type(["application/json", "text/html"]) == "text/html"
+
+
+def too_many_requests(usage: dict, kind: str, request=None):
+    """429 with Retry-After: a page for a browser, `{"message": …}` for everything else."""
+    from django.template.response import TemplateResponse
+    from django.utils.cache import patch_vary_headers
+
     seconds = retry_after(usage)
-    response = JsonResponse(
-        {
-            "message": _("Too many requests: at most %(rate)s. Try again in %(seconds)d seconds.")
-            % {"rate": rate_for(kind), "seconds": seconds}
-        },
-        status=429,
-    )
+    message = _("Too many requests: at most %(rate)s. Try again in %(seconds)d seconds.") % {
+        "rate": rate_for(kind),
+        "seconds": seconds,
+    }
+    if wants_html(request):
+        response = TemplateResponse(request, "429.html", {"message": message, "seconds": seconds}, status=429)
+    else:
+        response = JsonResponse({"message": message}, status=429)
     response["Retry-After"] = str(seconds)
+    patch_vary_headers(response, ["Accept"])
     return response
 
 
@@ -87,7 +101,7 @@ def limited(kind: str):
         def wrapper(request, *args, **kwargs):
             usage = check(request, kind)
             if usage is not None:
-                return too_many_requests(usage, kind)
+                return too_many_requests(usage, kind, request)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
@@ -57,8 +57,14 @@ class IndexedDocument:
     published_at: datetime | None = None
     url_path: str = ""  # the URL a visitor follows, e.g. "/en/cases/seoul-drive-through/"
     expire_at: datetime | None = None
+    # The language the text is written in; `language` is the one whose searches list the
+    # document (they differ for a page listed where its translation group has no page).
+    content_language: str = ""
+    # Names of the page's measure types and areas in its own language: part of what is embedded.
+    topic_names: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.content_language = self.content_language or self.language
         if self.year is None and self.start_date is not None:
             self.year = self.start_date.year
         self.country = (self.country or "").upper()
@@ -165,17 +171,59 @@ def build_document(page: Page) -> IndexedDocument | None:
         return None
 
 
+def search_languages() -> list[str]:
+    from django.conf import settings
+
+    return [code for code, _name in settings.WAGTAIL_CONTENT_LANGUAGES]
+
+
+def listed_languages(page: Page, present: set[tuple[object, str]]) -> list[str]:
+    """The languages whose searches list `page`: its own, and each language in which its
+    translation group has no indexable page (`present`: the group's (translation key, language))."""
+    own = page.locale.language_code
+    return [own] + [
+        language
+        for language in search_languages()
+        if language != own and (page.translation_key, language) not in present
+    ]
+
+
+def translation_group_ids(page_ids: Iterable[int]) -> list[int]:
+    """These pages and every page sharing a translation key with one of them."""
+    ids = list(dict.fromkeys(int(pk) for pk in page_ids))
+    if not ids:
+        return []
+    keys = Page.objects.filter(pk__in=ids).values("translation_key")
+    related = Page.objects.filter(translation_key__in=keys).values_list("pk", flat=True)
+    return list(dict.fromkeys([*ids, *related]))
+
+
 def build_documents(page_ids: Iterable[int]) -> list[IndexedDocument]:
-    """Documents for those of these pages that belong in the index (the others are simply absent)."""
+    """Documents for those of these pages that belong in the index (the others are simply absent):
+    one per page in its own language, plus one per language its translation group lacks."""
     ids = list(dict.fromkeys(int(pk) for pk in page_ids))
     if not ids or not _registry:
         return []
-    indexable = list(indexable_pages(Page.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+    indexable = list(
+        indexable_pages(Page.objects.filter(pk__in=ids)).values_list(
+            "pk", "translation_key", "locale__language_code"
+        )
+    )
+    keys = {key for _pk, key, _language in indexable}
+    present = set(
+        indexable_pages(Page.objects.filter(translation_key__in=keys)).values_list(
+            "translation_key", "locale__language_code"
+        )
+    )
     documents = []
-    for page in _specific_batches(indexable):
+    for page in _specific_batches([pk for pk, _key, _language in indexable]):
         document = build_document(page)
-        if document is not None:
-            documents.append(document)
+        if document is None:
+            continue
+        for language in listed_languages(page, present):
+            documents.append(
+                document if language == document.language else replace(document, language=language)
+            )
     return documents
 
 
@@ -258,6 +306,9 @@ def _register_builtin_builders() -> None:
             continent=city.continent if city else "",
             area_slugs=[area.slug for area in page.policy_areas.all()],
             measure_slugs=[m.slug for m in measures],
+            topic_names=[
+                *(m.name_ko if page.locale.language_code == "ko" and m.name_ko else m.name for m in measures),
+            ],
             start_date=page.start_date,
             published_at=page.last_published_at or page.first_published_at,
             url_path=page_url(page),

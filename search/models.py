@@ -16,19 +16,43 @@ Neither exists in the Django model (they are vendor-specific); `search.fts` crea
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-_FACET_COLUMNS = ["doc_type", "expire_at", "continent", "country", "year", "area_slugs", "measure_slugs"]
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
+
+_FACET_COLUMNS = [
+    "doc_type",
+    "expire_at",
+    "content_language",
+    "continent",
+    "country",
+    "year",
+    "area_slugs",
+    "measure_slugs",
+]
 FACET_COLUMNS_BROWSE = ["language", "start_date", "page", *_FACET_COLUMNS]
 FACET_COLUMNS_BY_ID = ["id", "language", "start_date", "page", *_FACET_COLUMNS]
 
 
 class SearchDocument(models.Model):
-    page = models.OneToOneField(
-        "wagtailcore.Page", on_delete=models.CASCADE, related_name="search_document", verbose_name=_("page")
+    """A page as a search result in one language.
+
+    `language` is the language whose searches list it, `content_language` the language it is
+    written in. A page has a row in its own language, and one in every other language in which
+    its translation group has no live, public page: an English-only case is also found by Korean
+    searches (shown in English, with a language label), never twice where a translation exists.
+    """
+
+    page = models.ForeignKey(
+        "wagtailcore.Page", on_delete=models.CASCADE, related_name="search_documents", verbose_name=_("page")
     )
     language = models.CharField(_("language"), max_length=8)
+    content_language = models.CharField(_("language of the content"), max_length=8, blank=True)
+    # What the meaning search embeds for this page (search.vectors.embedding_text), hashed: a
+    # vector made from other text is out of date.
+    embed_hash = models.CharField(max_length=40, blank=True)
     doc_type = models.CharField(_("type"), max_length=10)
     title = models.CharField(_("title"), max_length=255)
     summary = models.TextField(_("summary"), blank=True)
@@ -58,6 +82,7 @@ class SearchDocument(models.Model):
             models.Index(fields=[*FACET_COLUMNS_BROWSE], name="search_doc_browse"),
             models.Index(fields=[*FACET_COLUMNS_BY_ID], name="search_doc_by_id"),
         ]
+        constraints = [models.UniqueConstraint(fields=["page", "language"], name="search_doc_page_language")]
 
     def __str__(self) -> str:
         return self.title
@@ -111,3 +136,106 @@ class SearchIndexState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+class SearchVector(models.Model):
+    """The meaning of a page as a dense vector (search.embeddings), int8-quantised.
+
+    One row per page, whatever the number of languages it is listed in. Computed outside the
+    request by the background worker (search.tasks); a page without a current vector is found
+    by its words until the worker catches up (the backlog, reported by /healthz).
+    """
+
+    page = models.OneToOneField(
+        "wagtailcore.Page", on_delete=models.CASCADE, primary_key=True, related_name="search_vector"
+    )
+    language = models.CharField(max_length=8)  # the language of the embedded text
+    model = models.CharField(max_length=80)
+    text_hash = models.CharField(max_length=40)
+    vector = models.BinaryField()
+    # Nearest pages by meaning (ids, best first, every language), stored when the vector is made:
+    # a case page's related cases are read, not ranked, on each request.
+    neighbours = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["model", "language"], name="search_vector_model_lang")]
+
+    def __str__(self) -> str:
+        return f"vector of page {self.page_id}"
+
+
+class SpellingTerm(models.Model):
+    """A term of the index (`search.analysis` token, as the full-text index stores it) and the
+    number of documents of the language that contain it: the spelling vocabulary (search.spelling).
+
+    Kept exact by the database backend as it writes and removes documents (counted from the
+    analysed text, so nothing more is stored per document); a term whose count falls to 0 goes."""
+
+    language = models.CharField(max_length=8)
+    term = models.CharField(max_length=64)
+    doc_count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["language", "term"], name="search_spelling_term_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}:{self.term}"
+
+
+class SpellingWord(models.Model):
+    """A written form of a term (`quarantined` of `quarantin`, folded to lower case, unstemmed):
+    what a correction offers. Lives as long as its term does."""
+
+    language = models.CharField(max_length=8)
+    word = models.CharField(max_length=64)
+    term = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["language", "word"], name="search_spelling_word_unique")
+        ]
+        indexes = [models.Index(fields=["language", "term"], name="search_spelling_word_term")]
+
+    def __str__(self) -> str:
+        return f"{self.language}:{self.word}"
+
+
+class SynonymGroup(models.Model):
+    """Everyday words that mean the same, in English and Korean (e.g. wifi, wi-fi, 와이파이):
+    a search for one also looks for the others (search.synonyms). Measure types carry their own
+    aliases; this is for the words that are not a measure type."""
+
+    terms = models.TextField(_("English words"), blank=True, help_text=_("One word or phrase per line."))
+    terms_ko = models.TextField(_("Korean words"), blank=True, help_text=_("One word or phrase per line."))
+
+    panels = [FieldRowPanel([FieldPanel("terms"), FieldPanel("terms_ko")])]
+
+    class Meta:
+        ordering = ["terms"]
+        verbose_name = _("synonym group")
+        verbose_name_plural = _("synonym groups")
+
+    def __str__(self) -> str:
+        return ", ".join([*self.terms.splitlines()[:2], *self.terms_ko.splitlines()[:2]])
+
+    def clean(self) -> None:
+        from search.synonyms import clean_phrase_lines
+
+        super().clean()
+        taken: list[tuple[str, str]] = []
+        errors = {}
+        for field, language in (("terms", "en"), ("terms_ko", "ko")):
+            try:
+                value = clean_phrase_lines(getattr(self, field) or "", language, taken=taken)
+            except ValidationError as exc:
+                errors[field] = exc
+                continue
+            setattr(self, field, value)
+            taken += [(line, language) for line in value.splitlines()]
+        if errors:
+            raise ValidationError(errors)
+        if len(taken) < 2:
+            raise ValidationError(_("A synonym group needs at least two words or phrases."))

@@ -45,6 +45,7 @@ from search.types import (
 logger = logging.getLogger(__name__)
 
 MAX_PAGE = 10_000
+MAX_PAGE_ID = 2_147_483_647
 MAX_FACET_VALUES = 50
 MAX_VALUE_LENGTH = 100
 SUGGEST_LIMIT = 8
@@ -199,6 +200,7 @@ def parse_request(querydict, language: str) -> SearchRequest:
             % {"sort": clean_query(sort)[:40], "allowed": ", ".join(SORTS)}
         )
     page = _positive_int(querydict, "page", 1, MAX_PAGE)
+    like = _positive_int(querydict, "like", 0, MAX_PAGE_ID) or None
     page_size = _positive_int(querydict, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
 
     area = known_area_slugs(_values(querydict, "area"))
@@ -213,6 +215,7 @@ def parse_request(querydict, language: str) -> SearchRequest:
         )
     )
     doc_type = [value for value in _values(querydict, "type") if value in DOC_TYPES]
+    lang = [value.lower() for value in _values(querydict, "lang") if value.lower() in LANGUAGES]
 
     return SearchRequest(
         language=language,
@@ -222,6 +225,8 @@ def parse_request(querydict, language: str) -> SearchRequest:
         country=tuple(country),
         measure=tuple(measure),
         year=tuple(year),
+        lang=tuple(dict.fromkeys(lang)),
+        like=like,
         doc_type=tuple(doc_type),
         sort=sort,  # type: ignore[arg-type]
         page=page,
@@ -234,7 +239,8 @@ def parse_request(querydict, language: str) -> SearchRequest:
 # --------------------------------------------------------------------------------------------
 def search(request: SearchRequest) -> SearchResponse:
     """Answer from the active backend, or from the database when it is unavailable."""
-    backend = get_backend()
+    # "More like this" reads the neighbours stored beside the vectors, in the database.
+    backend = get_database_backend() if request.like else get_backend()
     try:
         return backend.search(request)
     except SearchBackendUnavailable as exc:
@@ -243,6 +249,53 @@ def search(request: SearchRequest) -> SearchResponse:
             raise
         logger.warning("search: %s unavailable (%s); answering from the database", backend.name, exc)
         return database.search(request)
+
+
+FEW_RESULTS = 3  # at most this many results: also offer a correction of rare words
+
+
+def _semantic_only(request: SearchRequest) -> bool:
+    """Whether meaning search is on for this request (then results may come without any word)."""
+    from search.embeddings import semantic_enabled
+
+    return semantic_enabled() and bool(request.query)
+
+
+def search_with_spelling(request: SearchRequest, *, retry: bool = True) -> SearchResponse:
+    """`search()`, then spelling help from the index's own words (`search.spelling`).
+
+    Nothing found for the words as typed: with `retry`, search again with the corrected query
+    and answer with those results (`corrected_from` = the query as typed, `did_you_mean` = the
+    query searched); without it, or if the corrected query finds nothing either, only offer it
+    (`did_you_mean`). Results found: offer a correction of unknown words (and, with few
+    results, of words found in very few documents) without searching again."""
+    from dataclasses import replace
+
+    from search import spelling
+
+    response = search(request)
+    if not request.query or request.like:
+        return response
+    corrected = spelling.correct(request.query, request.language)
+    if response.count and corrected and retry and _semantic_only(request):
+        # Found by meaning alone while a word is unknown to the index: the corrected words are
+        # what the visitor meant (an unknown word can match nothing), so search those.
+        retried = search(replace(request, query=corrected))
+        if retried.count:
+            retried.did_you_mean, retried.corrected_from = corrected, request.query
+            return retried
+    if response.count:
+        response.did_you_mean = corrected or spelling.correct(
+            request.query, request.language, rare=response.count <= FEW_RESULTS
+        )
+        return response
+    if corrected and retry:
+        retried = search(replace(request, query=corrected))
+        if retried.count:
+            retried.did_you_mean, retried.corrected_from = corrected, request.query
+            return retried
+    response.did_you_mean = corrected if corrected and (not retry) else None
+    return response
 
 
 def suggest(language: str, prefix: str, limit: int = SUGGEST_LIMIT) -> list[Suggestion]:
@@ -271,19 +324,28 @@ def _other_backend() -> SearchBackend | None:
 def index_pages(page_ids: Iterable[int]) -> None:
     """(Re)index these pages everywhere: live, public ones are written, the others removed.
 
-    The database index is written at once, in the current transaction; another backend
-    (Elasticsearch) is told after the transaction commits.
+    Their translations are re-indexed with them: whether a page is also listed in another
+    language depends on whether its translation there is live. The database index is written at
+    once, in the current transaction; another backend (Elasticsearch) is told after the
+    transaction commits, and the background worker computes the meaning vectors.
     """
-    ids = list(dict.fromkeys(int(pk) for pk in page_ids))
+    from search.documents import translation_group_ids
+    from search.tasks import schedule_embedding
+
+    ids = translation_group_ids(page_ids)
     if not ids:
         return
     get_database_backend().index_pages(ids)
     other = _other_backend()
     if other is not None:
         transaction.on_commit(lambda: _safely(other.index_pages, ids))
+    schedule_embedding(ids)
 
 
 def remove_pages(page_ids: Iterable[int]) -> None:
+    """Take these pages out of the index; their translations may now be listed in their place."""
+    from search.documents import translation_group_ids
+
     ids = list(dict.fromkeys(int(pk) for pk in page_ids))
     if not ids:
         return
@@ -291,14 +353,32 @@ def remove_pages(page_ids: Iterable[int]) -> None:
     other = _other_backend()
     if other is not None:
         transaction.on_commit(lambda: _safely(other.remove_pages, ids))
+    siblings = [pk for pk in translation_group_ids(ids) if pk not in set(ids)]
+    if siblings:
+        index_pages(siblings)
 
 
-def pages_deleted(page_ids: Iterable[int]) -> None:
-    """Pages deleted from the database: their rows went with them (CASCADE); tell other backends."""
+def pages_deleted(page_ids: Iterable[int], translation_keys: Iterable[object] = ()) -> None:
+    """Pages deleted from the database: their rows went with them (CASCADE); tell other backends,
+    and re-index the translations left behind (they may now be listed in their place)."""
+    from wagtail.models import Page
+
     ids = list(dict.fromkeys(int(pk) for pk in page_ids))
     other = _other_backend()
     if ids and other is not None:
         transaction.on_commit(lambda: _safely(other.remove_pages, ids))
+    keys = [key for key in translation_keys if key]
+    if not keys:
+        return
+
+    def reindex_translations() -> None:
+        # After the deletion has committed: during it, the collector would not know new rows.
+        siblings = (
+            Page.objects.filter(translation_key__in=keys).exclude(pk__in=ids).values_list("pk", flat=True)
+        )
+        _safely(index_pages, list(siblings))
+
+    transaction.on_commit(reindex_translations)
 
 
 def _safely(method, ids):

@@ -54,7 +54,7 @@ def on_slug_changed(sender, instance, **kwargs):
 
 def on_page_deleted(sender, instance, **kwargs):
     # The document row goes with the page (CASCADE); other backends are told after commit.
-    service.pages_deleted([instance.pk])
+    service.pages_deleted([instance.pk], [getattr(instance, "translation_key", None)])
 
 
 def on_restriction_changed(sender, instance, origin=None, **kwargs):

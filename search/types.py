@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
-FACETS: tuple[str, ...] = ("area", "continent", "country", "measure", "year")
+FACETS: tuple[str, ...] = ("area", "continent", "country", "measure", "year", "lang")
 SORTS: tuple[str, ...] = ("relevance", "newest")
 DOC_TYPES: tuple[str, ...] = ("case", "session")
 PAGE_SIZE = 20
@@ -39,6 +39,11 @@ class SearchRequest:
     country: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, upper case
     measure: tuple[str, ...] = ()  # measure-type slugs
     year: tuple[int, ...] = ()
+    # Languages the results are written in ("en", "ko"); () = every language. A case with a
+    # translation in the request's language is listed once, in that language.
+    lang: tuple[str, ...] = ()
+    # "More like this": the pages nearest in meaning to this page id (the query is then ignored).
+    like: int | None = None
     doc_type: tuple[str, ...] = ()  # () means every type
     sort: Literal["relevance", "newest"] = "relevance"
     page: int = 1
@@ -71,6 +76,10 @@ class SearchHit:
     summary: str
     highlight: str  # summary (or a fragment) with matches wrapped in <mark>, HTML-escaped otherwise
     score: float | None
+    # The language the result is written in (= locale), and whether that is the request's own
+    # language (False: found across languages, shown in its original language with a label).
+    language: str = ""
+    translated: bool = True
 
 
 @dataclass
@@ -81,6 +90,10 @@ class SearchResponse:
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # facet -> value -> count
     backend: str = "database"
+    # Spelling (search.service.search_with_spelling): a corrected query worth offering ("Did you
+    # mean …?"); when the results are for it, `corrected_from` is the query as typed.
+    did_you_mean: str | None = None
+    corrected_from: str | None = None
 
 
 @dataclass

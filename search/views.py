@@ -18,10 +18,14 @@ from django.views.decorators.http import require_safe
 
 from ops import ratelimit
 from search import service
+from search.embeddings import semantic_enabled
 from search.service import BadSearchRequest
 from search.types import FACETS, SearchRequest, SearchResponse
 
 FORMATS = ("html", "json")
+# Facet lists up to this long show whole; longer ones show the first few and "Show all (n)".
+FACET_SHOWN_WHOLE = 12
+FACET_SHOWN_FIRST = 8
 
 
 def _language() -> str:
@@ -67,17 +71,21 @@ def response_json(response: SearchResponse) -> dict:
                 "summary": hit.summary,
                 "highlight": hit.highlight,
                 "score": hit.score,
+                "language": hit.language or hit.locale,
+                "translated": hit.translated,
             }
             for hit in response.hits
         ],
         "facets": {facet: dict(response.facets.get(facet, {})) for facet in FACETS},
+        "did_you_mean": response.did_you_mean,
+        "corrected_from": response.corrected_from,
     }
 
 
 @require_safe
 def search_view(request):
     if usage := ratelimit.check(request, "search"):
-        return ratelimit.too_many_requests(usage, "search")
+        return ratelimit.too_many_requests(usage, "search", request)
     fmt = request.GET.get("format", "")
     as_json = _wants_json(request)
     if fmt and fmt not in FORMATS:
@@ -91,7 +99,8 @@ def search_view(request):
     except BadSearchRequest as exc:
         return _bad_request(request, exc.message, as_json)
 
-    result = service.search(search_request)
+    # `spell=0`: the words exactly as typed (the "Search instead for …" link), never retried.
+    result = service.search_with_spelling(search_request, retry=request.GET.get("spell") != "0")
     if as_json:
         response = JsonResponse(response_json(result), json_dumps_params={"ensure_ascii": False})
     else:
@@ -105,7 +114,7 @@ def search_view(request):
 @require_safe
 def suggest_view(request):
     if usage := ratelimit.check(request, "suggest"):
-        return ratelimit.too_many_requests(usage, "suggest")
+        return ratelimit.too_many_requests(usage, "suggest", request)
     query = service.clean_query(request.GET.get("q", ""))[:100]
     suggestions = service.suggest(_language(), query) if query else []
     return JsonResponse(
@@ -146,8 +155,13 @@ def _labels(language: str, response: SearchResponse, search_request: SearchReque
         "country": {code: str(countries.name(code)) for code in response.facets.get("country", {})}
         | {code: str(countries.name(code)) for code in search_request.country},
         "measure": measures,
+        "lang": language_names(),
         "type": {"case": _("Case studies"), "session": _("Summit sessions")},
     }
+
+
+def language_names() -> dict[str, str]:
+    return {"en": _("English"), "ko": _("Korean")}
 
 
 def _facet_title(facet: str) -> str:
@@ -157,6 +171,7 @@ def _facet_title(facet: str) -> str:
         "country": _("Country"),
         "measure": _("Measure type"),
         "year": _("Year"),
+        "lang": _("Written in"),
         "type": _("Type"),
     }
     return titles[facet]
@@ -193,12 +208,25 @@ def _facet_groups(response: SearchResponse, search_request: SearchRequest, label
             options.sort(key=lambda o: o["value"], reverse=True)
         else:
             options.sort(key=lambda o: (not o["selected"], -o["count"], o["label"]))
+        # A short list shows whole; a long one shows its first values and "Show all (n)" (no
+        # fixed-height scroll box that hides values without a cue). Selected values come first in
+        # the long lists (sorted above), and the rest opens when one of them is selected anyway.
+        shown, more = (
+            (options, [])
+            if len(options) <= FACET_SHOWN_WHOLE
+            else (
+                options[:FACET_SHOWN_FIRST],
+                options[FACET_SHOWN_FIRST:],
+            )
+        )
         groups.append(
             {
                 "name": facet,
                 "title": _facet_title(facet),
-                "options": options,
-                "collapsed": len(options) > 8,
+                "options": shown,
+                "more": more,
+                "more_open": any(option["selected"] for option in more),
+                "total": len(options),
             }
         )
     return groups
@@ -272,11 +300,23 @@ def _page_links(request, page: int, num_pages: int) -> list[dict]:
     return links
 
 
+def _like_title(search_request: SearchRequest) -> str:
+    """The title of the page a "more like this" search starts from ("" when none or not public)."""
+    if not search_request.like:
+        return ""
+    from wagtail.models import Page
+
+    page = Page.objects.live().public().filter(pk=search_request.like).only("title").first()
+    return page.title if page else ""
+
+
 def page_context(request, search_request: SearchRequest, response: SearchResponse) -> dict:
     language = search_request.language
     labels = _labels(language, response, search_request)
     for hit in response.hits:
         hit.area_labels = [(slug, labels["area"].get(slug, slug)) for slug in hit.policy_areas]
+        # Found across languages: the visitor is told in which language the case is written.
+        hit.language_label = "" if hit.translated else labels["lang"].get(hit.language, hit.language)
     has_filters = any(getattr(search_request, facet) for facet in FACETS) or bool(search_request.doc_type)
     past_last_page = response.count > 0 and not response.hits and search_request.page > response.num_pages
     context = {
@@ -306,7 +346,23 @@ def page_context(request, search_request: SearchRequest, response: SearchRespons
         "last_result": (search_request.page - 1) * search_request.page_size + len(response.hits),
         "json_url": _querystring(request, format="json", page=str(search_request.page)),
         "drop_suggestions": [],
+        "more_like_this": semantic_enabled() and not search_request.like,
+        "like_title": _like_title(search_request),
     }
     if response.count == 0 and (has_filters or search_request.query):
         context["drop_suggestions"] = _drop_suggestions(request, search_request, labels)
+    context.update(_spelling_context(request, response))
     return context
+
+
+def _spelling_context(request, response: SearchResponse) -> dict:
+    """Links for a corrected search: the results shown are for `did_you_mean`; the words as
+    typed stay one click away (`spell=0`)."""
+    if response.corrected_from and response.did_you_mean:
+        return {
+            "query": response.did_you_mean,
+            "original_query_url": _querystring(request, q=response.corrected_from, spell="0"),
+        }
+    if response.did_you_mean:
+        return {"did_you_mean_url": _querystring(request, q=response.did_you_mean, spell=None)}
+    return {}

@@ -211,6 +211,17 @@ def indexing(search_backend, django_capture_on_commit_callbacks):
     return _indexing
 
 
+@pytest.fixture(autouse=True)
+def _fresh_search_vocabulary():
+    """Synonyms and the spelling vocabulary are cached per process; a test's rollback cannot
+    tell the cache, so each test starts from its own database."""
+    from search import spelling, synonyms
+
+    spelling.invalidate()
+    synonyms.invalidate()
+    yield
+
+
 # --- end search fixtures -------------------------------------------------------------
 
 

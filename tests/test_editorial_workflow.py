@@ -333,8 +333,14 @@ def test_measure_types_autocomplete_and_no_free_tagging(client, reviewer, case):
     before = MeasureType.objects.count()
     form = case_form(case, measure_types='"Mask distribution", "Invented measure"')
     form["action-publish"] = "action-publish"
-    client.post(f"/admin/pages/{case.pk}/edit/", form)
+    response = client.post(f"/admin/pages/{case.pk}/edit/", form)
     assert MeasureType.objects.count() == before  # unknown names are not created
+    # ... nor silently dropped (issue 12): the save is refused, with the name in the message.
+    assert response.status_code == 200 and "Invented measure" in str(response.context["form"].errors)
+    assert list(CaseStudyPage.objects.get(pk=case.pk).measure_types.all()) == []
+    form = case_form(case, measure_types='"Mask distribution"')
+    form["action-publish"] = "action-publish"
+    client.post(f"/admin/pages/{case.pk}/edit/", form)
     assert [m.name for m in CaseStudyPage.objects.get(pk=case.pk).measure_types.all()] == [
         "Mask distribution"
     ]

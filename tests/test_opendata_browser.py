@@ -39,7 +39,7 @@ def test_filtering_the_explore_page_changes_the_charts(live_server, browser, ope
     assert page.locator('#chart-continents g.od-bar[data-key="asia"] rect').get_attribute("width") == "0"
     circles = page.locator("#map circle")
     assert circles.count() == 1 and circles.first.get_attribute("data-city") == "paris"
-    href = page.get_by_role("link", name="Download CSV").get_attribute("href")
+    href = page.get_by_role("link", name="Download CSV", exact=True).get_attribute("href")
     assert href.endswith("/en/data/cases.csv?continent=europe")
 
     # A map circle leads to the city's profile.

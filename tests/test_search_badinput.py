@@ -136,7 +136,15 @@ def _check(response, as_json: bool):
         if response.status_code == 400:
             assert set(data) == {"error"} and data["error"]
         else:
-            assert {"count", "page", "num_pages", "results", "facets"} == set(data)
+            assert {
+                "count",
+                "page",
+                "num_pages",
+                "results",
+                "facets",
+                "did_you_mean",
+                "corrected_from",
+            } == set(data)
     elif response.status_code == 400:
         assert response["Content-Type"].startswith("text/html")
 

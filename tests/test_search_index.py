@@ -80,16 +80,20 @@ def test_case_document_has_every_searchable_field(db):
 def test_build_documents_skips_what_must_not_be_indexed(db):
     live = make_case("Live one")
     draft = make_case("Draft one", publish=False)
-    assert [d.page_id for d in build_documents([live.pk, draft.pk, live.get_parent().pk, 999_999])] == [
-        live.pk
-    ]
+    documents = build_documents([live.pk, draft.pk, live.get_parent().pk, 999_999])
+    # One document per language whose searches list the page: English, and Korean (no Korean
+    # version exists), both written in English.
+    assert {(d.page_id, d.language, d.content_language) for d in documents} == {
+        (live.pk, "en", "en"),
+        (live.pk, "ko", "en"),
+    }
 
 
 def test_iter_document_batches(db):
     pages = [make_case(f"Case {n}") for n in range(5)]
     batches = list(iter_document_batches(batch_size=2))
-    assert [len(batch) for batch in batches] == [2, 2, 1]
-    assert sorted(d.page_id for batch in batches for d in batch) == sorted(p.pk for p in pages)
+    assert [len({d.page_id for d in batch}) for batch in batches] == [2, 2, 1]
+    assert sorted({d.page_id for batch in batches for d in batch}) == sorted(p.pk for p in pages)
 
 
 def test_rebuild_command(db):
@@ -105,8 +109,9 @@ def test_rebuild_command(db):
     assert titles() == {"Alpha case", "Beta case"}
     assert "database: 2 pages indexed" in out.getvalue()
     assert "100%" in err.getvalue() and "2/2" in err.getvalue()
-    assert SearchDocumentArea.objects.filter(slug="education").count() == 1
-    assert SearchDocumentText.objects.count() == SearchDocument.objects.count() == 2
+    assert SearchDocumentArea.objects.filter(slug="education", document__language="en").count() == 1
+    # Each English-only page is listed in both languages' searches.
+    assert SearchDocumentText.objects.count() == SearchDocument.objects.count() == 4
     assert SearchIndexState.objects.get(key="analyzer").value.startswith("cac-analysis")
 
 
@@ -119,7 +124,7 @@ def test_rebuild_is_idempotent(db):
     make_case("Alpha case")
     for _ in range(2):
         call_command("rebuild_search_index", "--no-progress", stdout=io.StringIO())
-    assert SearchDocument.objects.count() == 1
+    assert SearchDocument.objects.count() == 2  # listed in English and in Korean
     assert titles(query="alpha") == {"Alpha case"}
 
 

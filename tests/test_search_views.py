@@ -27,24 +27,28 @@ RESULT_KEYS = {
     "summary",
     "highlight",
     "score",
+    "language",
+    "translated",
 }
-FACET_KEYS = {"area", "continent", "country", "measure", "year"}
+FACET_KEYS = {"area", "continent", "country", "measure", "year", "lang"}
 
 
 @pytest.fixture
 def cases(db):
+    """Drive-through testing in English and its Korean translation; cycle lanes in English only."""
     seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
     paris = CityFactory(name="Paris", name_ko="파리", slug="paris", country="FR", continent="europe")
     testing = MeasureTypeFactory(name="Testing", name_ko="검사", slug="testing")
+    drive = make_case(
+        "Drive-through testing stations",
+        summary="Cars drive through testing stations.",
+        city=seoul,
+        areas=["quarantine", "smart-city"],
+        measures=[testing],
+        start_date=datetime.date(2020, 3, 1),
+    )
     return {
-        "drive": make_case(
-            "Drive-through testing stations",
-            summary="Cars drive through testing stations.",
-            city=seoul,
-            areas=["quarantine", "smart-city"],
-            measures=[testing],
-            start_date=datetime.date(2020, 3, 1),
-        ),
+        "drive": drive,
         "lanes": make_case(
             "Pop-up cycle lanes",
             summary="Temporary cycle lanes <for> commuters.",
@@ -60,6 +64,7 @@ def cases(db):
             areas=["quarantine"],
             measures=[testing],
             start_date=datetime.date(2020, 3, 1),
+            translation_key=drive.translation_key,
         ),
     }
 
@@ -126,7 +131,7 @@ def test_json_shape_is_exactly_the_documented_one(client, cases):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     data = response.json()
-    assert set(data) == {"count", "page", "num_pages", "results", "facets"}
+    assert set(data) == {"count", "page", "num_pages", "results", "facets", "did_you_mean", "corrected_from"}
     assert (data["count"], data["page"], data["num_pages"]) == (1, 1, 1)
     assert set(data["facets"]) == FACET_KEYS
     assert data["facets"]["area"] == {"quarantine": 1, "smart-city": 1}
@@ -146,16 +151,37 @@ def test_json_shape_is_exactly_the_documented_one(client, cases):
         "summary": "Cars drive through testing stations.",
         "highlight": "Cars drive through <mark>testing</mark> stations.",
         "score": result["score"],
+        "language": "en",
+        "translated": True,
     }
     assert isinstance(result["score"], float)
 
 
 def test_json_browse_mode_has_null_scores(client, cases):
     data = client.get("/ko/search/?format=json").json()
-    assert data["count"] == 1
-    assert data["results"][0]["locale"] == "ko"
-    assert data["results"][0]["city"] == "서울"
-    assert data["results"][0]["score"] is None
+    assert data["count"] == 2
+    assert [r["locale"] for r in data["results"]] == ["en", "ko"]  # newest first
+    assert data["results"][1]["city"] == "서울"
+    assert all(result["score"] is None for result in data["results"])
+
+
+def test_results_found_across_languages_are_labelled(client, cases):
+    # The cycle lanes exist in English only: a Korean search lists them, in English, labelled;
+    # the drive-through case is listed once, in Korean (its translation), never twice.
+    data = client.get("/ko/search/?format=json").json()
+    lanes, drive = data["results"]
+    assert (lanes["title"], lanes["language"], lanes["translated"]) == ("Pop-up cycle lanes", "en", False)
+    assert lanes["city"] == "파리" and lanes["url"] == cases["lanes"].url
+    assert (drive["title"], drive["language"], drive["translated"]) == ("드라이브스루 선별진료소", "ko", True)
+    assert data["facets"]["lang"] == {"en": 1, "ko": 1}
+    html = client.get("/ko/search/").content.decode()
+    assert html.count("badge--language") == 1
+    assert '<h3 class="search-result__title" lang="en">' in html
+    assert "영어로 작성" in html
+    # `lang` keeps one language only.
+    only_ko = client.get("/ko/search/?format=json&lang=ko").json()
+    assert [r["title"] for r in only_ko["results"]] == ["드라이브스루 선별진료소"]
+    assert client.get("/ko/search/?format=json&lang=xx").json()["count"] == 2  # unknown: ignored
 
 
 def test_accept_header_selects_json(client, cases):

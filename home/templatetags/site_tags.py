@@ -53,7 +53,16 @@ def language_versions(context) -> list[dict]:
 
 @register.inclusion_tag("includes/language_switcher.html", takes_context=True)
 def language_switcher(context):
-    return {"versions": language_versions(context)}
+    """The other language's version of this page, with the same query string: filters, words and
+    page number are the same in both languages (`/en/cases/?area=education` → `/ko/cases/?area=education`)."""
+    versions = language_versions(context)
+    query = context["request"].META.get("QUERY_STRING", "")
+    page = context.get("page") or context.get("self")
+    if query and isinstance(page, Page):  # other views' URLs come from get_full_path, query included
+        for version in versions:
+            if version["url"] and not version["current"]:
+                version["url"] = f"{version['url']}?{query}"
+    return {"versions": versions}
 
 
 @register.inclusion_tag("includes/hreflang.html", takes_context=True)

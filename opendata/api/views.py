@@ -34,6 +34,7 @@ from archive.models import SessionPage
 from casestudies.models import CaseStudyPage, City, MeasureType, PolicyArea
 from casestudies.visibility import public_cases, public_cities, public_measures, public_now
 from opendata.api.fields import model_api_fields, model_api_meta_fields
+from opendata.api.serializers import OpenDataBaseSerializer, OpenDataPageSerializer
 from ops import ratelimit
 
 MAX_LIMIT = 100
@@ -138,6 +139,18 @@ class OpenDataMixin:
                 wait=max(1, int(usage.get("time_left") or 1)),
                 detail=f"Too many requests: at most {ratelimit.rate_for('api')} per client.",
             )
+
+    def find_view(self, request):
+        """Wagtail's `find` redirect, to the detail URL on the request's host (not the Site's)."""
+        from urllib.parse import urlsplit
+
+        response = super().find_view(request)
+        location = response.get("Location") if response.status_code in (301, 302) else None
+        if location:
+            parts = urlsplit(location)
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            response["Location"] = request.build_absolute_uri(path)
+        return response
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
@@ -276,6 +289,7 @@ class PlatformSearchFilter(BaseFilterBackend):
 
 class CasesAPIViewSet(OpenDataMixin, PagesAPIViewSet):
     name = "cases"
+    base_serializer_class = OpenDataPageSerializer
     filter_backends = [CaseFilter, OrderingFilter, LocaleFilter, PlatformSearchFilter]
     known_query_parameters = frozenset(
         ["limit", "offset", "fields", "order", "search", "locale", "format", "_"]
@@ -359,6 +373,7 @@ class SessionFilter(BaseFilterBackend):
 
 
 class SessionsAPIViewSet(OpenDataMixin, PagesAPIViewSet):
+    base_serializer_class = OpenDataPageSerializer
     name = "sessions"
     filter_backends = [SessionFilter, OrderingFilter, LocaleFilter, SafeSearchFilter]
     known_query_parameters = frozenset(
@@ -392,6 +407,8 @@ class SessionsAPIViewSet(OpenDataMixin, PagesAPIViewSet):
 class OpenDataPagesAPIViewSet(OpenDataMixin, PagesAPIViewSet):
     """Every live, public page (Wagtail's `pages` endpoint), with the fields above per type."""
 
+    base_serializer_class = OpenDataPageSerializer
+
     filter_backends = [SafeFieldsFilter] + PagesAPIViewSet.filter_backends[1:-1] + [SafeSearchFilter]
 
     def get_base_queryset(self):
@@ -407,6 +424,7 @@ class TaxonomyFilter(BaseFilterBackend):
 
 
 class SnippetAPIViewSet(OpenDataMixin, BaseAPIViewSet):
+    base_serializer_class = OpenDataBaseSerializer
     filter_backends = [TaxonomyFilter, OrderingFilter]
     known_query_parameters = frozenset(["limit", "offset", "fields", "order", "format", "_"])
     listing_default_fields = BaseAPIViewSet.listing_default_fields

@@ -227,6 +227,8 @@ def download_links(context, **extra):
     """
     from django.http import QueryDict
 
+    from opendata.exports import download_list
+
     request = context.get("request")
     query = selection_query(request)
     if extra:
@@ -237,11 +239,7 @@ def download_links(context, **extra):
         encoded = params.urlencode()
         query = f"?{encoded}" if encoded else ""
     return {
-        "downloads": [
-            {"format": "CSV", "url": reverse("opendata:export", args=["csv"]) + query},
-            {"format": "JSON", "url": reverse("opendata:export", args=["json"]) + query},
-            {"format": "JSON Lines", "url": reverse("opendata:export", args=["jsonl"]) + query},
-        ],
+        "downloads": download_list(query),
         "feeds": [
             {"format": "RSS", "url": reverse("opendata:feed", args=["rss"]) + query},
             {"format": "Atom", "url": reverse("opendata:feed", args=["atom"]) + query},

@@ -33,7 +33,7 @@ from django.db import connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from search import fts
+from search import fts, spelling, vectors
 from search.analysis import (
     analyze,
     analyze_query,
@@ -43,7 +43,9 @@ from search.analysis import (
     to_index_text,
 )
 from search.documents import IndexedDocument, build_documents, count_indexable, iter_document_batches
+from search.embeddings import EmbedderUnavailable, semantic_enabled
 from search.models import SearchDocument, SearchDocumentArea, SearchDocumentMeasure, SearchDocumentText
+from search.related import stored_neighbours
 from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ TITLE_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
 # Suggestions: how many of the newest prefix matches are ranked.
 SUGGEST_CANDIDATES = 200
+# Reciprocal rank fusion constant (the usual 60): rank r of a list adds 1 / (RRF_K + r).
+RRF_K = vectors.RRF_K
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _TRAILING_WORD_RE = re.compile(r"[^\W_]+$")
@@ -81,6 +85,67 @@ def _tsquery_term(token: str, prefix: bool = False) -> str:
 def _padded(slugs: Iterable[str]) -> str:
     slugs = [slug for slug in slugs if slug and " " not in slug]
     return f" {' '.join(slugs)} " if slugs else ""
+
+
+# A term group matches a document when one of its alternatives does (every token of it): one
+# word of the query, or a word and its synonyms.
+TermGroup = tuple[tuple[str, ...], ...]
+
+
+_HANGUL_RE = re.compile("[\uac00-\ud7a3]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _phrase_tokens(phrase: str, language: str) -> tuple[str, ...]:
+    """A synonym's tokens, analysed as the documents written in its language are."""
+    return tuple(analyze_query(phrase, "ko" if _HANGUL_RE.search(phrase) else language))
+
+
+def term_groups(query: str, language: str, tokens: list[str] | None = None) -> list[TermGroup]:
+    """The query's terms as groups of alternatives: a word or phrase that names a measure type or
+    a thesaurus entry (search.synonyms) is one group with its synonyms in both languages, each
+    analysed in its own language, so "SMEs" also finds "small businesses" and "소상공인"; every
+    other analysed token is a group of its own."""
+    from search import synonyms
+
+    if tokens is None:
+        tokens = analyze_query(query, language) if query.strip() else []
+    groups: list[TermGroup] = []
+    covered: set[str] = set()
+    for expansion in synonyms.expansions(query, language) if tokens else []:
+        matched = tuple(analyze_query(expansion.matched, language))
+        if not matched:
+            continue
+        alternatives = [matched] + [_phrase_tokens(phrase, "en") for phrase in expansion.alternatives]
+        groups.append(tuple(dict.fromkeys(alternative for alternative in alternatives if alternative))[:24])
+        covered.update(matched)
+    groups.extend(((token,),) for token in dict.fromkeys(tokens) if token not in covered)
+    return groups
+
+
+def minimum_should_match(groups: int) -> int:
+    """How many of the query's term groups a document must match (soft AND): all of one or two
+    words' worth of query would empty results on one missing word; a long question needs about
+    half of its content words."""
+    if groups <= 2:
+        return 1
+    if groups <= 4:
+        return groups - 1
+    return max(2, math.ceil(groups * 0.5))
+
+
+def _fts5_group(group: TermGroup) -> str:
+    alternatives = [
+        "(" + " AND ".join(_fts5_phrase(token) for token in alternative) + ")" for alternative in group
+    ]
+    return " OR ".join(alternatives)
+
+
+def _tsquery_group(group: TermGroup) -> str:
+    alternatives = [
+        "(" + " & ".join(_tsquery_term(token) for token in alternative) + ")" for alternative in group
+    ]
+    return " | ".join(alternatives)
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -156,7 +221,8 @@ class DatabaseSearchBackend:
             find = "instr(d.{column}, %s) > 0" if self.vendor == "sqlite" else "strpos(d.{column}, %s) > 0"
             condition = " OR ".join(find.format(column=f"{facet}_slugs") for _ in values)
             return f"({condition})", [f" {value} " for value in values]
-        return f"d.{facet} IN ({_placeholders(values)})", list(values)
+        column = "content_language" if facet == "lang" else facet
+        return f"d.{column} IN ({_placeholders(values)})", list(values)
 
     def _flag(self, facet: str, values: tuple) -> tuple[str, list]:
         """1 when a document passes this facet's filter, else 0 (an integer on both vendors)."""
@@ -172,19 +238,27 @@ class DatabaseSearchBackend:
             params += request.doc_type
         return where, params
 
-    def _matching(self, request: SearchRequest, tokens: list[str], active: list[str]) -> tuple[str, list]:
-        """The documents a search starts from, with what the facets need.
+    def _matching(
+        self, request: SearchRequest, groups: list[TermGroup], active: list[str], semantic: dict[int, float]
+    ) -> tuple[str, str, list]:
+        """The documents a search starts from, with what the facets need: (ctes, select, params).
 
-        The full-text match (or, when browsing, every document) in the request's language,
-        visible documents only, each row with a 0/1 flag per active filter (`f_<facet>`) and
-        their sum (`f_sum`). With n active filters a row counts for the results when f_sum = n,
-        and for facet F's counts when every filter but F's passes (f_sum - f_F = n - 1): the
+        The full-text match (or, when browsing, every document) in the request's language, plus
+        the pages close in meaning (`semantic`: page id -> reciprocal-rank score), visible
+        documents only, each row with a 0/1 flag per active filter (`f_<facet>`) and their sum
+        (`f_sum`). With n active filters a row counts for the results when f_sum = n, and for
+        facet F's counts when every filter but F's passes (f_sum - f_F = n - 1): the
         disjunctive rule. Rows failing two filters or more count nowhere, so they are left out.
+
+        Words are a soft AND (`lexical_match`): a document matching more of the query's terms
+        ranks higher, and one missing term does not drop it. The score fuses the rank by words
+        with the meaning score by reciprocal rank fusion (search/README.md).
         """
         flags = [(facet, *self._flag(facet, getattr(request, facet))) for facet in active]
         columns = [
             "d.id",
             "d.page_id",
+            "d.content_language",
             "d.continent",
             "d.country",
             "d.year",
@@ -207,34 +281,95 @@ class DatabaseSearchBackend:
             for _facet, _expression, values in flags:
                 where_params += values
 
-        if not tokens:  # browsing on PostgreSQL (see _statement)
+        if not groups and not semantic:  # browsing on PostgreSQL (see _statement)
             columns.append("NULL AS score")
             sql = f"SELECT {', '.join(columns)} FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
-            return sql, select_params + where_params
-        if self.vendor == "sqlite":
-            columns.append(f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS score")
-            sql = (
-                f"SELECT {', '.join(columns)} "  # noqa: S608
-                # CROSS JOIN: SQLite never reorders it, so the match drives the join (one FTS5
-                # query, then one probe per match) whatever the planner statistics say; the probe
-                # reads the narrow covering index, not the table rows (title, summary, URL).
-                f"FROM {fts.FTS_TABLE} CROSS JOIN {DOC} d INDEXED BY search_doc_by_id "
-                f"ON d.id = {fts.FTS_TABLE}.rowid "
-                f"WHERE {fts.FTS_TABLE} MATCH %s AND {' AND '.join(where)}"
-            )
-            match = " ".join(_fts5_phrase(token) for token in tokens)
-            return sql, select_params + [match] + where_params
-        columns.append("ts_rank_cd(t.search_vector, q.query) AS score")
-        sql = (
-            f"SELECT {', '.join(columns)} "  # noqa: S608
-            f"FROM {TEXT} t JOIN {DOC} d ON d.id = t.document_id "
-            f"CROSS JOIN to_tsquery('simple', %s) AS q(query) "
-            f"WHERE t.search_vector @@ q.query AND {' AND '.join(where)}"
-        )
-        query = " & ".join(_tsquery_term(token) for token in tokens)
-        return sql, select_params + [query] + where_params
+            return "", sql, select_params + where_params
 
-    def _statement(self, request: SearchRequest, tokens: list[str]) -> tuple[str, list]:
+        if groups:
+            lexical_ctes, lexical_params = self._lexical(groups)
+        else:  # "more like this": the neighbours alone
+            lexical_ctes = [
+                "lx AS MATERIALIZED (SELECT id, 0 AS hits, 0.0 AS lscore FROM (SELECT 0 AS id) z WHERE 1 = 0)"
+            ]
+            lexical_params = []
+        ctes = list(lexical_ctes)
+        params = list(lexical_params)
+        candidates = "SELECT id FROM lx"
+        candidate_params: list = []
+        semantic_join = ""
+        semantic_score = "0.0"
+        if semantic:
+            pairs = sorted(semantic.items())
+            if self.vendor == "postgresql":
+                row = "(CAST(%s AS bigint), CAST(%s AS double precision))"
+            else:
+                row = "(%s, %s)"
+            ctes.append(f"sem(page_id, s) AS (VALUES {', '.join([row] * len(pairs))})")
+            for page_id, score in pairs:
+                params += [page_id, score]
+            candidates += f" UNION SELECT d2.id FROM {DOC} d2 WHERE d2.language = %s AND d2.page_id IN (SELECT page_id FROM sem)"  # noqa: S608
+            candidate_params.append(request.language)
+            semantic_join = "LEFT JOIN sem ON sem.page_id = d.page_id"
+            semantic_score = "COALESCE(sem.s, 0.0)"
+        by_id = " INDEXED BY search_doc_by_id" if self.vendor == "sqlite" else ""
+        base = (
+            f"SELECT {', '.join(columns)}, COALESCE(lx.hits, 0) AS hits, lx.lscore AS lscore, "  # noqa: S608
+            f"{semantic_score} AS sscore "
+            # CROSS JOIN: SQLite never reorders it, so the candidates drive the join (one probe of
+            # the narrow covering index per candidate), whatever the planner statistics say.
+            f"FROM ({candidates}) c CROSS JOIN {DOC} d{by_id} ON d.id = c.id "
+            f"LEFT JOIN lx ON lx.id = d.id {semantic_join} "
+            f"WHERE {' AND '.join(where)}"
+        )
+        ctes.append(f"m0 AS MATERIALIZED ({base})")
+        params += select_params + candidate_params + where_params
+        plain = [column.split(" AS ")[-1].removeprefix("d.") for column in columns]
+        select = (
+            f"SELECT {', '.join('m0.' + name for name in plain)}, "  # noqa: S608
+            f"(CASE WHEN m0.lscore IS NULL THEN 0.0 ELSE (m0.hits * 1.0 / {max(len(groups), 1)}) / ({RRF_K} + ROW_NUMBER() OVER ("
+            f"PARTITION BY m0.lscore IS NULL ORDER BY m0.hits DESC, m0.lscore DESC, m0.page_id DESC)) END)"
+            f" + m0.sscore AS score FROM m0"
+        )
+        return ", ".join(ctes) + ", ", select, params
+
+    def _lexical(self, groups: list[TermGroup]) -> tuple[list[str], list]:
+        """CTEs ending in `lx`: the documents matching at least `minimum_should_match(n)` of the n
+        term groups, with hits (groups matched) and lscore (the sum of the groups' scores:
+        bm25 / ts_rank_cd)."""
+        needed = minimum_should_match(len(groups))
+        if self.vendor == "sqlite":
+            # One FTS5 query per group, materialised: bm25() only works in the query of its MATCH.
+            parts = [
+                f"SELECT rowid AS id, -bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS s "  # noqa: S608
+                f"FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH %s"
+                for _group in groups
+            ]
+            ctes = [
+                f"lxp AS MATERIALIZED ({' UNION ALL '.join(parts)})",
+                "lx AS MATERIALIZED (SELECT id, COUNT(*) AS hits, SUM(s) AS lscore FROM lxp "
+                "GROUP BY id HAVING COUNT(*) >= %s)",
+            ]
+            return ctes, [_fts5_group(group) for group in groups] + [needed]
+        matches = " + ".join(
+            ["(CASE WHEN t.search_vector @@ to_tsquery('simple', %s) THEN 1 ELSE 0 END)"] * len(groups)
+        )
+        sql = (
+            f"SELECT id, hits, lscore FROM (SELECT t.document_id AS id, {matches} AS hits, "  # noqa: S608
+            f"ts_rank_cd(t.search_vector, q.query) AS lscore FROM {TEXT} t "
+            f"CROSS JOIN to_tsquery('simple', %s) AS q(query) WHERE t.search_vector @@ q.query) x "
+            f"WHERE hits >= %s"
+        )
+        group_queries = [_tsquery_group(group) for group in groups]
+        return [f"lx AS MATERIALIZED ({sql})"], [
+            *group_queries,
+            " | ".join(f"({q})" for q in group_queries),
+            needed,
+        ]
+
+    def _statement(
+        self, request: SearchRequest, groups: list[TermGroup], semantic: dict[int, float] | None = None
+    ) -> tuple[str, list]:
         """The one statement that answers a search: the page of hits, the count and the facets,
         as one UNION ALL of rows (kind, v1, v2, v3, v4, n, id, score):
 
@@ -253,13 +388,13 @@ class DatabaseSearchBackend:
         """
         active = [facet for facet in FACETS if getattr(request, facet)]
         order = "start_date DESC NULLS LAST, page_id DESC"
-        if tokens and request.sort == "relevance":
+        if (groups or semantic) and request.sort == "relevance":
             order = "score DESC, start_date DESC NULLS LAST, page_id DESC"
         # Browsing on SQLite scans the covering browse index directly; PostgreSQL reads table rows
         # there (no index-only scan until the visibility map is set), so three scans cost more
         # than materialising the language's documents once (docs/benchmarks.md, "## Search").
-        if tokens or self.vendor != "sqlite":
-            return self._match_statement(request, tokens, active, order)
+        if groups or semantic or self.vendor != "sqlite":
+            return self._match_statement(request, groups, active, order, semantic or {})
         return self._browse_statement(request, active, order)
 
     @staticmethod
@@ -270,12 +405,17 @@ class DatabaseSearchBackend:
         )
 
     def _match_statement(
-        self, request: SearchRequest, tokens: list[str], active: list[str], order: str
+        self,
+        request: SearchRequest,
+        groups: list[TermGroup],
+        active: list[str],
+        order: str,
+        semantic: dict[int, float],
     ) -> tuple[str, list]:
         """Every part scans `m`, the match (or when browsing on PostgreSQL, the language's
         documents) materialised once (`_matching`)."""
         n = len(active)
-        m_sql, params = self._matching(request, tokens, active)
+        ctes, m_sql, params = self._matching(request, groups, active, semantic)
 
         def where(skip: str | None = None) -> str:
             if not active:
@@ -285,8 +425,8 @@ class DatabaseSearchBackend:
             return f"m.f_sum = {n}"
 
         # m holds no row failing two filters (see _matching); the groups leave out those failing
-        # the area or measure filter, which count for that facet only.
-        multi = [f"m.f_{facet} = 1" for facet in ("area", "measure") if facet in active]
+        # the area, measure or language filter, which count for that facet only.
+        multi = [f"m.f_{facet} = 1" for facet in ("area", "measure", "lang") if facet in active]
         group_where = f"m.f_sum = {n} OR ({' AND '.join(multi)})" if multi else "1 = 1"
         page = (
             f"SELECT m.id, m.page_id, m.score, m.start_date FROM m "  # noqa: S608
@@ -304,7 +444,11 @@ class DatabaseSearchBackend:
                 f"SELECT '{facet}', {column}, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
                 f"WHERE {where(facet)} AND {column} <> '' GROUP BY {column}"
             )
-        return f"WITH m AS MATERIALIZED ({m_sql}) " + " UNION ALL ".join(parts), params
+        parts.append(
+            "SELECT 'lang', m.content_language, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+            f"WHERE {where('lang')} GROUP BY m.content_language"
+        )
+        return f"WITH {ctes}m AS MATERIALIZED ({m_sql}) " + " UNION ALL ".join(parts), params
 
     def _browse_statement(self, request: SearchRequest, active: list[str], order: str) -> tuple[str, list]:
         """Browsing (no query words) on SQLite: nothing is materialised. The page comes straight
@@ -359,11 +503,40 @@ class DatabaseSearchBackend:
                 f"WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
             )
             params += facet_params
+        lang_where, lang_params = where(skip=("lang",))
+        parts.append(
+            f"SELECT 'lang', d.content_language, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM {DOC} d "  # noqa: S608
+            f"WHERE {lang_where} GROUP BY d.content_language"
+        )
+        params += lang_params
         return " UNION ALL ".join(parts), params
 
+    def _semantic(self, request: SearchRequest) -> dict[int, float]:
+        """Pages close in meaning to the query (page id -> fused rank score), or {} when meaning
+        search is off or unavailable: the search then answers by words, with a logged warning."""
+        if not request.query.strip() or not semantic_enabled():
+            return {}
+        try:
+            return vectors.semantic_ranks(request.query, request.language, using=self.using)
+        except EmbedderUnavailable as exc:
+            logger.warning("search: meaning search unavailable (%s); answering by words", exc)
+        except Exception:
+            logger.warning("search: meaning search failed; answering by words", exc_info=True)
+        return {}
+
     def search(self, request: SearchRequest) -> SearchResponse:
-        tokens = analyze_query(request.query, request.language) if request.query.strip() else []
-        sql, params = self._statement(request, tokens)
+        if request.like:
+            tokens, groups = [], []
+            semantic = {
+                pk: 1.0 / (RRF_K + rank) for rank, pk in enumerate(stored_neighbours(request.like), 1)
+            }
+            if not semantic:  # nothing stored (yet): no results rather than everything
+                semantic = {0: 0.0}
+        else:
+            tokens = analyze_query(request.query, request.language) if request.query.strip() else []
+            groups = term_groups(request.query, request.language, tokens)
+            semantic = self._semantic(request) if groups else {}
+        sql, params = self._statement(request, groups, semantic)
         with self.connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -397,6 +570,8 @@ class DatabaseSearchBackend:
                 if v3 and continent_ok and country_ok:
                     year = str(v3)
                     years[year] = years.get(year, 0) + n
+            elif kind == "lang":
+                facets["lang"][v1] = facets["lang"].get(v1, 0) + n
             else:  # a combination of area or measure slugs: count each slug
                 counts = facets[kind]
                 for slug in _slug_set(v1):
@@ -438,7 +613,7 @@ class DatabaseSearchBackend:
                     doc_type=doc.doc_type,
                     title=doc.title,
                     url=doc.url,
-                    locale=doc.language,
+                    locale=doc.content_language or doc.language,
                     city=city,
                     country=doc.country,
                     country_name=_country_name(doc.country, request.language),
@@ -447,8 +622,10 @@ class DatabaseSearchBackend:
                     measure_types=doc.measure_slugs.split(),
                     start_date=doc.start_date,
                     summary=doc.summary,
-                    highlight=highlight(doc.summary, tokens, request.language),
+                    highlight=highlight(doc.summary, tokens, doc.content_language or request.language),
                     score=float(score) if score is not None else None,
+                    language=doc.content_language or doc.language,
+                    translated=(doc.content_language or doc.language) == request.language,
                 )
             )
         return hits
@@ -472,7 +649,8 @@ class DatabaseSearchBackend:
         terms = self._prefix_terms(language, text)
         if not terms:
             return []
-        visible = "d.language = %s AND (d.expire_at IS NULL OR d.expire_at > %s)"
+        # Titles written in the visitor's language only: autocomplete completes what they type.
+        visible = "d.language = %s AND d.content_language = d.language AND (d.expire_at IS NULL OR d.expire_at > %s)"
         # Ranking every title that starts with "d" would cost more than the whole search: rank
         # the most recent CANDIDATES matches only (the index yields them newest first, cheaply).
         if self.vendor == "sqlite":
@@ -575,6 +753,8 @@ class DatabaseSearchBackend:
         return SearchDocument(
             page_id=document.page_id,
             language=document.language,
+            content_language=document.content_language,
+            embed_hash=vectors.text_hash(vectors.embedding_text(document)),
             doc_type=document.doc_type,
             title=document.title[:255],
             summary=document.summary,
@@ -595,7 +775,7 @@ class DatabaseSearchBackend:
 
     @staticmethod
     def _text(document: IndexedDocument) -> tuple[str, str, str]:
-        language = document.language
+        language = document.content_language
         return (
             to_index_text(document.title, language),
             to_index_text(document.body_text or document.title, language),
@@ -603,7 +783,13 @@ class DatabaseSearchBackend:
         )
 
     def _write(self, page_ids: list[int], documents: list[IndexedDocument]) -> None:
-        texts = [self._text(document) for document in documents]  # analyse outside the transaction
+        # Analysed outside the transaction, once per page (a page listed in two languages has
+        # one text).
+        analysed: dict[int, tuple[str, str, str]] = {}
+        for document in documents:
+            if document.page_id not in analysed:
+                analysed[document.page_id] = self._text(document)
+        texts = [analysed[document.page_id] for document in documents]
         rows = [self._row(document) for document in documents]
         with transaction.atomic(using=self.using):
             self._delete(page_ids)
@@ -622,10 +808,12 @@ class DatabaseSearchBackend:
             SearchDocumentText.objects.using(self.using).bulk_create(text_rows)
             SearchDocumentArea.objects.using(self.using).bulk_create(areas)
             SearchDocumentMeasure.objects.using(self.using).bulk_create(measures)
+            spelling.documents_written(self.using, documents, texts)
 
     def _delete(self, page_ids: list[int]) -> None:
         if not page_ids:
             return
+        spelling.documents_removed(self.connection, page_ids)
         marks = _placeholders(page_ids)
         docs = f"SELECT id FROM {DOC} WHERE page_id IN ({marks})"  # noqa: S608
         with self.connection.cursor() as cursor:
@@ -663,8 +851,9 @@ class DatabaseSearchBackend:
             progress(0, total)
         for documents in iter_document_batches(batch_size):
             self.index_documents(documents)
-            seen.update(document.page_id for document in documents)
-            done += len(documents)
+            pages = {document.page_id for document in documents}
+            seen.update(pages)
+            done += len(pages)
             if progress:
                 progress(done, max(total, done))
         # Documents not rewritten by this rebuild: stale, unless their page was published meanwhile.
@@ -674,6 +863,7 @@ class DatabaseSearchBackend:
             chunk = candidates_list[start : start + 500]
             keep = set(indexable_pages().filter(pk__in=chunk).values_list("pk", flat=True))
             self.remove_pages([pk for pk in chunk if pk not in keep])
+        spelling.index_rebuilt(self.using)
         fts.optimize(self.connection)
         SearchIndexState.objects.using(self.using).update_or_create(
             key="analyzer", defaults={"value": analyzer_signature()}

@@ -13,7 +13,8 @@ from search import service
 class ProgressBar:
     """A one-line text progress bar; redrawn in place on a terminal, sparse lines otherwise."""
 
-    def __init__(self, stream, label: str, width: int = 30):
+    def __init__(self, stream, label: str, width: int = 30, unit: str = "pages"):
+        self.unit = unit
         self.stream = stream
         self.label = label
         self.width = width
@@ -31,7 +32,7 @@ class ProgressBar:
         rate = done / elapsed if elapsed > 0 else 0.0
         line = (
             f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}% "
-            f"{done}/{total} pages, {rate:.0f}/s"
+            f"{done}/{total} {self.unit}, {rate:.0f}/s"
         )
         self.stream.write(("\r" + line) if self.tty else (line + "\n"))
         self.stream.flush()
@@ -54,10 +55,21 @@ class Command(BaseCommand):
             help="which index to rebuild (default: the database index and the active backend)",
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--vectors",
+            choices=["now", "queue", "skip"],
+            default="now",
+            help=(
+                "meaning vectors of the pages lacking a current one: computed here in batches "
+                "(default; an interrupted run resumes where it stopped), left to the background "
+                "worker, or skipped"
+            ),
+        )
+        parser.add_argument("--vector-batch-size", type=int, default=32, help="passages per embedding batch")
 
-    def handle(self, *args, batch_size, backend, no_progress, **options):
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1")
+    def handle(self, *args, batch_size, backend, no_progress, vectors, vector_batch_size, **options):
+        if batch_size < 1 or vector_batch_size < 1:
+            raise CommandError("--batch-size and --vector-batch-size must be at least 1")
         stream = self.stderr._out if hasattr(self.stderr, "_out") else sys.stderr
         bars: list[ProgressBar] = []
 
@@ -74,7 +86,31 @@ class Command(BaseCommand):
         counts = service.rebuild(progress=progress, batch_size=batch_size, backends=backend)
         if bars:
             bars[-1].finish()
-        elapsed = time.monotonic() - started
         for name, count in counts.items():
             self.stdout.write(f"{name}: {count} pages indexed")
-        self.stdout.write(f"done in {elapsed:.1f} s")
+        self._vectors(vectors, vector_batch_size, stream, no_progress)
+        self.stdout.write(f"done in {time.monotonic() - started:.1f} s")
+
+    def _vectors(self, mode: str, batch_size: int, stream, no_progress: bool) -> None:
+        from search import embeddings
+        from search import vectors as vector_store
+        from search.tasks import copy_vectors_to_other_backend, embed_backlog_task
+
+        if mode == "skip" or not embeddings.semantic_enabled():
+            return
+        try:
+            if mode == "queue":
+                waiting = vector_store.backlog_count()
+                embed_backlog_task.enqueue(limit=max(waiting or 0, 1))
+                self.stdout.write(f"vectors: {waiting} pages queued for the background worker")
+                return
+            bar = None if no_progress else ProgressBar(stream, "Vectors", unit="pages")
+            started = time.monotonic()
+            pending = list(vector_store.backlog_queryset().distinct())
+            written = vector_store.embed_backlog(batch_size=batch_size, progress=bar)
+            copy_vectors_to_other_backend(pending)
+            if bar is not None:
+                bar.finish()
+            self.stdout.write(f"vectors: {written} pages embedded in {time.monotonic() - started:.1f} s")
+        except embeddings.EmbedderUnavailable as exc:
+            self.stderr.write(f"vectors: not computed ({exc}); search answers by words until they are")

@@ -1,5 +1,6 @@
 /* Search page enhancements; the page works fully without them.
- * 1. Filters apply as soon as a checkbox or the sort order changes.
+ * 1. Filters apply as soon as a checkbox or the sort order changes (the panel holding the control
+ *    that changed opens again after the reload).
  * 2. The search box suggests case titles, cities and measure types as you type
  *    (ARIA 1.2 combobox with a listbox popup: arrow keys, Enter, Escape, Home/End).
  */
@@ -32,6 +33,10 @@
       var controls = form.querySelectorAll("[data-autosubmit]");
       for (var c = 0; c < controls.length; c++) {
         if (controls[c].name === parts[0] && (controls[c].tagName === "SELECT" || controls[c].value === parts[1])) {
+          // The control may sit in the closed filters panel (phones) or a closed "Show all" list.
+          for (var holder = controls[c].closest("details"); holder; holder = holder.parentElement.closest("details")) {
+            holder.open = true;
+          }
           controls[c].focus();
           break;
         }
@@ -39,6 +44,15 @@
     }
   } catch (error) {
     /* storage disabled */
+  }
+  // Wide screens show the filters as a sidebar (search.css); a browser without ::details-content
+  // gets the panel opened here instead.
+  var panel = form.querySelector("[data-filters-panel]");
+  if (panel && window.matchMedia && window.matchMedia("(min-width: 801px)").matches) {
+    var styled = window.CSS && CSS.supports && CSS.supports("selector(::details-content)");
+    if (!styled) {
+      panel.open = true;
+    }
   }
   var apply = form.querySelector("[data-apply]");
   if (apply) {
@@ -124,7 +138,7 @@
     list.textContent = "";
     suggestions.forEach(function (suggestion, index) {
       var option = document.createElement("li");
-      option.id = "search-suggestion-" + index;
+      option.id = list.id + "-" + index;
       option.setAttribute("role", "option");
       option.setAttribute("aria-selected", "false");
       option.className = "suggestion suggestion--" + suggestion.kind;
