@@ -1581,6 +1581,7 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
             if unchanged:
                 advance(unchanged)
             creates = [row for row in plan.rows if row.action == "create"]
+            updates = [row for row in plan.rows if row.action in ("update", "publish")]
             for start in range(0, len(creates), BULK_BATCH):
                 batch = creates[start : start + BULK_BATCH]
                 with step():
@@ -1590,12 +1591,11 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
                     _reindex(writer.written[indexed:])
                 created.extend(ids)
                 advance(len(batch))
-                if chunked:
+                if chunked and (start + BULK_BATCH < len(creates) or updates):
                     # A writer waiting for the lock polls it (SQLite's busy handler: every 100 ms at
                     # most): without a pause the next batch would take the lock first, every time.
                     time.sleep(WRITER_PAUSE)
             touched.extend(created)
-            updates = [row for row in plan.rows if row.action in ("update", "publish")]
             if updates:
                 with transaction.atomic():
                     indexed = len(writer.written)
