@@ -24,6 +24,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from casestudies.models import PolicyArea
+from casestudies.visibility import public_now
 
 from .fields import SecondsField, YouTubeIdField
 from .forms import SessionPageForm
@@ -144,9 +145,7 @@ class SummitPage(RoutablePageMixin, Page):
     def sessions(self):
         """Live, public sessions of this summit, in time order."""
         return (
-            SessionPage.objects.child_of(self)
-            .live()
-            .public()
+            public_now(SessionPage.objects.child_of(self))
             .select_related("policy_area")
             .prefetch_related("recordings", "cities")
             .order_by("start", "path")

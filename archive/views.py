@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils.translation import get_language
 
+from casestudies.visibility import public_now
+
 from .utils import format_offset, parse_offset
 
 
@@ -20,12 +22,9 @@ def localized_live(model, pages, language: str | None = None) -> dict:
     if not keys:
         return {}
     language = language or active_language()
-    found = (
-        model.objects.live()
-        .public()
-        .filter(translation_key__in=keys, locale__language_code=language)
-        .select_related("locale")
-    )
+    found = public_now(
+        model.objects.filter(translation_key__in=keys, locale__language_code=language)
+    ).select_related("locale")
     return {page.translation_key: page for page in found}
 
 
@@ -167,10 +166,9 @@ def sessions_for_case(case, language: str | None = None) -> list[dict]:
     if not session_keys:
         return []
     sessions = list(
-        SessionPage.objects.live()
-        .public()
-        .filter(translation_key__in=session_keys, locale__language_code=language)
-        .order_by("start", "path")
+        public_now(
+            SessionPage.objects.filter(translation_key__in=session_keys, locale__language_code=language)
+        ).order_by("start", "path")
     )
     chapters = list(
         SessionChapter.objects.filter(

@@ -1481,6 +1481,36 @@ def _fill(page, row: CleanRow, cities, measures, images, documents) -> None:
 
 
 BULK_BATCH = 200
+# Seconds between two batches on SQLite, for other writers (about 10 % of a batch's time).
+WRITER_PAUSE = 0.12
+
+
+def _undo_creates(plan: ImportPlan, created: list[int]) -> None:
+    """Delete what the committed batches of a failed import wrote (SQLite's short transactions):
+    the new pages (their revisions, workflow states and relations go with them), their log entries
+    and references, and the new cities, measure types and import keys."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from wagtail.models import PageLogEntry, ReferenceIndex
+
+    from casestudies.models import City, MeasureType
+    from editorial.models import ImportedCase
+
+    with transaction.atomic():
+        if created:
+            ReferenceIndex.objects.filter(
+                base_content_type=ContentType.objects.get_for_model(Page),
+                object_id__in=[str(pk) for pk in created],
+            ).delete()
+            Page.objects.filter(pk__in=created).delete()
+            PageLogEntry.objects.filter(page_id__in=created).delete()
+        ImportedCase.objects.filter(key__in=plan.new_records).delete()
+        City.objects.filter(
+            pk__in=[c.instance.pk for c in plan.new_cities if c.instance is not None]
+        ).delete()
+        MeasureType.objects.filter(
+            pk__in=[m.instance.pk for m in plan.new_measures if m.instance is not None]
+        ).delete()
 
 
 def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
@@ -1508,41 +1538,75 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
         if progress:
             progress(done, total)
 
-    with transaction.atomic(), deferred_indexing(), quiet_workflow_notifications():
-        cities = {}
-        for new_city in plan.new_cities:
-            new_city.instance = City.objects.create(
-                name=new_city.name,
-                name_ko="",  # not a guess: listed in the missing-translation report until written
-                slug=new_city.slug,
-                country=new_city.country,
-                continent=new_city.continent,
-            )
-            cities[id(new_city)] = new_city.instance
-        measures = {}
-        for new_measure in plan.new_measures:
-            new_measure.instance = MeasureType.objects.create(name=new_measure.name, slug=new_measure.slug)
-            measures[id(new_measure)] = new_measure.instance
-        ImportedCase.objects.bulk_create(
-            [
-                ImportedCase(key=key, translation_key=plan.translation_keys[key])
-                for key in sorted(plan.new_records)
-            ]
-        )
-        writer = _PageWriter(plan, user, cities, measures, images, documents)
-        unchanged = sum(1 for row in plan.rows if row.action == "unchanged")
-        if unchanged:
-            advance(unchanged)
-        creates = [row for row in plan.rows if row.action == "create"]
-        for start in range(0, len(creates), BULK_BATCH):
-            batch = creates[start : start + BULK_BATCH]
-            touched.extend(writer.create(batch))
-            advance(len(batch))
-        for row in plan.rows:
-            if row.action in ("update", "publish"):
-                touched.append(writer.update(row))
-                advance(1)
-        _reindex(writer.written)
+    # SQLite lets one connection write at a time: there the new pages are written in short
+    # transactions, one batch each, so that a visitor's question or login is written between them
+    # rather than waiting (and failing) for the whole import. Every row is validated before the
+    # first write, so no bad row can stop it half-way; should a batch fail anyway (a full disk),
+    # what the earlier batches wrote is deleted again, so the import stays all or nothing.
+    # Updates of existing pages (Wagtail's revision API: revisions, workflows, aliases) could not be
+    # undone that way: they are written in one transaction after the new pages, as on PostgreSQL,
+    # whose writers do not block visitors' inserts.
+    chunked = connection.vendor == "sqlite"
+    step = transaction.atomic if chunked else contextlib.nullcontext
+    created: list[int] = []
+
+    whole = contextlib.nullcontext() if chunked else transaction.atomic()
+    try:
+        with whole, deferred_indexing(), quiet_workflow_notifications():
+            with step():
+                cities = {}
+                for new_city in plan.new_cities:
+                    new_city.instance = City.objects.create(
+                        name=new_city.name,
+                        name_ko="",  # not a guess: listed in the missing-translation report until written
+                        slug=new_city.slug,
+                        country=new_city.country,
+                        continent=new_city.continent,
+                    )
+                    cities[id(new_city)] = new_city.instance
+                measures = {}
+                for new_measure in plan.new_measures:
+                    new_measure.instance = MeasureType.objects.create(
+                        name=new_measure.name, slug=new_measure.slug
+                    )
+                    measures[id(new_measure)] = new_measure.instance
+                ImportedCase.objects.bulk_create(
+                    [
+                        ImportedCase(key=key, translation_key=plan.translation_keys[key])
+                        for key in sorted(plan.new_records)
+                    ]
+                )
+            writer = _PageWriter(plan, user, cities, measures, images, documents)
+            unchanged = sum(1 for row in plan.rows if row.action == "unchanged")
+            if unchanged:
+                advance(unchanged)
+            creates = [row for row in plan.rows if row.action == "create"]
+            updates = [row for row in plan.rows if row.action in ("update", "publish")]
+            for start in range(0, len(creates), BULK_BATCH):
+                batch = creates[start : start + BULK_BATCH]
+                with step():
+                    writer.next_step.clear()  # tree positions from the database: pages may have been added
+                    indexed = len(writer.written)
+                    ids = writer.create(batch)
+                    _reindex(writer.written[indexed:])
+                created.extend(ids)
+                advance(len(batch))
+                if chunked and (start + BULK_BATCH < len(creates) or updates):
+                    # A writer waiting for the lock polls it (SQLite's busy handler: every 100 ms at
+                    # most): without a pause the next batch would take the lock first, every time.
+                    time.sleep(WRITER_PAUSE)
+            touched.extend(created)
+            if updates:
+                with transaction.atomic():
+                    indexed = len(writer.written)
+                    for row in updates:
+                        touched.append(writer.update(row))
+                        advance(1)
+                    _reindex(writer.written[indexed:])
+    except BaseException:
+        if chunked:
+            _undo_creates(plan, created)
+        raise
 
     return ImportResult(
         counts=counts,

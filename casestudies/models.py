@@ -32,6 +32,7 @@ from editorial.forms import CityScopedCaseStudyPageForm
 from search.related import similar_pages
 
 from .blocks import CaseStudyBodyBlock
+from .visibility import public_cases, public_cities, public_measures, public_now
 
 CASES_PER_PAGE = 12
 
@@ -231,12 +232,8 @@ class TaggedCaseStudy(ItemBase):
 
 
 def live_cases():
-    """Case studies a visitor may see: published, not private, in the active language."""
-    return (
-        CaseStudyPage.objects.live()
-        .public()
-        .filter(locale__language_code=(get_language() or "en").split("-")[0])
-    )
+    """Case studies a visitor may see now (casestudies.visibility), in the active language."""
+    return public_cases((get_language() or "en").split("-")[0])
 
 
 class CaseStudyIndexPage(Page):
@@ -261,9 +258,7 @@ class CaseStudyIndexPage(Page):
         """Apply the ?area, ?continent, ?country, ?city, ?measure and ?year filters (the search
         page's, so one link works on both); unknown values are a 404."""
         cases = (
-            CaseStudyPage.objects.child_of(self)
-            .live()
-            .public()
+            public_now(CaseStudyPage.objects.child_of(self))
             .select_related("city")
             .prefetch_related("policy_areas", "measure_types")
             .order_by("-start_date", "-pk")
@@ -292,14 +287,14 @@ class CaseStudyIndexPage(Page):
             active["country"] = Country(country).name
         city = params.get("city")
         if city:
-            city_obj = City.objects.filter(slug=city).first()
+            city_obj = public_cities().filter(slug=city).first()
             if city_obj is None:
                 raise Http404(_("Unknown city."))
             cases = cases.filter(city=city_obj)
             active["city"] = city_obj
         measure = params.get("measure")
         if measure:
-            measure_obj = MeasureType.objects.filter(slug=measure).first()
+            measure_obj = public_measures().filter(slug=measure).first()
             if measure_obj is None:
                 raise Http404(_("Unknown measure type."))
             tagged = TaggedCaseStudy.objects.filter(tag=measure_obj)
@@ -315,7 +310,7 @@ class CaseStudyIndexPage(Page):
 
     def filter_choices(self) -> dict:
         """The values the index's filters offer: only those some live case here has."""
-        cases = CaseStudyPage.objects.child_of(self).live().public()
+        cases = public_now(CaseStudyPage.objects.child_of(self))
         cities = City.objects.filter(cases__in=cases)
         codes = set(cities.values_list("country", flat=True))
         measures = MeasureType.objects.filter(tagged_cases__content_object__in=cases).distinct()
@@ -451,6 +446,12 @@ class CaseStudyPage(Page):
 
         return CaseStudyPermissionTester(user, self)
 
+    def get_admin_display_title(self):
+        # Another city's case shows a city editor its published title, not its draft's (editorial.scope).
+        from editorial.scope import display_title
+
+        return display_title(self) or super().get_admin_display_title()
+
     def clean(self) -> None:
         super().clean()
         if len(self.summary or "") > 300:
@@ -520,7 +521,7 @@ class CaseStudyPage(Page):
         tiers: dict[tuple[int, int], list[int]] = {}
         for pk, (measures_shared, areas_shared) in shares.items():
             tiers.setdefault((measures_shared, areas_shared), []).append(pk)
-        visible = CaseStudyPage.objects.live().public().select_related("city").order_by("-start_date", "-pk")
+        visible = public_now(CaseStudyPage.objects).select_related("city").order_by("-start_date", "-pk")
         found: list[CaseStudyPage] = []
         for key in sorted(tiers, reverse=True):
             if len(found) >= limit:

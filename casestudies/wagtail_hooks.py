@@ -1,5 +1,8 @@
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -52,3 +55,11 @@ class TaxonomyGroup(SnippetViewSetGroup):
 
 
 register_snippet(TaxonomyGroup)
+
+
+@hooks.register("before_serve_page")
+def hide_expired_pages(page, request, serve_args, serve_kwargs):
+    """A page past its expiry date is gone for visitors at once, as it is from every listing
+    (casestudies.visibility), not only once `publish_scheduled` has unpublished it."""
+    if page.expire_at is not None and page.expire_at <= timezone.now():
+        raise Http404(_("This page has expired."))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from archive.models import SessionPage
+from casestudies.visibility import public_now
 
 from .models import LiveStream, active_language
 
@@ -38,7 +39,7 @@ def streams_for(session, language: str | None = None) -> list[LiveStream]:
 
 
 def _sessions(language: str, summit=None):
-    sessions = SessionPage.objects.live().public().filter(locale__language_code=language)
+    sessions = public_now(SessionPage.objects.filter(locale__language_code=language))
     if summit is not None:
         sessions = sessions.child_of(summit)
     return sessions

@@ -24,6 +24,7 @@ from archive.fields import YouTubeIdField
 from archive.models import RecordingLanguage, SessionKind, SessionPage
 from archive.views import localized_live
 from casestudies.models import CaseStudyPage
+from casestudies.visibility import public_now
 
 from .blocks import MediaBlock, RelatedLinksBlock
 
@@ -66,9 +67,7 @@ class CompanyIndexPage(Page):
 
     def companies(self):
         return (
-            CompanyPage.objects.child_of(self)
-            .live()
-            .public()
+            public_now(CompanyPage.objects.child_of(self))
             .select_related("logo", "ir_session")
             .order_by("title")
         )
@@ -191,8 +190,7 @@ class CompanyPage(Page):
         if not self.ir_session_id:
             return None
         return (
-            SessionPage.objects.live()
-            .public()
+            public_now(SessionPage.objects)
             .filter(translation_key=self.ir_session.translation_key, locale__language_code=active_language())
             .first()
         )
@@ -234,7 +232,7 @@ class MediaIndexPage(Page):
         verbose_name_plural = _("media archives")
 
     def items(self):
-        return MediaItemPage.objects.child_of(self).live().public().order_by("-date", "-pk")
+        return public_now(MediaItemPage.objects.child_of(self)).order_by("-date", "-pk")
 
     def filter_items(self, params):
         """?kind=<kind> and ?year=<yyyy>: unknown values are ignored (and reported)."""

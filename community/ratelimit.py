@@ -1,6 +1,7 @@
 """Rate limits of the question form, with django-ratelimit over the default cache.
 
-- per address (`REMOTE_ADDR`): every submission of the form counts, honeypot hits included;
+- per address (`ops.http.client_ip`: `REMOTE_ADDR`, or what trusted proxies forwarded): every
+  submission of the form counts, honeypot hits included;
   `COMMUNITY_QUESTION_RATE_IP`, default 10 per hour;
 - per e-mail address (lower-cased; django-ratelimit hashes it into the cache key): every question
   that would be stored counts; `COMMUNITY_QUESTION_RATE_EMAIL`, default 5 per hour.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from ops.http import client_ip
 from ops.ratelimit import count, retry_after
 
 __all__ = ["check_email", "check_ip", "rate_for", "retry_after"]
@@ -27,9 +29,7 @@ def rate_for(kind: str) -> str:
 
 def check_ip(request) -> dict | None:
     """Count one submission from this address; the usage dict when over the limit, else None."""
-    return count(
-        request, "community.question.ip", f"ip:{request.META.get('REMOTE_ADDR', '')}", rate_for("ip")
-    )
+    return count(request, "community.question.ip", f"ip:{client_ip(request)}", rate_for("ip"))
 
 
 def check_email(request, email: str) -> dict | None:

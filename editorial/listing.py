@@ -20,6 +20,8 @@ from wagtail.models import Page, Revision, WorkflowState
 
 from casestudies.models import CaseStudyPage, City, Continent, PolicyArea
 
+from .scope import without_other_cities_drafts
+
 
 def area_choices():
     """One choice per area slug, named in the default language (every locale row shares the slug)."""
@@ -120,7 +122,8 @@ class CityColumn(Column):
 
 class CaseStudyIndexView(IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().select_related("city")
+        queryset = without_other_cities_drafts(super().get_base_queryset(), self.request.user)
+        return queryset.select_related("city")
 
 
 class CaseStudyListingViewSet(PageListingViewSet):

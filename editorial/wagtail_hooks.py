@@ -15,6 +15,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from .listing import CaseStudyListingViewSet
 from .models import CityEditor
 from .panels import CasesAwaitingReviewPanel, CasesPerAreaPanel
+from .scope import without_other_cities_drafts
 from .views import imports, reports
 from .views import localize as localize_guards
 
@@ -119,3 +120,26 @@ class CityEditorViewSet(SnippetViewSet):
 
 
 register_snippet(CityEditorViewSet)
+
+
+# A city editor's listings (explorer, its search, the admin API behind the explorer menu and the
+# page chooser) leave out other cities' never-published cases (editorial/scope.py).
+@hooks.register("construct_explorer_page_queryset")
+def hide_other_cities_drafts(parent_page, pages, request):
+    return without_other_cities_drafts(pages, request.user)
+
+
+@hooks.register("construct_page_chooser_queryset")
+def hide_other_cities_drafts_from_the_chooser(pages, request):
+    return without_other_cities_drafts(pages, request.user)
+
+
+@hooks.register("construct_admin_api")
+def scope_admin_api(router):
+    from wagtail.admin.api.views import PagesAdminAPIViewSet
+
+    class ScopedPagesAdminAPIViewSet(PagesAdminAPIViewSet):
+        def get_base_queryset(self):
+            return without_other_cities_drafts(super().get_base_queryset(), self.request.user)
+
+    router.register_endpoint("pages", ScopedPagesAdminAPIViewSet)

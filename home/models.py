@@ -1,6 +1,6 @@
 """The home page and plain content pages."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import FieldPanel
@@ -9,6 +9,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from casestudies.models import CaseStudyIndexPage, CaseStudyPage, PolicyArea
+from casestudies.visibility import public_now
 
 from .blocks import StandardBodyBlock
 
@@ -28,30 +29,28 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        live_here = Q(
-            cases__live=True, cases__locale_id=self.locale_id, cases__view_restrictions__isnull=True
-        )
-        # Counts per slug over every locale row of the area, so a case counts once in its language.
+        # Cases public now (restrictions on an ancestor and expiry included), per area slug over
+        # every locale row of the area, so a case counts once in its language.
+        public_here = public_now(CaseStudyPage.objects.filter(locale_id=self.locale_id))
         counts = dict(
-            PolicyArea.objects.values("slug")
-            .annotate(n=Count("cases", filter=live_here, distinct=True))
-            .values_list("slug", "n")
+            CaseStudyPage.policy_areas.through.objects.filter(casestudypage__in=public_here.values("pk"))
+            .values("policyarea__slug")
+            .annotate(n=Count("casestudypage_id", distinct=True))
+            .values_list("policyarea__slug", "n")
         )
         areas = list(PolicyArea.objects.filter(locale_id=self.locale_id))
         for area in areas:
             area.case_count = counts.get(area.slug, 0)
         context["areas"] = areas
         context["latest_cases"] = (
-            CaseStudyPage.objects.live()
-            .public()
-            .filter(locale_id=self.locale_id)
+            public_now(CaseStudyPage.objects.filter(locale_id=self.locale_id))
             .select_related("city")
             .prefetch_related("policy_areas")
             .order_by("-first_published_at", "-pk")[:6]
         )
-        context["case_index"] = (
-            CaseStudyIndexPage.objects.live().public().filter(locale_id=self.locale_id).first()
-        )
+        context["case_index"] = public_now(
+            CaseStudyIndexPage.objects.filter(locale_id=self.locale_id)
+        ).first()
         return context
 
 

@@ -22,11 +22,11 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from opendata import selection as sel
 from opendata.rows import COLUMNS, LICENCE_NAME, LICENCE_URL, case_row, licence_statement, platform_name
-from ops.cache import cached_text, caching_stream
+from ops.downloads import kept_download
 from ops.ratelimit import limited
 from search.service import BadSearchRequest
 
@@ -157,7 +157,7 @@ def download_list(query: str, formats: tuple[str, ...] = ("csv", "json", "jsonl"
     return links
 
 
-@require_GET
+@require_safe
 @limited("export")
 def export_view(request, fmt: str):
     language = current_language()
@@ -172,25 +172,26 @@ def export_view(request, fmt: str):
     if excel and fmt != "csv":
         return bad_request(_("excel=1 applies to the CSV download only."))
     # The same file for everyone who asks the same address on the same day (its citations carry the
-    # address and the date), kept with the cached pages and emptied with them on every publish.
-    key = (
-        "export:"
-        + hashlib.sha256(
+    # address and the date), kept as a file until content next changes (ops.downloads).
+    name = (
+        hashlib.sha256(
             f"{fmt}|{language}|{request.build_absolute_uri()}|{timezone.localdate()}".encode()
         ).hexdigest()
+        + f".{fmt}"
     )
-    kept = cached_text(key)
-    if kept is not None:
-        response = HttpResponse(kept, content_type=FORMATS[fmt])
-    else:
+
+    def produce() -> Iterator[str]:
         rows = iter_rows(selection, request)
         if fmt == "csv":
-            content = with_bom(csv_stream(rows)) if excel else csv_stream(rows)
-        elif fmt == "jsonl":
-            content = jsonl_stream(rows)
-        else:
-            content = json_stream(rows, request, selection)
-        response = StreamingHttpResponse(caching_stream(key, content), content_type=FORMATS[fmt])
+            return with_bom(csv_stream(rows)) if excel else csv_stream(rows)
+        if fmt == "jsonl":
+            return jsonl_stream(rows)
+        return json_stream(rows, request, selection)
+
+    if request.method == "HEAD":  # the headers only: the file is not made for them
+        response = HttpResponse(content_type=FORMATS[fmt])
+    else:
+        response = StreamingHttpResponse(kept_download(name, produce), content_type=FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename(language, fmt, excel)}"'
     response["Link"] = f'<{LICENCE_URL}>; rel="license"'
     response["X-Licence"] = f"{LICENCE_NAME}; {platform_name()}"

@@ -12,7 +12,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from opendata import selection as sel
 from opendata.cite import author, permalink
@@ -127,7 +127,7 @@ class AtomCaseFeed(CaseFeed):
     feed_type = Atom1Feed
 
 
-@require_GET
+@require_safe
 def feed_view(request, fmt: str):
     try:
         selection = sel.parse_selection(request.GET, current_language())

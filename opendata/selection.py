@@ -2,8 +2,8 @@
 
 Everything here takes the search page's own parameters, parsed by `search.service.parse_request`
 (q, area, continent, country, measure, year, type), plus `city` (a city slug, as the case index's
-browse links use). Filters apply to the case pages themselves (`.live().public()`, unexpired, not
-aliases: the rules of the search index), and the words of `q` are matched by the search service
+browse links use). Filters apply to the case pages themselves (public now, as
+`casestudies.visibility` says, and not aliases: the rules of the search index), and the words of `q` are matched by the search service
 through its public contract, so that they match exactly as on the search page whichever backend
 answers: nothing that is not public can come out.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from casestudies.visibility import public_cities, public_now
 from search import service
 from search.service import BadSearchRequest
 from search.types import MAX_PAGE_SIZE, SearchRequest
@@ -53,8 +53,6 @@ def parse_selection(
     `strict`: unknown parameter names are an error too (exports, feeds: a typo must not silently
     export everything).
     """
-    from casestudies.models import City
-
     if strict:
         known = set(SEARCH_PARAMETERS + PAGING_PARAMETERS + EXTRA_PARAMETERS + tuple(allowed))
         unknown = sorted(name for name in querydict if name not in known)
@@ -72,7 +70,7 @@ def parse_selection(
     city = None
     slug = (querydict.get("city") or "").strip()
     if slug:
-        city = City.objects.filter(slug=slug[:100]).first()
+        city = public_cities().filter(slug=slug[:100]).first()
         if city is None:
             raise BadSearchRequest(_("Unknown city “%(city)s”.") % {"city": service.clean_query(slug)[:60]})
     return Selection(request=request, city=city)
@@ -115,11 +113,8 @@ def base_cases(selection: Selection) -> QuerySet:
     from casestudies.models import CaseStudyPage, TaggedCaseStudy
 
     request = selection.request
-    queryset = (
-        CaseStudyPage.objects.live()
-        .public()
-        .filter(locale__language_code=request.language, alias_of__isnull=True)
-        .filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()))
+    queryset = public_now(
+        CaseStudyPage.objects.filter(locale__language_code=request.language, alias_of__isnull=True)
     )
     if request.doc_type and "case" not in request.doc_type:
         return queryset.none()

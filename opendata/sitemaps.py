@@ -11,11 +11,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.urls import reverse
-from django.utils.translation import override
 
 from wagtail.contrib.sitemaps import views as wagtail_sitemap_views
 from wagtail.contrib.sitemaps.sitemap_generator import Sitemap as WagtailSitemap
 
+from casestudies.visibility import public_cities, public_now
 from opendata.rows import on_request_host
 
 
@@ -29,8 +29,7 @@ class PagesSitemap(WagtailSitemap):
         for root in roots:
             queryset |= Page.objects.descendant_of(root, inclusive=True)
         return (
-            queryset.live()
-            .public()
+            public_now(queryset)
             .filter(alias_of__isnull=True)
             .order_by("path")
             .defer_streamfields()
@@ -81,14 +80,9 @@ class OpenDataSitemap(DjangoSitemap):
     changefreq = "weekly"
 
     def items(self):
-        from casestudies.models import City, live_cases
-
         items = [("opendata:explore", ()), ("opendata:city_index", ())]
-        with_cases = set()
-        for language, _name in settings.LANGUAGES:
-            with override(language):
-                with_cases.update(live_cases().exclude(city__isnull=True).values_list("city_id", flat=True))
-        for slug in City.objects.filter(pk__in=with_cases).order_by("slug").values_list("slug", flat=True):
+        # Every city whose profile answers: the cities public content uses.
+        for slug in public_cities().order_by("slug").values_list("slug", flat=True):
             items.append(("opendata:city", (slug,)))
         return items
 

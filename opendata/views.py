@@ -9,8 +9,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
+from casestudies.visibility import public_cases, public_cities, public_now
 from opendata import charts, geo
 from opendata import selection as sel
 from opendata.cite import bibtex, bibtex_key, ris
@@ -19,9 +20,7 @@ from search.service import BadSearchRequest
 
 
 def visible_case(pk: int):
-    from casestudies.models import CaseStudyPage
-
-    case = CaseStudyPage.objects.live().public().filter(pk=pk).select_related("city", "locale").first()
+    case = public_cases().filter(pk=pk).select_related("city", "locale").first()
     if case is None:
         raise Http404(_("No published case study has this number."))
     return case
@@ -30,7 +29,7 @@ def visible_case(pk: int):
 # ----------------------------------------------------------------------------------------------
 # Permalinks and citations
 # ----------------------------------------------------------------------------------------------
-@require_GET
+@require_safe
 def case_permalink(request, pk: int):
     """`/<lang>/case/<id>/`: wherever the case lives now (a slug change does not break it)."""
     case = visible_case(pk)
@@ -41,7 +40,7 @@ def case_permalink(request, pk: int):
     return HttpResponseRedirect(f"{url}?{query}" if query else url)
 
 
-@require_GET
+@require_safe
 def case_bibtex(request, pk: int):
     case = visible_case(pk)
     response = HttpResponse(bibtex(case, request), content_type="application/x-bibtex; charset=utf-8")
@@ -49,7 +48,7 @@ def case_bibtex(request, pk: int):
     return response
 
 
-@require_GET
+@require_safe
 def case_ris(request, pk: int):
     case = visible_case(pk)
     response = HttpResponse(
@@ -66,9 +65,9 @@ def _filter_options(language: str):
     """What the explore form offers: every area and continent; countries, measures and years in use."""
     from django_countries import countries
 
-    from casestudies.models import CaseStudyPage, Continent, MeasureType, PolicyArea
+    from casestudies.models import Continent, MeasureType, PolicyArea
 
-    live = CaseStudyPage.objects.live().public().filter(locale__language_code=language)
+    live = public_cases(language)
     country_codes = sorted(
         {str(code) for code in live.exclude(city__isnull=True).values_list("city__country", flat=True)}
     )
@@ -183,7 +182,7 @@ def city_markers(selection: sel.Selection) -> list[dict]:
     return markers
 
 
-@require_GET
+@require_safe
 def explore(request):
     language = current_language()
     status = 200
@@ -224,7 +223,7 @@ def explore(request):
 # ----------------------------------------------------------------------------------------------
 # Cities
 # ----------------------------------------------------------------------------------------------
-@require_GET
+@require_safe
 def city_index(request):
     from casestudies.models import City, Continent, live_cases
 
@@ -246,7 +245,7 @@ def city_index(request):
     )
 
 
-@require_GET
+@require_safe
 def city_profile(request, slug: str):
     from casestudies.models import City, PolicyArea, live_cases
 
@@ -259,7 +258,7 @@ def city_profile(request, slug: str):
     try:
         from archive.models import SessionPage, SummitPage
 
-        visible = SessionPage.objects.live().public().filter(locale__language_code=language)
+        visible = public_now(SessionPage.objects.filter(locale__language_code=language))
         # A city takes part in a session as a participating city, as the summit's host, or
         # through one of its officials among the speakers (speakers name their city as text).
         hosted = Q(pk__in=[])
@@ -289,7 +288,9 @@ def city_profile(request, slug: str):
         )
     except (ImportError, LookupError):  # the archive app not installed
         sessions, discussed = [], []
-    if not cases and not sessions and not city.cases.exists():
+    # A city exists for the public while public content names it: one that only drafts use is a
+    # 404, as an unknown one is (casestudies.visibility).
+    if not cases and not sessions and not public_cities().filter(pk=city.pk).exists():
         raise Http404(_("No case study or session involves this city."))
     by_area = []
     for area in PolicyArea.objects.filter(locale__language_code=language):

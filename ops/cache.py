@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.core.cache import caches
@@ -95,16 +94,14 @@ def clear_page_cache_on_commit(**kwargs) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Generated files (downloads) kept beside the pages, emptied with them
+# The content generation: what generated files (downloads, ops.downloads) are kept under
 # --------------------------------------------------------------------------------------------
 CONTENT_GENERATION_KEY = "content-generation"
-# A stream longer than this (in characters) is sent but not kept: memory stays bounded.
-STREAM_CACHE_MAX_CHARS = 4_000_000
 
 
-def _content_generation() -> str | None:
+def content_generation() -> str | None:
     """A random value that lives until the page cache is next emptied (None: cache off or
-    unreachable): a stream is kept only if it is the same after the last chunk as before the first."""
+    unreachable): a generated file is kept only if it is the same after it was written as before."""
     if not page_cache_enabled():
         return None
     cache = caches[settings.CACHE_MIDDLEWARE_ALIAS]
@@ -116,38 +113,6 @@ def _content_generation() -> str | None:
         return value
     except Exception:  # noqa: BLE001 - a broken cache means "not cached", never an error
         return None
-
-
-def cached_text(key: str) -> str | None:
-    """A stream kept by `caching_stream`, or None."""
-    if not page_cache_enabled():
-        return None
-    try:
-        return caches[settings.CACHE_MIDDLEWARE_ALIAS].get(key)
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def caching_stream(key: str, chunks: Iterable[str], max_chars: int | None = None) -> Iterator[str]:
-    """Yield the chunks; once all are sent, keep the whole text under `key` until the page cache is
-    next emptied — unless it was longer than `max_chars`, the client went away, or content changed
-    while it was being written."""
-    limit = STREAM_CACHE_MAX_CHARS if max_chars is None else max_chars
-    generation = _content_generation()
-    parts: list[str] | None = [] if generation is not None else None
-    size = 0
-    for chunk in chunks:
-        if parts is not None:
-            size += len(chunk)
-            parts.append(chunk)
-            if size > limit:
-                parts = None
-        yield chunk
-    if parts is not None and _content_generation() == generation:
-        try:
-            caches[settings.CACHE_MIDDLEWARE_ALIAS].set(key, "".join(parts), settings.CAC_PAGE_CACHE_SECONDS)
-        except Exception:  # noqa: BLE001
-            logger.warning("could not keep a generated file in the page cache", exc_info=True)
 
 
 def _content_changed(sender, **kwargs) -> None:

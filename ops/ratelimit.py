@@ -1,9 +1,10 @@
 """Rate limits, with django-ratelimit: the machine-facing views (search, suggest, API, exports) and
 the shared counting that the question form (community) uses too.
 
-Anonymous clients are counted by IP address (`REMOTE_ADDR`; behind a proxy, have the proxy set it),
-signed-in users by account, in fixed windows kept in the default cache (shared between workers
-when `CACHE_URL` names Redis; per process with the local-memory cache). Past the limit the answer
+Anonymous clients are counted by IP address (`ops.http.client_ip`: `REMOTE_ADDR`, or behind
+trusted proxies the address they forwarded), signed-in users by account, in fixed windows kept in
+the default cache (shared between workers when `CACHE_URL` names Redis; per process with the
+local-memory cache). Past the limit the answer
 is 429 with `Retry-After` (seconds until the window ends). Limits (requests per minute):
 
 - `OPENDATA_API_RATE` (default `120/m`): every `/api/v2/` endpoint together;
@@ -22,6 +23,8 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
+from .http import client_ip
+
 API_RATE = "120/m"
 EXPORT_RATE = "20/m"
 
@@ -35,7 +38,7 @@ def _key(group, request) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    return f"ip:{client_ip(request)}"
 
 
 def count(request, group: str, key, rate: str) -> dict | None:

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from wagtail.models import Page
 
+from casestudies.visibility import public_now
 from search.models import SearchVector
 
 
@@ -27,7 +28,7 @@ def similar_pages(page: Page, limit: int = 4, queryset: QuerySet | None = None) 
     neighbours = stored_neighbours(page.pk)
     if not neighbours:
         return []
-    queryset = (queryset if queryset is not None else Page.objects.all()).live().public()
+    queryset = public_now(queryset if queryset is not None else Page.objects.all())
     candidates = {candidate.pk: candidate for candidate in queryset.filter(pk__in=neighbours)}
     keys = {candidate.translation_key for candidate in candidates.values()}
     local = {

@@ -306,7 +306,9 @@ def _like_title(search_request: SearchRequest) -> str:
         return ""
     from wagtail.models import Page
 
-    page = Page.objects.live().public().filter(pk=search_request.like).only("title").first()
+    from casestudies.visibility import public_now
+
+    page = public_now(Page.objects).filter(pk=search_request.like).only("title").first()
     return page.title if page else ""
 
 

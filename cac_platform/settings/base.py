@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value that differs comes from the environment."""
 
 import os
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "community.csrf.QuestionFormCsrfMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The admin request's user, for what a city editor sees of other cities' cases (editorial/scope.py).
+    "editorial.scope.AdminUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -100,6 +103,13 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The client address of lockouts and rate limits: REMOTE_ADDR, or behind trusted proxies the one
+# they forwarded (ops.http.client_ip).
+AXES_CLIENT_IP_CALLABLE = "ops.http.client_ip"
+# Reverse proxies whose X-Forwarded-For is believed: their addresses or networks, or how many there
+# are. Neither (the default): the client is REMOTE_ADDR and X-Forwarded-For is ignored.
+CAC_TRUSTED_PROXIES = [str(ip_network(entry, strict=False)) for entry in env_list("TRUSTED_PROXIES")]
+CAC_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Content-Security-Policy for the public site: no inline or third-party scripts; recordings embed
 # from youtube-nocookie only. The Wagtail admin keeps its own rules.
@@ -117,11 +127,17 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'self'"],
+        # Nothing frames the public site (the admin's previews are admin pages): one rule with
+        # X_FRAME_OPTIONS below, for browsers that only know the older header.
+        "frame-ancestors": ["'none'"],
     },
 }
+X_FRAME_OPTIONS = "DENY"
 
 ROOT_URLCONF = "cac_platform.urls"
+# After a sign-in without a safe `next` (Wagtail's login for private pages, a page password form):
+# the site's root, which sends the visitor to the home page in their language.
+LOGIN_REDIRECT_URL = "/"
 
 TEMPLATES = [
     {
@@ -151,6 +167,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+# SQLite: readers never wait for a writer (write-ahead log); a writer waits for another one (busy
+# timeout, seconds) instead of failing with "database is locked", and takes the lock when its
+# transaction begins (IMMEDIATE), so the wait is the one SQLite's timeout applies to. The importer
+# writes in short transactions on SQLite (casestudies.importer), so the wait is short.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -218,6 +247,9 @@ else:
 # Anonymous page cache: seconds a public page is served from the "pages" cache (0: off).
 CAC_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0"))
 CACHE_MIDDLEWARE_ALIAS = "pages"
+# Downloads kept as files, one folder per content generation (ops.downloads); default: a folder
+# under the system's temporary directory.
+CAC_DOWNLOAD_CACHE_DIR = os.environ.get("DOWNLOAD_CACHE_DIR", "")
 CACHE_MIDDLEWARE_KEY_PREFIX = "site"
 # Rate limits count in the cache; if Redis is down, visitors are served rather than refused.
 RATELIMIT_FAIL_OPEN = True
@@ -263,9 +295,14 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
+    "filters": {
+        # An unreachable Redis: one line per minute with a count, not a traceback per cache call.
+        "redis_outage": {"()": "ops.outage.OncePerInterval", "interval": 60},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django_redis.cache": {"filters": ["redis_outage"]},
         "django.db.backends": {"level": "WARNING"},
         # One line per background task (search index, reference index) is noise, not information.
         "django_tasks": {"level": "WARNING"},

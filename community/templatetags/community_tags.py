@@ -7,6 +7,7 @@ from django import template
 from django.utils import timezone
 
 from archive.models import SessionKind, SessionPage, SummitPage
+from casestudies.visibility import public_now
 
 from .. import live
 from ..csrf import needs_csrf_token
@@ -72,8 +73,7 @@ def session_status(context, session=None):
     companies = []
     if session.kind == SessionKind.COMPANIES_IR:
         companies = list(
-            CompanyPage.objects.live()
-            .public()
+            public_now(CompanyPage.objects)
             .filter(
                 ir_session__translation_key=session.translation_key,
                 locale__language_code=active_language(),
@@ -81,8 +81,7 @@ def session_status(context, session=None):
             .order_by("title")
         )
     media = list(
-        MediaItemPage.objects.live()
-        .public()
+        public_now(MediaItemPage.objects)
         .filter(
             related_sessions__translation_key=session.translation_key,
             locale__language_code=active_language(),

@@ -9,6 +9,9 @@ from django.utils.translation import get_language, get_language_info
 
 from wagtail.models import Locale, Page, Site
 
+from casestudies.visibility import public_now
+from ops.http import local_path
+
 register = template.Library()
 
 
@@ -37,12 +40,10 @@ def language_versions(context) -> list[dict]:
             if code == page.locale.language_code:
                 entry["url"] = page.url
             else:
-                translation = (
-                    page.get_translations().filter(locale__language_code=code).live().public().first()
-                )
+                translation = public_now(page.get_translations().filter(locale__language_code=code)).first()
                 entry["url"] = translation.url if translation else None
         else:
-            entry["url"] = translate_url(request.get_full_path(), code)
+            entry["url"] = translate_url(local_path(request), code)
         if entry["url"] is None:
             home = _home_for(code, request)
             entry["fallback_url"] = home.url if home else f"/{code}/"
@@ -84,7 +85,7 @@ def main_menu(context) -> list[Page]:
     home = _home_for(get_language() or settings.LANGUAGE_CODE, context["request"])
     if home is None:
         return []
-    return list(home.get_children().live().public().in_menu())
+    return list(public_now(home.get_children()).in_menu())
 
 
 @register.simple_tag

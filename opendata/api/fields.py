@@ -11,6 +11,8 @@ from rest_framework.fields import Field
 from wagtail.api import APIField
 from wagtail.rich_text import expand_db_html
 
+from casestudies.visibility import is_public_now, public_now
+
 
 class _Whole(Field):
     """A field computed from the whole instance."""
@@ -128,7 +130,7 @@ class ChaptersField(_Whole):
         out = []
         for chapter in page.chapters.all():
             case = chapter.case_study
-            visible = case is not None and case.live and not case.get_view_restrictions().exists()
+            visible = case is not None and is_public_now(case)
             out.append(
                 {
                     "language": chapter.language,
@@ -145,7 +147,7 @@ class RelatedCasesField(_Whole):
         from casestudies.models import CaseStudyPage
 
         ids = [case.pk for case in page.related_cases.all()]
-        return list(CaseStudyPage.objects.live().public().filter(pk__in=ids).values_list("pk", flat=True))
+        return list(public_now(CaseStudyPage.objects.filter(pk__in=ids)).values_list("pk", flat=True))
 
 
 def _case_fields():

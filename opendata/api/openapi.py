@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from opendata.rows import LICENCE_URL
 from ops import ratelimit
@@ -209,7 +209,7 @@ def build(base_url: str = "") -> dict:
     }
 
 
-@require_GET
+@require_safe
 @ratelimit.limited("api")
 def openapi_view(request):
     from opendata.api.views import keep_api_404s

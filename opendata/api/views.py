@@ -32,6 +32,7 @@ from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 
 from archive.models import SessionPage
 from casestudies.models import CaseStudyPage, City, MeasureType, PolicyArea
+from casestudies.visibility import public_cases, public_cities, public_measures, public_now
 from opendata.api.fields import model_api_fields, model_api_meta_fields
 from opendata.api.serializers import OpenDataBaseSerializer, OpenDataPageSerializer
 from ops import ratelimit
@@ -223,7 +224,7 @@ class CaseFilter(BaseFilterBackend):
     def filter_queryset(self, request, queryset, view):
         from django_countries import countries
 
-        from casestudies.models import City, Continent, MeasureType, PolicyArea
+        from casestudies.models import Continent, PolicyArea
 
         areas = _values(request, "area")
         if areas:
@@ -242,13 +243,15 @@ class CaseFilter(BaseFilterBackend):
         if measures:
             _known(
                 measures,
-                set(MeasureType.objects.filter(slug__in=measures).values_list("slug", flat=True)),
+                set(public_measures().filter(slug__in=measures).values_list("slug", flat=True)),
                 "measure",
             )
             queryset = queryset.filter(tagged_measures__tag__slug__in=measures)
         cities = _values(request, "city")
         if cities:
-            _known(cities, set(City.objects.filter(slug__in=cities).values_list("slug", flat=True)), "city")
+            _known(
+                cities, set(public_cities().filter(slug__in=cities).values_list("slug", flat=True)), "city"
+            )
             queryset = queryset.filter(city__slug__in=cities)
         start_from, start_to = _date(request, "start_from"), _date(request, "start_to")
         if start_from and start_to and start_to < start_from:
@@ -315,6 +318,9 @@ class CasesAPIViewSet(OpenDataMixin, PagesAPIViewSet):
 
     model = CaseStudyPage
 
+    def get_base_queryset(self):
+        return public_now(super().get_base_queryset())
+
     def check_query_parameters(self, queryset):
         _check_known_parameters(self, self.request)
 
@@ -331,7 +337,7 @@ class SessionFilter(BaseFilterBackend):
     def filter_queryset(self, request, queryset, view):
         from django_countries import countries
 
-        from casestudies.models import City, PolicyArea
+        from casestudies.models import PolicyArea
 
         areas = _values(request, "area")
         if areas:
@@ -354,7 +360,9 @@ class SessionFilter(BaseFilterBackend):
             queryset = queryset.filter(condition)
         cities = _values(request, "city")
         if cities:
-            _known(cities, set(City.objects.filter(slug__in=cities).values_list("slug", flat=True)), "city")
+            _known(
+                cities, set(public_cities().filter(slug__in=cities).values_list("slug", flat=True)), "city"
+            )
             queryset = queryset.filter(cities__slug__in=cities).distinct()
         start_from, start_to = _date(request, "start_from"), _date(request, "start_to")
         if start_from:
@@ -384,6 +392,9 @@ class SessionsAPIViewSet(OpenDataMixin, PagesAPIViewSet):
 
     model = SessionPage
 
+    def get_base_queryset(self):
+        return public_now(super().get_base_queryset())
+
     def check_query_parameters(self, queryset):
         _check_known_parameters(self, self.request)
 
@@ -399,6 +410,9 @@ class OpenDataPagesAPIViewSet(OpenDataMixin, PagesAPIViewSet):
     base_serializer_class = OpenDataPageSerializer
 
     filter_backends = [SafeFieldsFilter] + PagesAPIViewSet.filter_backends[1:-1] + [SafeSearchFilter]
+
+    def get_base_queryset(self):
+        return public_now(super().get_base_queryset())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -443,8 +457,12 @@ class CitiesAPIViewSet(SnippetAPIViewSet):
 
     model = City
 
+    def get_queryset(self):
+        """Cities that public content uses (casestudies.visibility): none that only drafts use."""
+        return public_cities().order_by("id")
+
     def filter_taxonomy(self, request, queryset):
-        from casestudies.models import CaseStudyPage, Continent
+        from casestudies.models import Continent
 
         continents = _known(_values(request, "continent"), set(Continent.values), "continent")
         if continents:
@@ -459,7 +477,7 @@ class CitiesAPIViewSet(SnippetAPIViewSet):
         if has_cases:
             if has_cases not in ("true", "false", "1", "0"):
                 raise BadRequestError("has_cases must be true or false")
-            with_cases = CaseStudyPage.objects.live().public().values("city_id")
+            with_cases = public_cases().filter(city__isnull=False).values("city_id")
             queryset = (
                 queryset.filter(pk__in=with_cases)
                 if has_cases in ("true", "1")
@@ -491,6 +509,10 @@ class MeasuresAPIViewSet(SnippetAPIViewSet):
     name = "measures"
 
     model = MeasureType
+
+    def get_queryset(self):
+        """Measure types of public cases: none that only drafts use."""
+        return public_measures().order_by("id")
 
 
 # Order matters: Wagtail links an object to the first endpoint whose model it is an instance of.

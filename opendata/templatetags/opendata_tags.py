@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from opendata.rows import LICENCE_URL, absolute, platform_name
+from ops.http import local_path
 
 register = template.Library()
 
@@ -174,7 +175,7 @@ def opendata_head(context):
         "locale": OG_LOCALES[language],
         "alternates": [code for lang, code in OG_LOCALES.items() if lang != language],
         "type": "website",
-        "url": request.build_absolute_uri(request.path),
+        "url": request.build_absolute_uri(local_path(request, query=False)),
         "title": "",
         "description": "",
     }
