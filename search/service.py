@@ -254,13 +254,6 @@ def search(request: SearchRequest) -> SearchResponse:
 FEW_RESULTS = 3  # at most this many results: also offer a correction of rare words
 
 
-def _semantic_only(request: SearchRequest) -> bool:
-    """Whether meaning search is on for this request (then results may come without any word)."""
-    from search.embeddings import semantic_enabled
-
-    return semantic_enabled() and bool(request.query)
-
-
 def search_with_spelling(request: SearchRequest, *, retry: bool = True) -> SearchResponse:
     """`search()`, then spelling help from the index's own words (`search.spelling`).
 
@@ -276,14 +269,10 @@ def search_with_spelling(request: SearchRequest, *, retry: bool = True) -> Searc
     response = search(request)
     if not request.query or request.like:
         return response
+    # With results (by words or by meaning) the query stands: a word unknown to the index may be
+    # a real word of the other language (요양원에 군대 투입 would become 근대, "modern"), so the
+    # correction is only offered.
     corrected = spelling.correct(request.query, request.language)
-    if response.count and corrected and retry and _semantic_only(request):
-        # Found by meaning alone while a word is unknown to the index: the corrected words are
-        # what the visitor meant (an unknown word can match nothing), so search those.
-        retried = search(replace(request, query=corrected))
-        if retried.count:
-            retried.did_you_mean, retried.corrected_from = corrected, request.query
-            return retried
     if response.count:
         response.did_you_mean = corrected or spelling.correct(
             request.query, request.language, rare=response.count <= FEW_RESULTS
