@@ -269,10 +269,15 @@ def search_with_spelling(request: SearchRequest, *, retry: bool = True) -> Searc
     response = search(request)
     if not request.query or request.like:
         return response
-    # With results (by words or by meaning) the query stands: a word unknown to the index may be
-    # a real word of the other language (요양원에 군대 투입 would become 근대, "modern"), so the
-    # correction is only offered.
     corrected = spelling.correct(request.query, request.language)
+    if response.count and response.word_matches == 0 and corrected and retry:
+        # Found by meaning alone, no word matched: search the corrected words, and keep that only
+        # if they match words. A word unknown to the index may be a real word of the other
+        # language (요양원에 군대 투입 -> 근대, "modern"): its "correction" matches nothing.
+        retried = search(replace(request, query=corrected))
+        if retried.word_matches:
+            retried.did_you_mean, retried.corrected_from = corrected, request.query
+            return retried
     if response.count:
         response.did_you_mean = corrected or spelling.correct(
             request.query, request.language, rare=response.count <= FEW_RESULTS

@@ -94,6 +94,9 @@ class SearchResponse:
     # mean …?"); when the results are for it, `corrected_from` is the query as typed.
     did_you_mean: str | None = None
     corrected_from: str | None = None
+    # How many of the results match the query's words (the rest were found by meaning alone);
+    # None when the backend does not tell.
+    word_matches: int | None = None
 
 
 @dataclass

@@ -410,3 +410,24 @@ def test_any_query_with_meaning_search_never_fails(one_language_cases, query, la
     params["q"] = query
     response = service.search(service.parse_request(params, language))
     assert response.count >= len(response.hits)
+
+
+def test_a_misspelt_query_found_by_meaning_alone_is_searched_again_corrected(one_language_cases, client):
+    # "quarentine"-like: no word of the query matches, meaning finds something anyway; the
+    # corrected words do match, so the page answers for them and says so.
+    data = client.get("/en/search/?q=comuters&format=json").json()
+    assert data["corrected_from"] == "comuters"
+    assert data["did_you_mean"] == "commuters"
+    assert data["results"][0]["title"] == "Temporary cycle lanes along the metro"
+    # One word matching is enough to keep the query as typed (the misspelling is only offered).
+    data = client.get("/en/search/?q=comuters+lanes&format=json").json()
+    assert data["corrected_from"] is None and data["did_you_mean"] == "commuters lanes"
+
+
+def test_an_unknown_word_of_the_other_language_is_not_corrected_away(one_language_cases):
+    # 군대 (army) is not a word of this corpus's Korean text; its nearest Korean word would change
+    # the meaning. Words of the query still match (요양원 is unknown too, but 투입 …), or the
+    # "correction" matches no word: either way the results stay those of the query as typed.
+    response = service.search_with_spelling(SearchRequest(language="ko", query="요양원에 군인 투입"))
+    assert response.corrected_from is None
+    assert titles(response)[0] == "Soldiers sent to help in care homes"

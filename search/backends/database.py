@@ -327,7 +327,7 @@ class DatabaseSearchBackend:
         params += select_params + candidate_params + where_params
         plain = [column.split(" AS ")[-1].removeprefix("d.") for column in columns]
         select = (
-            f"SELECT {', '.join('m0.' + name for name in plain)}, "  # noqa: S608
+            f"SELECT {', '.join('m0.' + name for name in plain)}, m0.hits, "  # noqa: S608
             f"(CASE WHEN m0.lscore IS NULL THEN 0.0 ELSE (m0.hits * 1.0 / {max(len(groups), 1)}) / ({RRF_K} + ROW_NUMBER() OVER ("
             f"PARTITION BY m0.lscore IS NULL ORDER BY m0.hits DESC, m0.lscore DESC, m0.page_id DESC)) END)"
             f" + m0.sscore AS score FROM m0"
@@ -449,6 +449,11 @@ class DatabaseSearchBackend:
             "SELECT 'lang', m.content_language, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
             f"WHERE {where('lang')} GROUP BY m.content_language"
         )
+        if groups:  # how many results match words (the others come from meaning alone)
+            parts.append(
+                "SELECT 'words', NULL, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+                f"WHERE {where()} AND m.hits > 0"
+            )
         return f"WITH {ctes}m AS MATERIALIZED ({m_sql}) " + " UNION ALL ".join(parts), params
 
     def _browse_statement(self, request: SearchRequest, active: list[str], order: str) -> tuple[str, list]:
@@ -543,6 +548,7 @@ class DatabaseSearchBackend:
             rows = cursor.fetchall()
 
         count = 0
+        word_matches: int | None = None
         hits_order: list[tuple[int, int, float | None]] = []
         facets: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
         areas, continents = facets["area"], facets["continent"]
@@ -573,6 +579,8 @@ class DatabaseSearchBackend:
                     years[year] = years.get(year, 0) + n
             elif kind == "lang":
                 facets["lang"][v1] = facets["lang"].get(v1, 0) + n
+            elif kind == "words":
+                word_matches = n
             else:  # a combination of area or measure slugs: count each slug
                 counts = facets[kind]
                 for slug in _slug_set(v1):
@@ -587,7 +595,13 @@ class DatabaseSearchBackend:
         hits = self._hits([(doc_id, score) for _n, doc_id, score in hits_order], request, tokens)
         num_pages = max(1, math.ceil(count / request.page_size))
         return SearchResponse(
-            count=count, page=request.page, num_pages=num_pages, hits=hits, facets=facets, backend=self.name
+            count=count,
+            page=request.page,
+            num_pages=num_pages,
+            hits=hits,
+            facets=facets,
+            backend=self.name,
+            word_matches=word_matches if groups else None,
         )
 
     def _hits(
