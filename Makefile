@@ -9,15 +9,22 @@ DEV := DJANGO_SETTINGS_MODULE=cac_platform.settings.dev
 # Two pytest-xdist workers (one per core); each gets its own test database.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test venv setup lint format messages check-migrations demo clean serve backup restore audit
+.PHONY: run test venv lock setup lint format messages check-migrations demo clean serve backup restore audit
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The venv installs the lock file (every transitive package, exact versions, hashes checked), so a fresh
+# clone gets exactly the tested set. requirements*.txt are the readable direct dependencies; after
+# editing them, `make lock` recompiles the locks (keeping every other pin where it can).
+$(VENV)/.installed: requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements-dev.txt
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 venv: $(VENV)/.installed
+
+LOCK := $(VENV)/bin/uv pip compile --python $(PY) --generate-hashes --custom-compile-command 'make lock' --quiet
+lock: venv
+	$(LOCK) requirements.txt -o requirements.lock
+	$(LOCK) requirements-dev.txt --constraint requirements.lock -o requirements-dev.lock
 
 setup: venv
 	$(DEV) $(PY) manage.py migrate --noinput
@@ -45,12 +52,13 @@ test: venv node_modules/.installed
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Known vulnerabilities with a fix available in the pinned requirements fail the build.
+# Known vulnerabilities with a fix available in the locked runtime packages fail the build.
 audit: venv
 	$(PY) tools/audit.py
 

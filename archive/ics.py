@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.http import content_disposition_header
 from django.utils.text import normalize_newlines
-from django.utils.translation import get_language
+
+from ops.i18n import current_language
 
 PRODID = "-//CAC Knowledge Platform//Summit archive//EN"
 UID_DOMAIN = "cac-knowledge-platform"
@@ -80,7 +81,7 @@ def session_event(request, summit, session) -> list[str]:
 
 
 def build_calendar(request, summit, sessions, calendar_name: str) -> str:
-    language = (get_language() or "en").split("-")[0]
+    language = current_language()
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -54,10 +53,6 @@ class SessionKind(models.TextChoices):
 class RecordingLanguage(models.TextChoices):
     EN = "en", _("English")
     KO = "ko", _("Korean")
-
-
-def active_language() -> str:
-    return (get_language() or "en").split("-")[0]
 
 
 class SummitPage(RoutablePageMixin, Page):

@@ -5,15 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils.translation import get_language
 
 from casestudies.visibility import public_now
+from ops.i18n import current_language
 
 from .utils import format_offset, parse_offset
-
-
-def active_language() -> str:
-    return (get_language() or "en").split("-")[0]
 
 
 def localized_live(model, pages, language: str | None = None) -> dict:
@@ -21,7 +17,7 @@ def localized_live(model, pages, language: str | None = None) -> dict:
     keys = {page.translation_key for page in pages if page is not None}
     if not keys:
         return {}
-    language = language or active_language()
+    language = language or current_language()
     found = public_now(
         model.objects.filter(translation_key__in=keys, locale__language_code=language)
     ).select_related("locale")
@@ -70,7 +66,7 @@ def _requested_start(request) -> tuple[int | None, str | None]:
 def session_context(session, request) -> dict:
     from casestudies.models import CaseStudyPage
 
-    language = active_language()
+    language = current_language()
     start, start_language = _requested_start(request)
 
     recordings = sorted(
@@ -151,7 +147,7 @@ def sessions_for_case(case, language: str | None = None) -> list[dict]:
 
     if case is None or not getattr(case, "translation_key", None):
         return []
-    language = language or active_language()
+    language = language or current_language()
     key = case.translation_key
     # Two indexed lookups (the case's language versions -> links to them) rather than one OR over
     # both joins, which PostgreSQL answers by walking every session's every related case.

@@ -29,16 +29,13 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
 from editorial.forms import CityScopedCaseStudyPageForm
+from ops.i18n import current_language, is_korean
 from search.related import similar_pages
 
 from .blocks import CaseStudyBodyBlock
 from .visibility import public_cases, public_cities, public_measures, public_now
 
 CASES_PER_PAGE = 12
-
-
-def is_korean() -> bool:
-    return (get_language() or "en").startswith("ko")
 
 
 class Continent(models.TextChoices):
@@ -233,7 +230,7 @@ class TaggedCaseStudy(ItemBase):
 
 def live_cases():
     """Case studies a visitor may see now (casestudies.visibility), in the active language."""
-    return public_cases((get_language() or "en").split("-")[0])
+    return public_cases(current_language())
 
 
 class CaseStudyIndexPage(Page):

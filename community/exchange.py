@@ -15,10 +15,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casestudies.models import CaseStudyPage
+from ops.i18n import current_language
 
 from . import ratelimit
 from .forms import FORM_MARKER, FORM_MARKER_VALUE, CaseQuestionForm
-from .models import CaseQuestion, QuestionStatus, active_language
+from .models import CaseQuestion, QuestionStatus
 
 REQUEST_ATTRIBUTE = "community_question_form"
 ANCHOR = "ask-a-question"
@@ -67,7 +68,7 @@ def handle_question(page, request, serve, args, kwargs):
     data = form.cleaned_data
     CaseQuestion.objects.create(
         case=page,
-        language=active_language(),
+        language=current_language(),
         name=data["name"],
         organisation=data["organisation"],
         city=data["city"],

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from archive.models import SessionPage
 from casestudies.visibility import public_now
+from ops.i18n import current_language
 
-from .models import LiveStream, active_language
+from .models import LiveStream
 
 UPCOMING, LIVE, ENDED = "upcoming", "live", "ended"
 # How far ahead the home page and the summit page announce the next session.
@@ -33,7 +34,7 @@ def session_state(session, now: datetime.datetime | None = None) -> str:
 
 def streams_for(session, language: str | None = None) -> list[LiveStream]:
     """The live streams of a session (of any of its translations), the visitor's language first."""
-    language = language or active_language()
+    language = language or current_language()
     streams = LiveStream.objects.filter(session__translation_key=session.translation_key)
     return sorted(streams, key=lambda stream: (stream.language != language, stream.language))
 
@@ -48,7 +49,7 @@ def _sessions(language: str, summit=None):
 def live_sessions(language: str | None = None, summit=None, now=None) -> list[SessionPage]:
     now = now or timezone.now()
     return list(
-        _sessions(language or active_language(), summit)
+        _sessions(language or current_language(), summit)
         .filter(start__lte=now, end__gt=now)
         .order_by("start", "path")
     )
@@ -57,7 +58,7 @@ def live_sessions(language: str | None = None, summit=None, now=None) -> list[Se
 def next_session(language: str | None = None, summit=None, now=None, within=NEXT_SESSION_WITHIN):
     now = now or timezone.now()
     return (
-        _sessions(language or active_language(), summit)
+        _sessions(language or current_language(), summit)
         .filter(start__gt=now, start__lte=now + within)
         .order_by("start", "path")
         .first()

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -25,14 +24,11 @@ from archive.models import RecordingLanguage, SessionKind, SessionPage
 from archive.views import localized_live
 from casestudies.models import CaseStudyPage
 from casestudies.visibility import public_now
+from ops.i18n import current_language
 
 from .blocks import MediaBlock, RelatedLinksBlock
 
 MEDIA_PER_PAGE = 20
-
-
-def active_language() -> str:
-    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
 
 
 def _clean_param(params, name: str) -> str:
@@ -191,7 +187,7 @@ class CompanyPage(Page):
             return None
         return (
             public_now(SessionPage.objects)
-            .filter(translation_key=self.ir_session.translation_key, locale__language_code=active_language())
+            .filter(translation_key=self.ir_session.translation_key, locale__language_code=current_language())
             .first()
         )
 

@@ -20,13 +20,13 @@ from collections.abc import Iterator
 
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from opendata import selection as sel
 from opendata.rows import COLUMNS, LICENCE_NAME, LICENCE_URL, case_row, licence_statement, platform_name
 from ops.downloads import kept_download
+from ops.i18n import current_language
 from ops.ratelimit import limited
 from search.service import BadSearchRequest
 
@@ -36,11 +36,6 @@ FORMATS = {
     "json": "application/json; charset=utf-8",
     "jsonl": "application/x-ndjson; charset=utf-8",
 }
-
-
-def current_language() -> str:
-    language = (get_language() or "en").split("-")[0]
-    return language if language in ("en", "ko") else "en"
 
 
 def bad_request(message: str) -> JsonResponse:

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_safe
 
 from opendata import selection as sel
 from opendata.cite import author, permalink
-from opendata.exports import bad_request, current_language
+from opendata.exports import bad_request
 from opendata.rows import licence_statement
+from ops.i18n import current_language
 from search.service import BadSearchRequest
 
 FEED_LENGTH = 50

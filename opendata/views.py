@@ -15,7 +15,8 @@ from casestudies.visibility import public_cases, public_cities, public_now
 from opendata import charts, geo
 from opendata import selection as sel
 from opendata.cite import bibtex, bibtex_key, ris
-from opendata.exports import current_language, download_list
+from opendata.exports import download_list
+from ops.i18n import current_language
 from search.service import BadSearchRequest
 
 

@@ -12,11 +12,11 @@ from dataclasses import replace
 from django.http import JsonResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from ops import ratelimit
+from ops.i18n import current_language
 from search import service
 from search.embeddings import semantic_enabled
 from search.service import BadSearchRequest
@@ -26,11 +26,6 @@ FORMATS = ("html", "json")
 # Facet lists up to this long show whole; longer ones show the first few and "Show all (n)".
 FACET_SHOWN_WHOLE = 12
 FACET_SHOWN_FIRST = 8
-
-
-def _language() -> str:
-    language = (get_language() or "en").split("-")[0]
-    return language if language in service.LANGUAGES else "en"
 
 
 def _wants_json(request) -> bool:
@@ -95,7 +90,7 @@ def search_view(request):
             False,
         )
     try:
-        search_request = service.parse_request(request.GET, _language())
+        search_request = service.parse_request(request.GET, current_language())
     except BadSearchRequest as exc:
         return _bad_request(request, exc.message, as_json)
 
@@ -116,7 +111,7 @@ def suggest_view(request):
     if usage := ratelimit.check(request, "suggest"):
         return ratelimit.too_many_requests(usage, "suggest", request)
     query = service.clean_query(request.GET.get("q", ""))[:100]
-    suggestions = service.suggest(_language(), query) if query else []
+    suggestions = service.suggest(current_language(), query) if query else []
     return JsonResponse(
         {
             "query": query,

@@ -8,12 +8,13 @@ from django.utils import timezone
 
 from archive.models import SessionKind, SessionPage, SummitPage
 from casestudies.visibility import public_now
+from ops.i18n import current_language
 
 from .. import live
 from ..csrf import needs_csrf_token
 from ..exchange import ANCHOR, REQUEST_ATTRIBUTE
 from ..forms import FORM_MARKER, FORM_MARKER_VALUE, HONEYPOT_FIELD, CaseQuestionForm
-from ..models import CaseQuestion, CompanyPage, MediaItemPage, active_language
+from ..models import CaseQuestion, CompanyPage, MediaItemPage
 
 register = template.Library()
 
@@ -49,7 +50,7 @@ def on_air(context):
     page = context.get("page")
     summit = page if isinstance(page, SummitPage) else None
     now = timezone.now()
-    language = active_language()
+    language = current_language()
     sessions = live.live_sessions(language, summit=summit, now=now)
     upcoming = None if sessions else live.next_session(language, summit=summit, now=now)
     return {
@@ -76,7 +77,7 @@ def session_status(context, session=None):
             public_now(CompanyPage.objects)
             .filter(
                 ir_session__translation_key=session.translation_key,
-                locale__language_code=active_language(),
+                locale__language_code=current_language(),
             )
             .order_by("title")
         )
@@ -84,7 +85,7 @@ def session_status(context, session=None):
         public_now(MediaItemPage.objects)
         .filter(
             related_sessions__translation_key=session.translation_key,
-            locale__language_code=active_language(),
+            locale__language_code=current_language(),
         )
         .distinct()
         .order_by("-date")[:5]

@@ -8,21 +8,16 @@ import json
 from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from opendata.rows import LICENCE_URL, absolute, platform_name
 from ops.http import local_path
+from ops.i18n import current_language
 
 register = template.Library()
 
 OG_LOCALES = {"en": "en_US", "ko": "ko_KR"}
 FILTER_PARAMETERS = ("q", "area", "continent", "country", "measure", "year", "type", "city")
-
-
-def _language() -> str:
-    language = (get_language() or "en").split("-")[0]
-    return language if language in OG_LOCALES else "en"
 
 
 def selection_query(request) -> str:
@@ -144,7 +139,7 @@ def opendata_head(context):
     """Feed alternates, Open Graph and (cases, sessions) schema.org JSON-LD for the <head>."""
     request = context.get("request")
     page = context.get("page") or context.get("self")
-    language = _language()
+    language = current_language()
     feeds = [
         {
             "type": "application/rss+xml",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -11,36 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from casestudies.importer import ImportFailed, detect_format, import_file
+from ops.progress import ProgressBar
 
 MAX_ERRORS_SHOWN = 200
-
-
-class ProgressBar:
-    """A one-line bar on a terminal; a line every 10 % otherwise (logs, CI)."""
-
-    def __init__(self, stream, width: int = 30):
-        self.stream = stream
-        self.width = width
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
-        self.started = time.monotonic()
-        self.last_decile = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        total = max(total, 1)
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        rate = done / elapsed
-        if self.tty:
-            filled = int(self.width * done / total)
-            bar = "#" * filled + "." * (self.width - filled)
-            self.stream.write(f"\r[{bar}] {done}/{total} rows, {rate:.0f} rows/s", ending="")
-            if done >= total:
-                self.stream.write("")
-            self.stream.flush()
-            return
-        decile = done * 10 // total
-        if decile != self.last_decile or done == total:
-            self.last_decile = decile
-            self.stream.write(f"{done * 100 // total:3d}% {done}/{total} rows, {rate:.0f} rows/s")
 
 
 class Command(BaseCommand):
@@ -88,7 +60,7 @@ class Command(BaseCommand):
 
         progress = None
         if not options["no_progress"] and options["verbosity"] > 0 and not options["dry_run"]:
-            progress = ProgressBar(self.stderr)
+            progress = ProgressBar(self.stderr, unit="rows")
         try:
             plan, result = import_file(
                 data,
@@ -99,6 +71,8 @@ class Command(BaseCommand):
                 progress=progress,
             )
         except ImportFailed as failure:
+            if progress is not None:
+                progress.finish()
             for error in failure.errors[:MAX_ERRORS_SHOWN]:
                 self.stderr.write(str(error))
             if len(failure.errors) > MAX_ERRORS_SHOWN:
@@ -107,6 +81,8 @@ class Command(BaseCommand):
                 _("%(n)d error(s): nothing was imported.") % {"n": len(failure.errors)}
             ) from None
 
+        if progress is not None:
+            progress.finish()
         if result is None:
             for line in plan.summary():
                 self.stdout.write(line)

@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ops.progress import ProgressBar
 from search import service
-
-
-class ProgressBar:
-    """A one-line text progress bar; redrawn in place on a terminal, sparse lines otherwise."""
-
-    def __init__(self, stream, label: str, width: int = 30, unit: str = "pages"):
-        self.unit = unit
-        self.stream = stream
-        self.label = label
-        self.width = width
-        self.started = time.monotonic()
-        self.tty = hasattr(stream, "isatty") and stream.isatty()
-        self.last_percent = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        percent = 100 if total <= 0 else min(100, done * 100 // total)
-        if not self.tty and percent < 100 and percent - self.last_percent < 10 and done:
-            return
-        self.last_percent = percent
-        filled = self.width * percent // 100
-        elapsed = time.monotonic() - self.started
-        rate = done / elapsed if elapsed > 0 else 0.0
-        line = (
-            f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}% "
-            f"{done}/{total} {self.unit}, {rate:.0f}/s"
-        )
-        self.stream.write(("\r" + line) if self.tty else (line + "\n"))
-        self.stream.flush()
-
-    def finish(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 class Command(BaseCommand):
@@ -70,7 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, backend, no_progress, vectors, vector_batch_size, **options):
         if batch_size < 1 or vector_batch_size < 1:
             raise CommandError("--batch-size and --vector-batch-size must be at least 1")
-        stream = self.stderr._out if hasattr(self.stderr, "_out") else sys.stderr
+        stream = self.stderr
         bars: list[ProgressBar] = []
 
         def progress(done, total):
