@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Control characters out of every query parameter; out-of-range integer paths are a 404.
+    "cac_platform.middleware.CleanInputMiddleware",
     # An anonymous visitor's question form goes without a token, same-origin only (community/csrf.py).
     "community.csrf.QuestionFormCsrfMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
