@@ -23,6 +23,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from cac_platform.forms import CleanPageForm
 from casestudies.models import PolicyArea
 
 from .fields import SecondsField, YouTubeIdField
@@ -78,6 +79,7 @@ class SummitPage(RoutablePageMixin, Page):
     organiser = models.CharField(_("organiser"), max_length=200, blank=True)
     description = RichTextField(_("description"), blank=True, features=["bold", "italic", "link", "ol", "ul"])
 
+    base_form_class = CleanPageForm  # no control characters (cac_platform.forms)
     content_panels = Page.content_panels + [
         FieldPanel("name"),
         FieldPanel("theme"),

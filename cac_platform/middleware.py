@@ -8,25 +8,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.http import HttpRequest, QueryDict
 
-from cac_platform.text import has_controls, one_line
+from cac_platform.text import clean_querydict
 
 
 def clean_query_dict(query: QueryDict) -> QueryDict:
     """`query` with control characters dropped from names and values, each one line (the same
     object when there is nothing to drop)."""
-    pairs = [(key, value) for key, values in query.lists() for value in values]
-    if not any(
-        has_controls(key, multiline=False) or has_controls(value, multiline=False) for key, value in pairs
-    ):
-        return query
-    return QueryDict(
-        urlencode([(one_line(k), one_line(v)) for k, v in pairs], encoding=query.encoding or "utf-8"),
-        encoding=query.encoding,
-    )
+    return clean_querydict(query, multiline=False)
 
 
 class CleanInputMiddleware:

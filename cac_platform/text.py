@@ -10,6 +10,9 @@ the query text (and also collapses whitespace).
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
+
+from django.http import QueryDict
 
 # C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates and the two
 # non-characters U+FFFE / U+FFFF (neither is valid XML; surrogates cannot even be encoded).
@@ -44,3 +47,14 @@ def strip_controls(text: str, *, multiline: bool = True) -> str:
 def one_line(text: str) -> str:
     """`text` as one line: no control character, no line break (e-mail headers, names)."""
     return strip_controls(text, multiline=False)
+
+
+def clean_querydict(query: QueryDict, *, multiline: bool) -> QueryDict:
+    """`query` (GET or POST data) with `strip_controls` applied to every name and value; the same
+    object when nothing changes, else a new immutable QueryDict like the one Django builds."""
+    pairs = [(key, value) for key, values in query.lists() for value in values]
+    if not any(has_controls(k, multiline=False) or has_controls(v, multiline=multiline) for k, v in pairs):
+        return query
+    encoding = query.encoding or "utf-8"
+    cleaned = [(one_line(k), strip_controls(v, multiline=multiline)) for k, v in pairs]
+    return QueryDict(urlencode(cleaned, encoding=encoding), encoding=encoding)

@@ -2,10 +2,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from wagtail.admin.forms import WagtailAdminPageForm
+from cac_platform.forms import CleanPageForm
 
 
-class CaseStudyPageForm(WagtailAdminPageForm):
+class CaseStudyPageForm(CleanPageForm):
     def clean(self):
         cleaned_data = super().clean()
         # Wagtail defers required-field checks when saving a draft; these two define what a case is.

@@ -41,6 +41,8 @@ from django.utils.translation import ngettext
 from wagtail.models import COMMENTS_RELATION_NAME, Locale, Page
 from wagtail.rich_text import RichText
 
+from cac_platform.text import strip_controls
+
 from .exporter import (
     COLUMNS,
     EXPORT_ONLY_COLUMNS,
@@ -169,7 +171,7 @@ def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
             if not record or all(not cell.strip() for cell in record):
                 continue
             if header is None:
-                header = [cell.strip().lower() for cell in record]
+                header = [strip_controls(cell, multiline=False).strip().lower() for cell in record]
                 _check_columns(start, header, errors, header=True)
                 if errors:
                     raise ImportFailed(errors)
@@ -208,7 +210,7 @@ def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
         if not isinstance(obj, dict):
             errors.append(RowError(number, None, _("each line must be a JSON object.")))
             continue
-        keys = [str(name).strip().lower() for name in obj]
+        keys = [strip_controls(str(name), multiline=False).strip().lower() for name in obj]
         before = len(errors)
         _check_columns(number, keys, errors, header=False)
         if len(errors) > before:
@@ -236,9 +238,53 @@ def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
 def read_rows(data: bytes, fmt: str) -> tuple[list[RawRow], list[RowError]]:
     """The rows of a file and the errors of rows that could not be read (reported with the rest)."""
     text = _decode(data)
-    if fmt == "jsonl":
-        return read_jsonl(text)
-    return read_csv(text)
+    _refuse_nul(text)
+    rows, errors = read_jsonl(text) if fmt == "jsonl" else read_csv(text)
+    _clean_cells(rows, errors)
+    return rows, errors
+
+
+def _refuse_nul(text: str) -> None:
+    """A NUL byte in the file is a line error (PostgreSQL refuses it in text; it usually means a
+    UTF-16 file, which reads as UTF-8 with a NUL after every ASCII letter)."""
+    if "\x00" not in text:
+        return
+    lines = [number for number, line in enumerate(text.splitlines(), start=1) if "\x00" in line]
+    raise ImportFailed(
+        [
+            RowError(
+                number, None, _("holds a NUL character (U+0000): save the file as UTF-8 text, not UTF-16.")
+            )
+            for number in lines[:MAX_ERRORS]
+        ]
+    )
+
+
+# Columns whose text may hold line breaks and tabs; the others are one line.
+MULTILINE_COLUMNS = ("summary", "body", "outcomes")
+
+
+def _clean_cells(rows: list[RawRow], errors: list[RowError]) -> None:
+    """Control characters out of every cell (cac_platform.text), before anything reads them: a
+    form feed pasted from a PDF must not reach a feed, nor a NUL the database. A NUL is also
+    reported on its line: it usually means a UTF-16 file read as UTF-8."""
+    for raw in rows:
+        for column, value in raw.values.items():
+            if not value:
+                continue
+            if "\x00" in value:
+                errors.append(
+                    RowError(
+                        raw.line,
+                        column,
+                        _("holds a NUL character (U+0000): save the file as UTF-8 text, not UTF-16."),
+                    )
+                )
+            raw.values[column] = (
+                strip_controls(value)
+                if column in MULTILINE_COLUMNS
+                else strip_controls(value, multiline=False)
+            )
 
 
 def split_list(value: str) -> list[str]:

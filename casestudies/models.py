@@ -28,6 +28,7 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
+from cac_platform.forms import CleanModelForm, CleanPageForm
 from editorial.forms import CityScopedCaseStudyPageForm
 
 from .blocks import CaseStudyBodyBlock
@@ -51,6 +52,7 @@ class Continent(models.TextChoices):
 class PolicyArea(TranslatableMixin, models.Model):
     """One of the summit's ten policy areas; the slug is stable across languages."""
 
+    base_form_class = CleanModelForm  # no control characters (cac_platform.forms)
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(_("slug"), max_length=40)
     description = models.CharField(_("description"), max_length=200)
@@ -108,6 +110,7 @@ post_delete.connect(
 class City(index.Indexed, models.Model):
     """A city; its country and continent come with it, so a case needs only the city."""
 
+    base_form_class = CleanModelForm  # no control characters (cac_platform.forms)
     name = models.CharField(_("name (English)"), max_length=100)
     name_ko = models.CharField(_("name (Korean)"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -159,6 +162,7 @@ class MeasureType(TagBase):
     # Editors pick from the curated list; new types come through the snippet or an import.
     free_tagging = False
 
+    base_form_class = CleanModelForm  # no control characters (cac_platform.forms)
     name_ko = models.CharField(_("name (Korean)"), max_length=100, blank=True)
     description = models.CharField(_("description (English)"), max_length=250, blank=True)
     description_ko = models.CharField(_("description (Korean)"), max_length=250, blank=True)
@@ -208,6 +212,7 @@ class CaseStudyIndexPage(Page):
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
+    base_form_class = CleanPageForm  # no control characters (cac_platform.forms)
     content_panels = Page.content_panels + [FieldPanel("intro")]
     subpage_types = ["casestudies.CaseStudyPage"]
     max_count_per_parent = 1

@@ -23,6 +23,7 @@ from wagtail_localize.fields import SynchronizedField
 from archive.fields import YouTubeIdField
 from archive.models import RecordingLanguage, SessionKind, SessionPage
 from archive.views import localized_live
+from cac_platform.forms import CleanModelForm, CleanPageForm
 from casestudies.models import CaseStudyPage
 
 from .blocks import MediaBlock, RelatedLinksBlock
@@ -54,6 +55,7 @@ class CompanyIndexPage(Page):
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
+    base_form_class = CleanPageForm  # no control characters (cac_platform.forms)
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["home.HomePage"]
     subpage_types = ["community.CompanyPage"]
@@ -147,6 +149,7 @@ class CompanyPage(Page):
         help_text=_("Demo content: the page says that this company is invented."),
     )
 
+    base_form_class = CleanPageForm  # no control characters (cac_platform.forms)
     content_panels = Page.content_panels + [
         FieldPanel("field_of_business"),
         FieldPanel("summary"),
@@ -223,6 +226,7 @@ class MediaIndexPage(Page):
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
+    base_form_class = CleanPageForm  # no control characters (cac_platform.forms)
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["home.HomePage"]
     subpage_types = ["community.MediaItemPage"]
@@ -314,6 +318,7 @@ class MediaItemPage(Page):
         related_name="media_items",
     )
 
+    base_form_class = CleanPageForm  # no control characters (cac_platform.forms)
     content_panels = Page.content_panels + [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("date"), FieldPanel("date_precision")]),
         FieldPanel("summary"),
@@ -376,6 +381,7 @@ class RelatedLinksPage(Page):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     links = StreamField(RelatedLinksBlock(), verbose_name=_("links"), blank=True)
 
+    base_form_class = CleanPageForm  # no control characters (cac_platform.forms)
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("links")]
     parent_page_types = ["home.HomePage"]
     subpage_types: list[str] = []
@@ -394,6 +400,7 @@ class LiveStream(models.Model):
     Attached to a session page of any language: both language versions of the session show it.
     """
 
+    base_form_class = CleanModelForm  # no control characters (cac_platform.forms)
     session = models.ForeignKey(
         "archive.SessionPage",
         verbose_name=_("session"),

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cac_platform.forms import CleanModelForm
+
 
 class CityEditor(models.Model):
     """Links a user to the one city whose case studies they may create and edit.
@@ -14,6 +16,7 @@ class CityEditor(models.Model):
     they belong to (superusers excepted): see `editorial.permissions`.
     """
 
+    base_form_class = CleanModelForm  # no control characters (cac_platform.forms)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),

@@ -8,6 +8,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cac_platform.forms import CleanPageForm
 from casestudies.models import CaseStudyIndexPage, CaseStudyPage, PolicyArea
 
 from .blocks import StandardBodyBlock
@@ -19,6 +20,7 @@ class HomePage(Page):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     body = StreamField(StandardBodyBlock(), verbose_name=_("body"), blank=True)
 
+    base_form_class = CleanPageForm  # no control characters (cac_platform.forms)
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     parent_page_types = ["wagtailcore.Page"]
     max_count_per_parent = 1
@@ -61,6 +63,7 @@ class StandardPage(Page):
     introduction = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     body = StreamField(StandardBodyBlock(), verbose_name=_("body"), blank=True)
 
+    base_form_class = CleanPageForm  # no control characters (cac_platform.forms)
     content_panels = Page.content_panels + [FieldPanel("introduction"), FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("introduction"), index.SearchField("body")]
 

@@ -23,6 +23,7 @@ from django.views.generic import View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permissions import page_permission_policy
 
+from cac_platform.text import one_line
 from casestudies.exporter import COLUMNS
 from casestudies.importer import ImportFailed, detect_format, prepare, read_rows
 from editorial.forms import ImportConfirmForm, ImportUploadForm
@@ -146,7 +147,7 @@ class ImportView(WagtailAdminTemplateMixin, View):
         PendingImport.objects.create(
             token=token,
             user=request.user,
-            filename=filename[:255],
+            filename=one_line(filename)[:255],
             file_format=fmt,
             data=data,
             publish=publish,
