@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from anyascii import anyascii
+
 from django.http import QueryDict
+from django.utils.text import slugify
 
 # C0 controls but tab, LF and CR; DEL and the C1 controls; lone surrogates and the two
 # non-characters U+FFFE / U+FFFF (neither is valid XML; surrogates cannot even be encoded).
@@ -58,3 +61,15 @@ def clean_querydict(query: QueryDict, *, multiline: bool) -> QueryDict:
     encoding = query.encoding or "utf-8"
     cleaned = [(one_line(k), strip_controls(v, multiline=multiline)) for k, v in pairs]
     return QueryDict(urlencode(cleaned, encoding=encoding), encoding=encoding)
+
+
+def ascii_slug(text: str, max_length: int = 100) -> str:
+    """An ASCII slug for a name in any script, transliterated (서울 → seoul, Москва → moskva,
+    北京 → beijing, Hà Nội → ha-noi, मुंबई → mumbi, مسقط → msqt); "" when nothing is left.
+
+    Slugs of what an import or an editor creates (cities, measure types) are ASCII: they travel in
+    URLs, query strings, CSV files and citations, where an ASCII slug needs no percent-encoding,
+    has no right-to-left reordering, and cannot differ from another only by Unicode
+    normalisation or a look-alike letter. The names keep their own script.
+    """
+    return slugify(anyascii(text or ""))[:max_length].strip("-")

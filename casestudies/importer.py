@@ -41,7 +41,7 @@ from django.utils.translation import ngettext
 from wagtail.models import COMMENTS_RELATION_NAME, Locale, Page
 from wagtail.rich_text import RichText
 
-from cac_platform.text import strip_controls
+from cac_platform.text import ascii_slug, strip_controls
 
 from .exporter import (
     COLUMNS,
@@ -1325,7 +1325,7 @@ def _unique_slug(base: str, taken: set[str]) -> str:
 
 def _name_new_cities(validator: _Validator) -> None:
     for city in validator.new_cities.values():
-        base = slugify(city.name) or slugify(city.name, allow_unicode=True) or "city"
+        base = ascii_slug(city.name, 90) or "city"
         slug = base
         if slug in validator.city_slugs:
             slug = f"{base}-{city.country.lower()}"
@@ -1339,7 +1339,7 @@ def _name_new_cities(validator: _Validator) -> None:
 
 def _name_new_measures(validator: _Validator) -> None:
     for measure in validator.new_measures.values():
-        base = slugify(measure.name) or slugify(measure.name, allow_unicode=True) or "measure"
+        base = ascii_slug(measure.name) or "measure"
         slug = base[:100]
         counter = 2
         while slug in validator.measure_slugs:

@@ -29,6 +29,7 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
 from cac_platform.forms import CleanModelForm, CleanPageForm
+from cac_platform.text import ascii_slug
 from editorial.forms import CityScopedCaseStudyPageForm
 
 from .blocks import CaseStudyBodyBlock
@@ -189,6 +190,11 @@ class MeasureType(TagBase):
     @property
     def display_name(self) -> str:
         return self.name_ko if is_korean() and self.name_ko else self.name
+
+    def slugify(self, tag, i=None):
+        """Taggit's slug for a new measure type, ASCII in any script (cac_platform.text.ascii_slug)."""
+        slug = ascii_slug(tag) or "measure"
+        return f"{slug}_{i}" if i is not None else slug
 
 
 class TaggedCaseStudy(ItemBase):
