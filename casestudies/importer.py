@@ -41,6 +41,7 @@ from django.utils.translation import ngettext
 from wagtail.models import COMMENTS_RELATION_NAME, Locale, Page
 from wagtail.rich_text import RichText
 
+from cac_platform.spreadsheet import restore as restore_cell
 from cac_platform.text import ascii_slug, strip_controls
 
 from .exporter import (
@@ -186,7 +187,8 @@ def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
                     )
                 )
                 continue
-            row = dict(zip(header, record, strict=True))
+            # Cells a download prefixed with "'" (cac_platform.spreadsheet) get their text back.
+            row = dict(zip(header, (restore_cell(cell) for cell in record), strict=True))
             rows.append(RawRow(start, {column: row[column] for column in COLUMNS}))
     except csv.Error as exc:
         errors.append(RowError(last_line + 1, None, _("malformed CSV: %(error)s.") % {"error": exc}))

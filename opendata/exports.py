@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from cac_platform.spreadsheet import neutralise_row
 from opendata import selection as sel
 from opendata.rows import COLUMNS, LICENCE_NAME, LICENCE_URL, case_row, licence_statement, platform_name
 from ops.cache import cached_text, caching_stream
@@ -87,7 +88,7 @@ def csv_stream(rows: Iterator[dict]) -> Iterator[str]:
     writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS, extrasaction="ignore")
     yield writer.writeheader()
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow(neutralise_row(row))  # no cell a spreadsheet runs as a formula
 
 
 def jsonl_stream(rows: Iterator[dict]) -> Iterator[str]:
