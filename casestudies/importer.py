@@ -198,6 +198,22 @@ def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
     return rows, errors
 
 
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = strip_controls(key, multiline=False)
+
+
+def _object_without_repeats(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object; a key given twice is an error (json.loads would silently keep the last)."""
+    obj: dict = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _RepeatedKey(key)
+        obj[key] = value
+    return obj
+
+
 def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
     errors: list[RowError] = []
     rows: list[RawRow] = []
@@ -205,9 +221,23 @@ def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, object_pairs_hook=_object_without_repeats)
         except json.JSONDecodeError as exc:
             errors.append(RowError(number, None, _("not valid JSON: %(error)s.") % {"error": exc.msg}))
+            continue
+        except _RepeatedKey as exc:
+            errors.append(
+                RowError(
+                    number,
+                    exc.key[:60],
+                    _("the key appears twice in the object: which value is meant is unclear."),
+                )
+            )
+            continue
+        except RecursionError:
+            errors.append(
+                RowError(number, None, _("the JSON is nested too deeply: a row is one flat object."))
+            )
             continue
         if not isinstance(obj, dict):
             errors.append(RowError(number, None, _("each line must be a JSON object.")))

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cac_platform.text import one_line
 from casestudies.models import CaseStudyPage
 
 from . import ratelimit
@@ -88,6 +89,9 @@ def forward_question(question: CaseQuestion, *, user=None) -> str:
     if not recipient:
         raise ForwardError(_("This case has no contact e-mail address: add one to the case first."))
     base_url = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
+    # One line each, whatever was stored before the form made them so: no forged e-mail lines.
+    for name in ("name", "organisation", "city"):
+        setattr(question, name, one_line(getattr(question, name)))
     with translation.override(question.language or settings.LANGUAGE_CODE):
         subject = _("[CAC Knowledge Platform] A question about “%(title)s”") % {"title": case.title}
         body = render_to_string(
