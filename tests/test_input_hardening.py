@@ -64,6 +64,8 @@ NUL_URLS = [
     "/api/v2/pages/find/?html_path=%00",
     "/api/v2/cities/?search=%00&country=%00",
     "/api/v2/areas/?locale=%00",
+    "/api/v2/cases/?site=%00",
+    "/api/v2/pages/?site=nowhere.example:port",
     "/api/v2/measures/?order=%00",
     "/en/cities/?%00=%00",
     "/ko/cases/?city=%01%02%1b",
@@ -173,3 +175,12 @@ def test_the_largest_database_integer_is_an_ordinary_404(client, opendata_cases)
 @pytest.mark.parametrize("url", ["/en/case/{pk}/", "/en/case/{pk}/cite.bib", "/api/v2/cases/{pk}/"])
 def test_real_numbers_still_work(client, opendata_cases, opendata_no_ratelimit, url):
     assert client.get(url.format(pk=opendata_cases["seoul"].pk)).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("site", ["nowhere.example", "localhost:http", "a%00b"])
+def test_an_api_site_that_names_no_site_is_a_400(client, opendata_cases, opendata_no_ratelimit, site):
+    """Found by tests/test_input_fuzz.py: Wagtail let Site.DoesNotExist through as a 500."""
+    for endpoint in ("cases", "sessions", "pages"):
+        response = client.get(f"/api/v2/{endpoint}/?site={site}")
+        assert response.status_code == 400, endpoint
+        assert "site must be the host name" in response.json()["message"]
