@@ -292,7 +292,8 @@ class CaseStudyIndexPage(Page):
 class CaseStudySource(Orderable):
     page = ParentalKey("casestudies.CaseStudyPage", related_name="sources", on_delete=models.CASCADE)
     title = models.CharField(_("title"), max_length=255)
-    url = models.URLField(_("URL"), max_length=500)
+    # News and social-media links are often longer than 500 characters (issue 15).
+    url = models.URLField(_("URL"), max_length=2000)
 
     panels = [FieldPanel("title"), FieldPanel("url")]
 

@@ -165,6 +165,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Kosovo's user-assigned code, as the EU, the World Bank and the policy trackers use it (issue 15).
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
