@@ -41,6 +41,7 @@ from django.utils.translation import ngettext
 from wagtail.models import COMMENTS_RELATION_NAME, Locale, Page
 from wagtail.rich_text import RichText
 
+from cac_platform.spreadsheet import neutralise_row
 from cac_platform.spreadsheet import restore as restore_cell
 from cac_platform.text import ascii_slug, strip_controls
 
@@ -142,10 +143,15 @@ def _decode(data: bytes) -> str:
         ) from exc
 
 
+# The rejects file of --skip-invalid adds this column: accepted and ignored, so that the file
+# re-imports as it is once its rows are fixed.
+REJECTS_COLUMN = "error"
+
+
 def _check_columns(line: int, names: list[str], errors: list[RowError], header: bool) -> None:
     seen = set()
     for name in names:
-        if name not in COLUMNS and name not in EXPORT_ONLY_COLUMNS:
+        if name not in COLUMNS and name not in EXPORT_ONLY_COLUMNS and name != REJECTS_COLUMN:
             errors.append(RowError(line, name or "?", _("unknown column.")))
         elif name in seen:
             errors.append(RowError(line, name, _("the column appears twice.")))
@@ -250,7 +256,7 @@ def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
         values: dict[str, str] = {}
         before = len(errors)
         for name, value in zip(keys, obj.values(), strict=True):
-            if name in EXPORT_ONLY_COLUMNS:
+            if name in EXPORT_ONLY_COLUMNS or name == REJECTS_COLUMN:
                 continue
             if value is None:
                 values[name] = ""
@@ -1173,9 +1179,16 @@ def _latest(page):
     return page
 
 
-def prepare(data: bytes, fmt: str, publish: bool = False) -> ImportPlan:
-    """Read and validate a whole file; raise `ImportFailed` with every error, or return the plan."""
+def prepare(
+    data: bytes, fmt: str, publish: bool = False, skip_lines: frozenset[int] = frozenset()
+) -> ImportPlan:
+    """Read and validate a whole file; raise `ImportFailed` with every error, or return the plan.
+
+    `skip_lines`: rows (by their first line) left out, as if absent (see `prepare_skipping`)."""
     raw_rows, read_errors = read_rows(data, fmt)
+    if skip_lines:
+        raw_rows = [raw for raw in raw_rows if raw.line not in skip_lines]
+        read_errors = [error for error in read_errors if error.line not in skip_lines]
     validator = _Validator(publish)
     validator.errors.extend(read_errors)
 
@@ -1905,6 +1918,82 @@ def _submit(page, user, workflows, existing: bool) -> None:
         if current is not None:
             current.cancel(user=user)
     workflow.start(page, user)
+
+
+@dataclass
+class Rejected:
+    """A row left out by --skip-invalid: its values as read ({} when it could not be read)."""
+
+    line: int
+    values: dict[str, str]
+    errors: list[str]
+
+
+def prepare_skipping(
+    data: bytes, fmt: str, publish: bool = False
+) -> tuple[ImportPlan | None, list[Rejected]]:
+    """Like `prepare`, but the invalid rows are left out instead of refusing the file: the plan of
+    the valid ones (None when none is) and the rejected rows with their errors.
+
+    A case is all or nothing: the other rows of a rejected row's key go with it. Errors that name
+    no row (a file that cannot be read at all) still refuse the whole file.
+    """
+    raw_rows, _read_errors = read_rows(data, fmt)
+    by_line = {raw.line: raw for raw in raw_rows}
+    messages: dict[int, list[str]] = defaultdict(list)
+    skipped: set[int] = set()
+    while True:
+        try:
+            plan = prepare(data, fmt, publish=publish, skip_lines=frozenset(skipped))
+            break
+        except ImportFailed as failure:
+            if any(not error.line for error in failure.errors):
+                raise
+            bad = {error.line for error in failure.errors}
+            if bad <= skipped:  # no progress: cannot happen, but never loop
+                raise
+            for error in failure.errors:
+                text = f"{error.column}: {error.message}" if error.column else error.message
+                messages[error.line].append(text)
+            keys = {(by_line[line].values.get("key") or "").strip() for line in bad if line in by_line}
+            for raw in raw_rows:
+                key = (raw.values.get("key") or "").strip()
+                if raw.line not in bad and raw.line not in skipped and key and key in keys:
+                    bad.add(raw.line)
+                    messages[raw.line].append(
+                        _("another row of case “%(key)s” is invalid: a case is imported whole.")
+                        % {"key": key}
+                    )
+            skipped |= bad
+            if len(skipped) >= len(raw_rows) + len(_read_errors):
+                plan = None
+                break
+    rejected = [
+        Rejected(line, dict(by_line[line].values) if line in by_line else {}, messages[line])
+        for line in sorted(skipped)
+    ]
+    if plan is not None and not plan.rows:
+        plan = None
+    return plan, rejected
+
+
+def write_rejects(rejected: list[Rejected], fmt: str) -> bytes:
+    """The rejected rows in the file's own format with an `error` column: fixed, it re-imports as
+    it is (the importer ignores `error`). A row that could not be read has only its error."""
+    out = io.StringIO()
+    if fmt == "jsonl":
+        for item in rejected:
+            values = {column: item.values.get(column, "") for column in COLUMNS} if item.values else {}
+            values[REJECTS_COLUMN] = _("line %(line)d: ") % {"line": item.line} + " | ".join(item.errors)
+            out.write(json.dumps(values, ensure_ascii=False) + "\n")
+    else:
+        writer = csv.DictWriter(out, fieldnames=[*COLUMNS, REJECTS_COLUMN], lineterminator="\n")
+        writer.writeheader()
+        for item in rejected:
+            values = {column: item.values.get(column, "") for column in COLUMNS}
+            values[REJECTS_COLUMN] = _("line %(line)d: ") % {"line": item.line} + " | ".join(item.errors)
+            writer.writerow(neutralise_row(values))
+    return out.getvalue().encode()
 
 
 def import_file(
