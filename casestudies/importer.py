@@ -25,6 +25,7 @@ import io
 import json
 import re
 import time
+import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -677,6 +678,7 @@ class NewCity:
     continent: str
     slug: str = ""
     instance: object = None
+    aliases: dict[str, str] = field(default_factory=dict)  # other spellings in the file
 
     def __str__(self) -> str:
         return f"{self.name} ({self.country}, {self.continent})"
@@ -723,6 +725,7 @@ class ImportPlan:
     new_records: set[str]  # keys that get an ImportedCase row
     indexes: dict[str, Page]
     publish: bool
+    new_aliases: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -780,6 +783,13 @@ def _norm(value: str) -> str:
     return re.sub(r"\s+", " ", (value or "").strip()).casefold()
 
 
+def _fold(value: str) -> str:
+    """A city name as the import compares it: case, accents and spacing aside (Timișoara =
+    Timisoara = TIMISOARA; Hangul and other scripts are unchanged)."""
+    decomposed = unicodedata.normalize("NFKD", _norm(value))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
 class _Validator:
     def __init__(self, publish: bool):
         from casestudies.models import CaseStudyIndexPage, City, Continent, MeasureType, PolicyArea
@@ -802,7 +812,8 @@ class _Validator:
         self.cities: dict[str, list] = defaultdict(list)
         self.city_slugs = set()
         for city in City.objects.all():
-            for name in {_norm(city.name), _norm(city.name_ko), _norm(city.slug)}:
+            names = [city.name, city.name_ko, city.slug, *city.alias_list]
+            for name in {_fold(name) for name in names}:
                 if name:
                     self.cities[name].append(city)
             self.city_slugs.add(city.slug)
@@ -815,6 +826,7 @@ class _Validator:
             self.measure_slugs.add(measure.slug)
         self.new_cities: dict[tuple[str, str], NewCity] = {}
         self.new_measures: dict[str, NewMeasure] = {}
+        self.new_aliases: dict[int, dict[str, str]] = {}  # city pk → other spellings met
         self.inherited: dict[int, set[str]] = {}
 
     def error(self, line: int, column: str | None, message: str) -> None:
@@ -883,7 +895,7 @@ class _Validator:
             ok = False
         if not ok:
             return None
-        matches = self.cities.get(_norm(name), [])
+        matches = self.cities.get(_fold(name), [])
         if country:
             matches = [city for city in matches if city.country.code == country]
         if len(matches) > 1:
@@ -891,6 +903,9 @@ class _Validator:
             return None
         if matches:
             city = matches[0]
+            known = {_norm(n) for n in (city.name, city.name_ko, *city.alias_list)}
+            if _norm(name) not in known:  # another spelling: kept as an alias
+                self.new_aliases.setdefault(city.pk, {})[_norm(name)] = name
             if continent and continent != city.continent:
                 self.error(
                     line,
@@ -911,10 +926,12 @@ class _Validator:
             )
         if missing:
             return None
-        key = (_norm(name), country)
+        key = (_fold(name), country)
         if key not in self.new_cities:
             self.new_cities[key] = NewCity(name=name, country=country, continent=continent)
         new_city = self.new_cities[key]
+        if _norm(name) != _norm(new_city.name):
+            new_city.aliases.setdefault(_norm(name), name)
         if new_city.continent != continent:
             self.error(
                 line,
@@ -1324,6 +1341,7 @@ def prepare(
         new_records={key for key in keys if key not in records},
         indexes=validator.indexes,
         publish=publish,
+        new_aliases=validator.new_aliases,
     )
 
 
@@ -1608,8 +1626,12 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
                 slug=new_city.slug,
                 country=new_city.country,
                 continent=new_city.continent,
+                aliases="\n".join(new_city.aliases.values()),
             )
             cities[id(new_city)] = new_city.instance
+        for city in City.objects.filter(pk__in=plan.new_aliases):
+            spellings = [*city.alias_list, *plan.new_aliases[city.pk].values()]
+            City.objects.filter(pk=city.pk).update(aliases="\n".join(dict.fromkeys(spellings)))
         measures = {}
         for new_measure in plan.new_measures:
             new_measure.instance = MeasureType.objects.create(name=new_measure.name, slug=new_measure.slug)

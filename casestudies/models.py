@@ -119,12 +119,20 @@ class City(index.Indexed, models.Model):
     continent = models.CharField(_("continent"), max_length=20, choices=Continent.choices)
     latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    aliases = models.TextField(
+        _("other spellings"),
+        blank=True,
+        help_text=_(
+            "One per line: other names of this city (without accents, another case…), which the import recognises."
+        ),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("name_ko")]),
         FieldPanel("slug"),
         FieldRowPanel([FieldPanel("country"), FieldPanel("continent")]),
         FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+        FieldPanel("aliases"),
     ]
     search_fields = [
         index.SearchField("name"),
@@ -151,6 +159,10 @@ class City(index.Indexed, models.Model):
     @property
     def display_name(self) -> str:
         return self.name_ko if is_korean() and self.name_ko else self.name
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in (self.aliases or "").splitlines() if line.strip()]
 
     @property
     def country_name(self) -> str:

@@ -83,3 +83,51 @@ def test_source_urls_up_to_2000_characters(en_index, ko_index, tmp_path):
         path.write_text(out.getvalue(), encoding="utf-8")
         call_command("import_casestudies", str(path), stdout=io.StringIO(), stderr=err)
     assert "a URL is at most 2000 characters" in err.getvalue()
+
+
+def test_names_that_differ_by_accents_or_case_are_one_city_with_aliases(en_index, ko_index, tmp_path):
+    rows = [
+        row(key="a", city="Timișoara", country="RO"),
+        row(key="b", city="Timisoara", country="RO"),
+        row(key="c", city="TIMIȘOARA", country="RO"),
+    ]
+    run(tmp_path, rows)
+    city = City.objects.get()
+    assert city.name == "Timișoara"
+    assert city.alias_list == ["Timisoara"]  # "TIMIȘOARA" differs only by case: no alias needed
+    assert set(CaseStudyPage.objects.values_list("city_id", flat=True)) == {city.pk}
+    # An existing city: a new spelling is recognised and kept; a known one is not repeated.
+    run(
+        tmp_path, [row(key="d", city="timisoara", country="RO"), row(key="e", city="Timișoara", country="RO")]
+    )
+    city.refresh_from_db()
+    assert City.objects.count() == 1
+    assert city.alias_list == ["Timisoara"]  # "timisoara" differs only by case from it
+    assert CaseStudyPage.objects.filter(city=city).count() == 5
+
+
+def test_an_alias_typed_in_the_admin_is_recognised(en_index, ko_index, tmp_path):
+    from casestudies.factories import CityFactory
+
+    CityFactory(
+        name="Kraków",
+        name_ko="크라쿠프",
+        slug="krakow",
+        country="PL",
+        continent="europe",
+        aliases="Cracow\nKrakau",
+    )
+    run(tmp_path, [row(key="k1", city="Cracow", country="PL"), row(key="k2", city="krakow", country="PL")])
+    assert City.objects.count() == 1
+    assert CaseStudyPage.objects.filter(city__slug="krakow").count() == 2
+
+
+def test_same_name_in_another_country_is_another_city(en_index, ko_index, tmp_path):
+    run(
+        tmp_path,
+        [
+            row(key="x", city="Córdoba", country="ES"),
+            row(key="y", city="Cordoba", country="AR", continent="south-america"),
+        ],
+    )
+    assert City.objects.count() == 2
