@@ -71,6 +71,7 @@ class PendingImport(models.Model):
     file_format = models.CharField(_("format"), max_length=8)
     data = models.BinaryField(_("data"))
     publish = models.BooleanField(_("publish"), default=False)
+    skip_invalid = models.BooleanField(_("set invalid rows aside"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

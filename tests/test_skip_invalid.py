@@ -123,3 +123,44 @@ def test_skip_invalid_dry_run_writes_the_rejects_but_no_page(site, tmp_path):
     assert "0 rows imported, 3 rejected" in out
     assert (tmp_path / "cases.csv.rejects.csv").exists()
     assert not CaseStudyPage.objects.exists()
+
+
+def test_the_admin_upload_offers_the_same_choice(site, client, django_user_model, tmp_path):
+    import base64
+
+    from django.contrib.messages import get_messages
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    user = django_user_model.objects.create_superuser("importer", "i@example.org", "pw")
+    client.force_login(user)
+    path = tmp_path / "cases.csv"
+    write_csv(path, ROWS)
+    upload = SimpleUploadedFile("cases.csv", path.read_bytes(), content_type="text/csv")
+    preview = client.post("/admin/editorial/import/", {"file": upload, "skip_invalid": "on"})
+    assert preview.status_code == 200
+    assert len(preview.context["rejected"]) == 3
+    assert preview.context["rejects_name"] == "cases.rejects.csv"
+    href = preview.context["rejects_href"]
+    assert href.startswith("data:text/csv;base64,")
+    rejects = base64.b64decode(href.split(",", 1)[1]).decode()
+    assert [r["key"] for r in csv.DictReader(io.StringIO(rejects))] == ["bad-date", "bad-date", "bad-area"]
+    assert not CaseStudyPage.objects.exists()  # a preview writes nothing
+    token = preview.context["confirm_form"]["token"].value()
+    done = client.post("/admin/editorial/import/confirm/", {"token": token})
+    assert done.status_code == 302
+    assert CaseStudyPage.objects.count() == 3
+    assert any("3 rows set aside" in str(m) for m in get_messages(done.wsgi_request))
+
+
+def test_the_admin_upload_without_the_choice_refuses_the_file(site, client, django_user_model, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    user = django_user_model.objects.create_superuser("importer", "i@example.org", "pw")
+    client.force_login(user)
+    path = tmp_path / "cases.csv"
+    write_csv(path, ROWS)
+    response = client.post(
+        "/admin/editorial/import/", {"file": SimpleUploadedFile("cases.csv", path.read_bytes())}
+    )
+    assert response.status_code == 200
+    assert response.context["errors"] and "summary" not in response.context
