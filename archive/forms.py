@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from wagtail.admin.forms import WagtailAdminPageForm
+from ops.forms import CleanPageForm
 
 from .fields import ZonedDateTimeField
 from .utils import DEFAULT_TIME_ZONE, format_offset, is_valid_time_zone
 
 
-class SessionPageForm(WagtailAdminPageForm):
+class SessionPageForm(CleanPageForm):
     """Start and end are read and shown in the summit's time zone (Asia/Seoul), not the editor's.
 
     Wagtail would otherwise interpret them in the editor's admin time zone (Account → time zone,

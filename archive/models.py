@@ -24,6 +24,7 @@ from wagtail.search import index
 
 from casestudies.models import PolicyArea
 from casestudies.visibility import public_now
+from ops.forms import CleanPageForm
 
 from .fields import SecondsField, YouTubeIdField
 from .forms import SessionPageForm
@@ -83,6 +84,7 @@ class SummitPage(RoutablePageMixin, Page):
     )
     description = RichTextField(_("description"), blank=True, features=["bold", "italic", "link", "ol", "ul"])
 
+    base_form_class = CleanPageForm  # no control characters (ops.forms)
     content_panels = Page.content_panels + [
         FieldPanel("name"),
         FieldPanel("theme"),

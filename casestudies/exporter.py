@@ -18,6 +18,8 @@ from django.db.models import Prefetch
 
 from wagtail.rich_text import RichText
 
+from ops.spreadsheet import neutralise_row
+
 COLUMNS = [
     "key",
     "locale",
@@ -486,7 +488,7 @@ def write_csv(rows: Iterable[dict[str, str]], stream: io.TextIOBase) -> int:
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(neutralise_row(row))  # no cell a spreadsheet runs as a formula
         count += 1
     return count
 

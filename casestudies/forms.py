@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.forms.tags import TagField
+
+from ops.forms import CleanPageForm
 
 
 class MeasureTypeField(TagField):
@@ -40,7 +41,7 @@ class MeasureTypeField(TagField):
         return kept
 
 
-class CaseStudyPageForm(WagtailAdminPageForm):
+class CaseStudyPageForm(CleanPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         locale = self._page_locale()

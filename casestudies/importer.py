@@ -25,6 +25,7 @@ import io
 import json
 import re
 import time
+import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -40,6 +41,10 @@ from django.utils.translation import ngettext
 
 from wagtail.models import COMMENTS_RELATION_NAME, Locale, Page
 from wagtail.rich_text import RichText
+
+from ops.spreadsheet import neutralise_row
+from ops.spreadsheet import restore as restore_cell
+from ops.text import ascii_slug, strip_controls
 
 from .exporter import (
     COLUMNS,
@@ -75,7 +80,7 @@ MAX_TITLE = 255
 MAX_SUMMARY = 300
 MAX_CITY = 100
 MAX_MEASURE = 100
-MAX_URL = 500
+MAX_URL = 2000
 MAX_SOURCE_TITLE = 255
 MAX_ERRORS = 500
 INDEX_BATCH = 500
@@ -139,10 +144,15 @@ def _decode(data: bytes) -> str:
         ) from exc
 
 
+# The rejects file of --skip-invalid adds this column: accepted and ignored, so that the file
+# re-imports as it is once its rows are fixed.
+REJECTS_COLUMN = "error"
+
+
 def _check_columns(line: int, names: list[str], errors: list[RowError], header: bool) -> None:
     seen = set()
     for name in names:
-        if name not in COLUMNS and name not in EXPORT_ONLY_COLUMNS:
+        if name not in COLUMNS and name not in EXPORT_ONLY_COLUMNS and name != REJECTS_COLUMN:
             errors.append(RowError(line, name or "?", _("unknown column.")))
         elif name in seen:
             errors.append(RowError(line, name, _("the column appears twice.")))
@@ -169,7 +179,7 @@ def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
             if not record or all(not cell.strip() for cell in record):
                 continue
             if header is None:
-                header = [cell.strip().lower() for cell in record]
+                header = [strip_controls(cell, multiline=False).strip().lower() for cell in record]
                 _check_columns(start, header, errors, header=True)
                 if errors:
                     raise ImportFailed(errors)
@@ -184,7 +194,8 @@ def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
                     )
                 )
                 continue
-            row = dict(zip(header, record, strict=True))
+            # Cells a download prefixed with "'" (ops.spreadsheet) get their text back.
+            row = dict(zip(header, (restore_cell(cell) for cell in record), strict=True))
             rows.append(RawRow(start, {column: row[column] for column in COLUMNS}))
     except csv.Error as exc:
         errors.append(RowError(last_line + 1, None, _("malformed CSV: %(error)s.") % {"error": exc}))
@@ -194,6 +205,22 @@ def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
     return rows, errors
 
 
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = strip_controls(key, multiline=False)
+
+
+def _object_without_repeats(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object; a key given twice is an error (json.loads would silently keep the last)."""
+    obj: dict = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _RepeatedKey(key)
+        obj[key] = value
+    return obj
+
+
 def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
     errors: list[RowError] = []
     rows: list[RawRow] = []
@@ -201,14 +228,28 @@ def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, object_pairs_hook=_object_without_repeats)
         except json.JSONDecodeError as exc:
             errors.append(RowError(number, None, _("not valid JSON: %(error)s.") % {"error": exc.msg}))
+            continue
+        except _RepeatedKey as exc:
+            errors.append(
+                RowError(
+                    number,
+                    exc.key[:60],
+                    _("the key appears twice in the object: which value is meant is unclear."),
+                )
+            )
+            continue
+        except RecursionError:
+            errors.append(
+                RowError(number, None, _("the JSON is nested too deeply: a row is one flat object."))
+            )
             continue
         if not isinstance(obj, dict):
             errors.append(RowError(number, None, _("each line must be a JSON object.")))
             continue
-        keys = [str(name).strip().lower() for name in obj]
+        keys = [strip_controls(str(name), multiline=False).strip().lower() for name in obj]
         before = len(errors)
         _check_columns(number, keys, errors, header=False)
         if len(errors) > before:
@@ -216,7 +257,7 @@ def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
         values: dict[str, str] = {}
         before = len(errors)
         for name, value in zip(keys, obj.values(), strict=True):
-            if name in EXPORT_ONLY_COLUMNS:
+            if name in EXPORT_ONLY_COLUMNS or name == REJECTS_COLUMN:
                 continue
             if value is None:
                 values[name] = ""
@@ -236,9 +277,53 @@ def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
 def read_rows(data: bytes, fmt: str) -> tuple[list[RawRow], list[RowError]]:
     """The rows of a file and the errors of rows that could not be read (reported with the rest)."""
     text = _decode(data)
-    if fmt == "jsonl":
-        return read_jsonl(text)
-    return read_csv(text)
+    _refuse_nul(text)
+    rows, errors = read_jsonl(text) if fmt == "jsonl" else read_csv(text)
+    _clean_cells(rows, errors)
+    return rows, errors
+
+
+def _refuse_nul(text: str) -> None:
+    """A NUL byte in the file is a line error (PostgreSQL refuses it in text; it usually means a
+    UTF-16 file, which reads as UTF-8 with a NUL after every ASCII letter)."""
+    if "\x00" not in text:
+        return
+    lines = [number for number, line in enumerate(text.splitlines(), start=1) if "\x00" in line]
+    raise ImportFailed(
+        [
+            RowError(
+                number, None, _("holds a NUL character (U+0000): save the file as UTF-8 text, not UTF-16.")
+            )
+            for number in lines[:MAX_ERRORS]
+        ]
+    )
+
+
+# Columns whose text may hold line breaks and tabs; the others are one line.
+MULTILINE_COLUMNS = ("summary", "body", "outcomes")
+
+
+def _clean_cells(rows: list[RawRow], errors: list[RowError]) -> None:
+    """Control characters out of every cell (ops.text), before anything reads them: a
+    form feed pasted from a PDF must not reach a feed, nor a NUL the database. A NUL is also
+    reported on its line: it usually means a UTF-16 file read as UTF-8."""
+    for raw in rows:
+        for column, value in raw.values.items():
+            if not value:
+                continue
+            if "\x00" in value:
+                errors.append(
+                    RowError(
+                        raw.line,
+                        column,
+                        _("holds a NUL character (U+0000): save the file as UTF-8 text, not UTF-16."),
+                    )
+                )
+            raw.values[column] = (
+                strip_controls(value)
+                if column in MULTILINE_COLUMNS
+                else strip_controls(value, multiline=False)
+            )
 
 
 def split_list(value: str) -> list[str]:
@@ -593,6 +678,7 @@ class NewCity:
     continent: str
     slug: str = ""
     instance: object = None
+    aliases: dict[str, str] = field(default_factory=dict)  # other spellings in the file
 
     def __str__(self) -> str:
         return f"{self.name} ({self.country}, {self.continent})"
@@ -639,6 +725,7 @@ class ImportPlan:
     new_records: set[str]  # keys that get an ImportedCase row
     indexes: dict[str, Page]
     publish: bool
+    new_aliases: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -696,6 +783,13 @@ def _norm(value: str) -> str:
     return re.sub(r"\s+", " ", (value or "").strip()).casefold()
 
 
+def _fold(value: str) -> str:
+    """A city name as the import compares it: case, accents and spacing aside (Timișoara =
+    Timisoara = TIMISOARA; Hangul and other scripts are unchanged)."""
+    decomposed = unicodedata.normalize("NFKD", _norm(value))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
 class _Validator:
     def __init__(self, publish: bool):
         from casestudies.models import CaseStudyIndexPage, City, Continent, MeasureType, PolicyArea
@@ -718,7 +812,8 @@ class _Validator:
         self.cities: dict[str, list] = defaultdict(list)
         self.city_slugs = set()
         for city in City.objects.all():
-            for name in {_norm(city.name), _norm(city.name_ko), _norm(city.slug)}:
+            names = [city.name, city.name_ko, city.slug, *city.alias_list]
+            for name in {_fold(name) for name in names}:
                 if name:
                     self.cities[name].append(city)
             self.city_slugs.add(city.slug)
@@ -731,6 +826,7 @@ class _Validator:
             self.measure_slugs.add(measure.slug)
         self.new_cities: dict[tuple[str, str], NewCity] = {}
         self.new_measures: dict[str, NewMeasure] = {}
+        self.new_aliases: dict[int, dict[str, str]] = {}  # city pk → other spellings met
         self.inherited: dict[int, set[str]] = {}
 
     def error(self, line: int, column: str | None, message: str) -> None:
@@ -799,7 +895,7 @@ class _Validator:
             ok = False
         if not ok:
             return None
-        matches = self.cities.get(_norm(name), [])
+        matches = self.cities.get(_fold(name), [])
         if country:
             matches = [city for city in matches if city.country.code == country]
         if len(matches) > 1:
@@ -807,6 +903,9 @@ class _Validator:
             return None
         if matches:
             city = matches[0]
+            known = {_norm(n) for n in (city.name, city.name_ko, *city.alias_list)}
+            if _norm(name) not in known:  # another spelling: kept as an alias
+                self.new_aliases.setdefault(city.pk, {})[_norm(name)] = name
             if continent and continent != city.continent:
                 self.error(
                     line,
@@ -827,10 +926,12 @@ class _Validator:
             )
         if missing:
             return None
-        key = (_norm(name), country)
+        key = (_fold(name), country)
         if key not in self.new_cities:
             self.new_cities[key] = NewCity(name=name, country=country, continent=continent)
         new_city = self.new_cities[key]
+        if _norm(name) != _norm(new_city.name):
+            new_city.aliases.setdefault(_norm(name), name)
         if new_city.continent != continent:
             self.error(
                 line,
@@ -1095,9 +1196,16 @@ def _latest(page):
     return page
 
 
-def prepare(data: bytes, fmt: str, publish: bool = False) -> ImportPlan:
-    """Read and validate a whole file; raise `ImportFailed` with every error, or return the plan."""
+def prepare(
+    data: bytes, fmt: str, publish: bool = False, skip_lines: frozenset[int] = frozenset()
+) -> ImportPlan:
+    """Read and validate a whole file; raise `ImportFailed` with every error, or return the plan.
+
+    `skip_lines`: rows (by their first line) left out, as if absent (see `prepare_skipping`)."""
     raw_rows, read_errors = read_rows(data, fmt)
+    if skip_lines:
+        raw_rows = [raw for raw in raw_rows if raw.line not in skip_lines]
+        read_errors = [error for error in read_errors if error.line not in skip_lines]
     validator = _Validator(publish)
     validator.errors.extend(read_errors)
 
@@ -1233,6 +1341,7 @@ def prepare(data: bytes, fmt: str, publish: bool = False) -> ImportPlan:
         new_records={key for key in keys if key not in records},
         indexes=validator.indexes,
         publish=publish,
+        new_aliases=validator.new_aliases,
     )
 
 
@@ -1279,7 +1388,7 @@ def _unique_slug(base: str, taken: set[str]) -> str:
 
 def _name_new_cities(validator: _Validator) -> None:
     for city in validator.new_cities.values():
-        base = slugify(city.name) or slugify(city.name, allow_unicode=True) or "city"
+        base = ascii_slug(city.name, 90) or "city"
         slug = base
         if slug in validator.city_slugs:
             slug = f"{base}-{city.country.lower()}"
@@ -1293,7 +1402,7 @@ def _name_new_cities(validator: _Validator) -> None:
 
 def _name_new_measures(validator: _Validator) -> None:
     for measure in validator.new_measures.values():
-        base = slugify(measure.name) or slugify(measure.name, allow_unicode=True) or "measure"
+        base = ascii_slug(measure.name) or "measure"
         slug = base[:100]
         counter = 2
         while slug in validator.measure_slugs:
@@ -1562,8 +1671,12 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
                         slug=new_city.slug,
                         country=new_city.country,
                         continent=new_city.continent,
+                        aliases="\n".join(new_city.aliases.values()),
                     )
                     cities[id(new_city)] = new_city.instance
+                for city in City.objects.filter(pk__in=plan.new_aliases):
+                    spellings = [*city.alias_list, *plan.new_aliases[city.pk].values()]
+                    City.objects.filter(pk=city.pk).update(aliases="\n".join(dict.fromkeys(spellings)))
                 measures = {}
                 for new_measure in plan.new_measures:
                     new_measure.instance = MeasureType.objects.create(
@@ -1891,6 +2004,82 @@ def _submit(page, user, workflows, existing: bool) -> None:
         if current is not None:
             current.cancel(user=user)
     workflow.start(page, user)
+
+
+@dataclass
+class Rejected:
+    """A row left out by --skip-invalid: its values as read ({} when it could not be read)."""
+
+    line: int
+    values: dict[str, str]
+    errors: list[str]
+
+
+def prepare_skipping(
+    data: bytes, fmt: str, publish: bool = False
+) -> tuple[ImportPlan | None, list[Rejected]]:
+    """Like `prepare`, but the invalid rows are left out instead of refusing the file: the plan of
+    the valid ones (None when none is) and the rejected rows with their errors.
+
+    A case is all or nothing: the other rows of a rejected row's key go with it. Errors that name
+    no row (a file that cannot be read at all) still refuse the whole file.
+    """
+    raw_rows, _read_errors = read_rows(data, fmt)
+    by_line = {raw.line: raw for raw in raw_rows}
+    messages: dict[int, list[str]] = defaultdict(list)
+    skipped: set[int] = set()
+    while True:
+        try:
+            plan = prepare(data, fmt, publish=publish, skip_lines=frozenset(skipped))
+            break
+        except ImportFailed as failure:
+            if any(not error.line for error in failure.errors):
+                raise
+            bad = {error.line for error in failure.errors}
+            if bad <= skipped:  # no progress: cannot happen, but never loop
+                raise
+            for error in failure.errors:
+                text = f"{error.column}: {error.message}" if error.column else error.message
+                messages[error.line].append(text)
+            keys = {(by_line[line].values.get("key") or "").strip() for line in bad if line in by_line}
+            for raw in raw_rows:
+                key = (raw.values.get("key") or "").strip()
+                if raw.line not in bad and raw.line not in skipped and key and key in keys:
+                    bad.add(raw.line)
+                    messages[raw.line].append(
+                        _("another row of case “%(key)s” is invalid: a case is imported whole.")
+                        % {"key": key}
+                    )
+            skipped |= bad
+            if len(skipped) >= len(raw_rows) + len(_read_errors):
+                plan = None
+                break
+    rejected = [
+        Rejected(line, dict(by_line[line].values) if line in by_line else {}, messages[line])
+        for line in sorted(skipped)
+    ]
+    if plan is not None and not plan.rows:
+        plan = None
+    return plan, rejected
+
+
+def write_rejects(rejected: list[Rejected], fmt: str) -> bytes:
+    """The rejected rows in the file's own format with an `error` column: fixed, it re-imports as
+    it is (the importer ignores `error`). A row that could not be read has only its error."""
+    out = io.StringIO()
+    if fmt == "jsonl":
+        for item in rejected:
+            values = {column: item.values.get(column, "") for column in COLUMNS} if item.values else {}
+            values[REJECTS_COLUMN] = _("line %(line)d: ") % {"line": item.line} + " | ".join(item.errors)
+            out.write(json.dumps(values, ensure_ascii=False) + "\n")
+    else:
+        writer = csv.DictWriter(out, fieldnames=[*COLUMNS, REJECTS_COLUMN], lineterminator="\n")
+        writer.writeheader()
+        for item in rejected:
+            values = {column: item.values.get(column, "") for column in COLUMNS}
+            values[REJECTS_COLUMN] = _("line %(line)d: ") % {"line": item.line} + " | ".join(item.errors)
+            writer.writerow(neutralise_row(values))
+    return out.getvalue().encode()
 
 
 def import_file(

@@ -29,7 +29,9 @@ from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
 from editorial.forms import CityScopedCaseStudyPageForm
+from ops.forms import CleanModelForm, CleanPageForm
 from ops.i18n import current_language, is_korean
+from ops.text import ascii_slug
 from search.related import similar_pages
 
 from .blocks import CaseStudyBodyBlock
@@ -50,6 +52,7 @@ class Continent(models.TextChoices):
 class PolicyArea(TranslatableMixin, models.Model):
     """One of the summit's ten policy areas; the slug is stable across languages."""
 
+    base_form_class = CleanModelForm  # no control characters (ops.forms)
     name = models.CharField(_("name"), max_length=80)
     slug = models.SlugField(_("slug"), max_length=40)
     description = models.CharField(_("description"), max_length=200)
@@ -107,6 +110,7 @@ post_delete.connect(
 class City(index.Indexed, models.Model):
     """A city; its country and continent come with it, so a case needs only the city."""
 
+    base_form_class = CleanModelForm  # no control characters (ops.forms)
     name = models.CharField(_("name (English)"), max_length=100)
     # Empty until someone writes it (an import knows only one name): the Korean pages show the
     # English name meanwhile, and the missing-translation report lists the city.
@@ -116,12 +120,20 @@ class City(index.Indexed, models.Model):
     continent = models.CharField(_("continent"), max_length=20, choices=Continent.choices)
     latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    aliases = models.TextField(
+        _("other spellings"),
+        blank=True,
+        help_text=_(
+            "One per line: other names of this city (without accents, another case…), which the import recognises."
+        ),
+    )
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("name_ko")]),
         FieldPanel("slug"),
         FieldRowPanel([FieldPanel("country"), FieldPanel("continent")]),
         FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+        FieldPanel("aliases"),
     ]
     search_fields = [
         index.SearchField("name"),
@@ -150,6 +162,10 @@ class City(index.Indexed, models.Model):
         return self.name_ko if is_korean() and self.name_ko else self.name
 
     @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in (self.aliases or "").splitlines() if line.strip()]
+
+    @property
     def country_name(self) -> str:
         return str(self.country.name)
 
@@ -160,6 +176,7 @@ class MeasureType(TagBase):
     # Editors pick from the curated list; new types come through the snippet or an import.
     free_tagging = False
 
+    base_form_class = CleanModelForm  # no control characters (ops.forms)
     name_ko = models.CharField(_("name (Korean)"), max_length=100, blank=True)
     description = models.CharField(_("description (English)"), max_length=250, blank=True)
     description_ko = models.CharField(_("description (Korean)"), max_length=250, blank=True)
@@ -220,6 +237,11 @@ class MeasureType(TagBase):
         if errors:
             raise ValidationError(errors)
 
+    def slugify(self, tag, i=None):
+        """Taggit's slug for a new measure type, ASCII in any script (ops.text.ascii_slug)."""
+        slug = ascii_slug(tag) or "measure"
+        return f"{slug}_{i}" if i is not None else slug
+
 
 class TaggedCaseStudy(ItemBase):
     tag = models.ForeignKey(MeasureType, related_name="tagged_cases", on_delete=models.CASCADE)
@@ -238,6 +260,7 @@ class CaseStudyIndexPage(Page):
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
+    base_form_class = CleanPageForm  # no control characters (ops.forms)
     content_panels = Page.content_panels + [FieldPanel("intro")]
     subpage_types = ["casestudies.CaseStudyPage"]
     max_count_per_parent = 1
@@ -335,7 +358,8 @@ class CaseStudyIndexPage(Page):
 class CaseStudySource(Orderable):
     page = ParentalKey("casestudies.CaseStudyPage", related_name="sources", on_delete=models.CASCADE)
     title = models.CharField(_("title"), max_length=255)
-    url = models.URLField(_("URL"), max_length=500)
+    # News and social-media links are often longer than 500 characters (issue 15).
+    url = models.URLField(_("URL"), max_length=2000)
 
     panels = [FieldPanel("title"), FieldPanel("url")]
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from casestudies.models import CaseStudyPage
 from ops.i18n import current_language
+from ops.text import one_line
 
 from . import ratelimit
 from .forms import FORM_MARKER, FORM_MARKER_VALUE, CaseQuestionForm
@@ -89,6 +90,9 @@ def forward_question(question: CaseQuestion, *, user=None) -> str:
     if not recipient:
         raise ForwardError(_("This case has no contact e-mail address: add one to the case first."))
     base_url = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
+    # One line each, whatever was stored before the form made them so: no forged e-mail lines.
+    for name in ("name", "organisation", "city"):
+        setattr(question, name, one_line(getattr(question, name)))
     with translation.override(question.language or settings.LANGUAGE_CODE):
         subject = _("[CAC Knowledge Platform] A question about “%(title)s”") % {"title": case.title}
         body = render_to_string(

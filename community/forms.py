@@ -7,6 +7,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ops.forms import CleanTextMixin
+
 # Anything that looks like a tag or an HTML entity: "<b>", "</a", "<!--", "&lt;", "&#60;".
 HTML_RE = re.compile(r"<\s*[a-zA-Z/!?]|&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 # C0/C1 control characters except tab and newlines (NUL bytes break PostgreSQL).
@@ -33,7 +35,10 @@ class PlainCharField(PlainTextMixin, forms.CharField):
         return self.clean_plain(super().to_python(value))
 
 
-class CaseQuestionForm(forms.Form):
+class CaseQuestionForm(CleanTextMixin, forms.Form):
+    """Name, organisation and city are one line each (ops.forms): a name such as
+    "Bob\r\nBcc: x@evil.example" must not forge lines in the forwarded e-mail."""
+
     name = PlainCharField(label=_("Your name"), max_length=120)
     organisation = PlainCharField(label=_("Organisation"), max_length=200)
     city = PlainCharField(label=_("City"), max_length=120)

@@ -24,6 +24,7 @@ from archive.models import RecordingLanguage, SessionKind, SessionPage
 from archive.views import localized_live
 from casestudies.models import CaseStudyPage
 from casestudies.visibility import public_now
+from ops.forms import CleanModelForm, CleanPageForm
 from ops.i18n import current_language
 
 from .blocks import MediaBlock, RelatedLinksBlock
@@ -51,6 +52,7 @@ class CompanyIndexPage(Page):
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
+    base_form_class = CleanPageForm  # no control characters (ops.forms)
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["home.HomePage"]
     subpage_types = ["community.CompanyPage"]
@@ -142,6 +144,7 @@ class CompanyPage(Page):
         help_text=_("Demo content: the page says that this company is invented."),
     )
 
+    base_form_class = CleanPageForm  # no control characters (ops.forms)
     content_panels = Page.content_panels + [
         FieldPanel("field_of_business"),
         FieldPanel("summary"),
@@ -217,6 +220,7 @@ class MediaIndexPage(Page):
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
 
+    base_form_class = CleanPageForm  # no control characters (ops.forms)
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["home.HomePage"]
     subpage_types = ["community.MediaItemPage"]
@@ -308,6 +312,7 @@ class MediaItemPage(Page):
         related_name="media_items",
     )
 
+    base_form_class = CleanPageForm  # no control characters (ops.forms)
     content_panels = Page.content_panels + [
         FieldRowPanel([FieldPanel("kind"), FieldPanel("date"), FieldPanel("date_precision")]),
         FieldPanel("summary"),
@@ -370,6 +375,7 @@ class RelatedLinksPage(Page):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     links = StreamField(RelatedLinksBlock(), verbose_name=_("links"), blank=True)
 
+    base_form_class = CleanPageForm  # no control characters (ops.forms)
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("links")]
     parent_page_types = ["home.HomePage"]
     subpage_types: list[str] = []
@@ -388,6 +394,7 @@ class LiveStream(models.Model):
     Attached to a session page of any language: both language versions of the session show it.
     """
 
+    base_form_class = CleanModelForm  # no control characters (ops.forms)
     session = models.ForeignKey(
         "archive.SessionPage",
         verbose_name=_("session"),

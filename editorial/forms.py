@@ -42,6 +42,15 @@ class ImportUploadForm(forms.Form):
         help_text=_("Otherwise they are saved as drafts and submitted for review."),
     )
 
+    skip_invalid = forms.BooleanField(
+        label=_("Import the valid rows, set the invalid ones aside"),
+        required=False,
+        help_text=_(
+            "Otherwise one invalid row refuses the whole file. The rows set aside can be downloaded "
+            "with their errors, fixed and uploaded again."
+        ),
+    )
+
     def __init__(self, *args, can_publish: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not can_publish:

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ops.forms import CleanModelForm
+
 
 class CityEditor(models.Model):
     """Links a user to the one city whose case studies they may create and edit.
@@ -14,6 +16,7 @@ class CityEditor(models.Model):
     they belong to (superusers excepted): see `editorial.permissions`.
     """
 
+    base_form_class = CleanModelForm  # no control characters (ops.forms)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
@@ -68,6 +71,7 @@ class PendingImport(models.Model):
     file_format = models.CharField(_("format"), max_length=8)
     data = models.BinaryField(_("data"))
     publish = models.BooleanField(_("publish"), default=False)
+    skip_invalid = models.BooleanField(_("set invalid rows aside"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from wagtail.search import index
 
 from casestudies.models import CaseStudyIndexPage, CaseStudyPage, PolicyArea
 from casestudies.visibility import public_now
+from ops.forms import CleanPageForm
 
 from .blocks import StandardBodyBlock
 
@@ -20,6 +21,7 @@ class HomePage(Page):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     body = StreamField(StandardBodyBlock(), verbose_name=_("body"), blank=True)
 
+    base_form_class = CleanPageForm  # no control characters (ops.forms)
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     parent_page_types = ["wagtailcore.Page"]
     max_count_per_parent = 1
@@ -60,6 +62,7 @@ class StandardPage(Page):
     introduction = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     body = StreamField(StandardBodyBlock(), verbose_name=_("body"), blank=True)
 
+    base_form_class = CleanPageForm  # no control characters (ops.forms)
     content_panels = Page.content_panels + [FieldPanel("introduction"), FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("introduction"), index.SearchField("body")]
 

@@ -28,6 +28,7 @@ from opendata.rows import COLUMNS, LICENCE_NAME, LICENCE_URL, case_row, licence_
 from ops.downloads import kept_download
 from ops.i18n import current_language
 from ops.ratelimit import limited
+from ops.spreadsheet import neutralise_row
 from search.service import BadSearchRequest
 
 CHUNK_SIZE = 500
@@ -83,7 +84,7 @@ def csv_stream(rows: Iterator[dict]) -> Iterator[str]:
     writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS, extrasaction="ignore")
     yield writer.writeheader()
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow(neutralise_row(row))  # no cell a spreadsheet runs as a formula
 
 
 def jsonl_stream(rows: Iterator[dict]) -> Iterator[str]:

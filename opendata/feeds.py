@@ -19,6 +19,7 @@ from opendata.cite import author, permalink
 from opendata.exports import bad_request
 from opendata.rows import licence_statement
 from ops.i18n import current_language
+from ops.text import strip_controls
 from search.service import BadSearchRequest
 
 FEED_LENGTH = 50
@@ -53,8 +54,35 @@ def describe(selection: sel.Selection) -> str:
     return " · ".join(parts)
 
 
+def _xml_safe(value):
+    """Text without the control characters XML 1.0 forbids (Django refuses to write them: one
+    form feed in one summary made the whole feed a 500); lists and other values as they are."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_xml_safe(item) for item in value)
+    return value
+
+
+class XMLSafeFeedMixin:
+    """A feed generator that drops control characters from every text it writes."""
+
+    def write(self, outfile, encoding):
+        self.feed = {key: _xml_safe(value) for key, value in self.feed.items()}
+        self.items = [{key: _xml_safe(value) for key, value in item.items()} for item in self.items]
+        return super().write(outfile, encoding)
+
+
+class SafeRssFeed(XMLSafeFeedMixin, Rss201rev2Feed):
+    pass
+
+
+class SafeAtomFeed(XMLSafeFeedMixin, Atom1Feed):
+    pass
+
+
 class CaseFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type = SafeRssFeed
 
     def get_object(self, request, selection=None):
         self.request = request
@@ -125,7 +153,7 @@ class CaseFeed(Feed):
 
 
 class AtomCaseFeed(CaseFeed):
-    feed_type = Atom1Feed
+    feed_type = SafeAtomFeed
 
 
 @require_safe

@@ -14,5 +14,7 @@ urlpatterns = [
     path("case/<int:pk>/cite.ris", views.case_ris, name="case_ris"),
     path("explore/", views.explore, name="explore"),
     path("cities/", views.city_index, name="city_index"),
-    path("cities/<slug:slug>/", views.city_profile, name="city"),
+    # Any word characters: a city slug in another script (made before slugs were ASCII, or by
+    # hand) is a working page, never a NoReverseMatch on the pages that link it.
+    re_path(r"^cities/(?P<slug>[-\w]+)/$", views.city_profile, name="city"),
 ]

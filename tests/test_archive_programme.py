@@ -112,9 +112,7 @@ def test_recording_filter(client, archive_chapters):
     [
         {"area": "no-such-area"},
         {"area": "x" * 5000},
-        {"area": "welfare\x00"},
         {"kind": "party"},
-        {"kind": "\x00"},
         {"country": "XX"},
         {"country": "USA"},
         {"country": "😀"},
@@ -131,6 +129,20 @@ def test_bad_filter_values_are_ignored_never_500(client, archive_summit, params)
         assert response.context["ignored_filters"]
         assert "not recognised" in response.content.decode()
         assert len(response.context["sessions"]) == 15
+
+
+def test_control_characters_in_filters_are_dropped(client, archive_summit):
+    """Query parameters lose their control characters before any view reads them
+    (cac_platform.middleware): `welfare\x00` is `welfare`, a lone NUL is no filter at all."""
+    url = archive_summit["en"].url
+    welfare = client.get(url, {"area": "welfare"}).context["sessions"]
+    response = client.get(url, {"area": "welfare\x00"})
+    assert response.status_code == 200
+    assert [s.pk for s in response.context["sessions"]] == [s.pk for s in welfare]
+    response = client.get(url, {"kind": "\x00"})
+    assert response.status_code == 200
+    assert not response.context["ignored_filters"]
+    assert len(response.context["sessions"]) == 15
 
 
 def test_active_filters_show_removable_chips(client, archive_summit):

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Control characters out of every query parameter; out-of-range integer paths are a 404.
+    "cac_platform.middleware.CleanInputMiddleware",
     # An anonymous visitor's question form goes without a token, same-origin only (community/csrf.py).
     "community.csrf.QuestionFormCsrfMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -194,6 +196,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Kosovo's user-assigned code, as the EU, the World Bank and the policy trackers use it (issue 15).
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -7,6 +7,7 @@ user; the file is validated again on confirmation (the database may have changed
 
 from __future__ import annotations
 
+import base64
 import datetime
 import secrets
 
@@ -17,16 +18,24 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import View
 
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permissions import page_permission_policy
 
 from casestudies.exporter import COLUMNS
-from casestudies.importer import ImportFailed, detect_format, prepare, read_rows
+from casestudies.importer import (
+    ImportFailed,
+    detect_format,
+    prepare,
+    prepare_skipping,
+    read_rows,
+    write_rejects,
+)
 from editorial.forms import ImportConfirmForm, ImportUploadForm
 from editorial.models import PendingImport
+from ops.text import one_line
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Larger files take longer than a web request should: the management command handles them.
@@ -114,9 +123,10 @@ class ImportView(WagtailAdminTemplateMixin, View):
             form.add_error("file", _("The file is larger than 10 MB: use the import_casestudies command."))
             return self.render_to_response(self.get_context_data(form=form))
         data = upload.read()
-        return self.preview(request, form, data, fmt, upload.name, publish)
+        skip = bool(form.cleaned_data.get("skip_invalid"))
+        return self.preview(request, form, data, fmt, upload.name, publish, skip)
 
-    def preview(self, request, form, data: bytes, fmt: str, filename: str, publish: bool):
+    def preview(self, request, form, data: bytes, fmt: str, filename: str, publish: bool, skip: bool = False):
         context = {"form": form, "filename": filename, "publish": publish}
         try:
             raw_rows, _read_errors = read_rows(data, fmt)
@@ -134,22 +144,44 @@ class ImportView(WagtailAdminTemplateMixin, View):
                 % {"n": len(raw_rows), "max": MAX_WEB_ROWS}
             ]
             return self.render_to_response(self.get_context_data(**context))
+        rejected = []
         try:
-            plan = prepare(data, fmt, publish=publish)
+            if skip:
+                plan, rejected = prepare_skipping(data, fmt, publish=publish)
+                if plan is None:
+                    raise ImportFailed([])
+            else:
+                plan = prepare(data, fmt, publish=publish)
         except ImportFailed as failure:
-            context["errors"] = [str(error) for error in failure.errors]
-            context["preview_rows"] = _preview(raw_rows, errors={error.line for error in failure.errors})
+            context["errors"] = [str(error) for error in failure.errors] or [
+                _("line %(line)d: %(errors)s") % {"line": item.line, "errors": " | ".join(item.errors)}
+                for item in rejected
+            ]
+            bad = {error.line for error in failure.errors} | {item.line for item in rejected}
+            context["preview_rows"] = _preview(raw_rows, errors=bad)
             return self.render_to_response(self.get_context_data(**context))
+        if rejected:
+            context["rejected"] = [
+                _("line %(line)d: %(errors)s") % {"line": item.line, "errors": " | ".join(item.errors)}
+                for item in rejected
+            ]
+            # The rows set aside, with their errors, to fix and upload again (admin pages have no CSP).
+            context["rejects_href"] = (
+                f"data:{'application/x-ndjson' if fmt == 'jsonl' else 'text/csv'};base64,"
+                + (base64.b64encode(write_rejects(rejected, fmt)).decode())
+            )
+            context["rejects_name"] = f"{filename.rsplit('.', 1)[0]}.rejects.{fmt}"
 
         PendingImport.objects.filter(created_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
         token = secrets.token_urlsafe(24)
         PendingImport.objects.create(
             token=token,
             user=request.user,
-            filename=filename[:255],
+            filename=one_line(filename)[:255],
             file_format=fmt,
             data=data,
             publish=publish,
+            skip_invalid=skip,
         )
         signed = signing.dumps({"token": token, "user": request.user.pk}, salt=SIGNING_SALT)
         actions = {row.line: row.action for row in plan.rows}
@@ -157,7 +189,7 @@ class ImportView(WagtailAdminTemplateMixin, View):
             plan=plan,
             summary=plan.summary(),
             confirm_form=ImportConfirmForm(initial={"token": signed}),
-            preview_rows=_preview(raw_rows, actions=actions),
+            preview_rows=_preview(raw_rows, errors={item.line for item in rejected}, actions=actions),
         )
         return self.render_to_response(self.get_context_data(**context))
 
@@ -181,18 +213,31 @@ class ImportConfirmView(ImportView):
             return redirect("editorial_import")
         publish = pending.publish and self.can_publish
         data = bytes(pending.data)
+        rejected = []
         try:
-            plan = prepare(data, pending.file_format, publish=publish)
+            if pending.skip_invalid:
+                plan, rejected = prepare_skipping(data, pending.file_format, publish=publish)
+                if plan is None:
+                    raise ImportFailed([])
+            else:
+                plan = prepare(data, pending.file_format, publish=publish)
         except ImportFailed as failure:
             upload_form = ImportUploadForm(can_publish=self.can_publish)
             context = {
                 "form": upload_form,
                 "filename": pending.filename,
-                "errors": [str(error) for error in failure.errors],
+                "errors": [str(error) for error in failure.errors]
+                or [_("None of the rows is valid any more: upload the file again.")],
             }
             pending.delete()
             return self.render_to_response(self.get_context_data(**context))
         result = plan.apply(user=request.user)
         pending.delete()
-        messages.success(request, " ".join(result.summary()))
+        summary = result.summary()
+        if rejected:
+            summary.append(
+                ngettext("%(n)d row set aside.", "%(n)d rows set aside.", len(rejected))
+                % {"n": len(rejected)}
+            )
+        messages.success(request, " ".join(summary))
         return redirect(reverse("editorial_import") + "?done=1")

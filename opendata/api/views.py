@@ -130,6 +130,18 @@ class OpenDataMixin:
     def get_meta_fields(cls, model):
         return cls._convert_api_fields(cls.meta_fields + model_api_meta_fields(model))
 
+    def get_base_queryset(self):
+        """Wagtail's page endpoints, with a `site` that names no site a 400 (Wagtail lets
+        Site.DoesNotExist, or a port that is not a number, through as a 500)."""
+        from wagtail.models import Site
+
+        try:
+            return super().get_base_queryset()
+        except (Site.DoesNotExist, ValueError) as exc:
+            raise BadRequestError(
+                "site must be the host name (and :port) of a site of this platform"
+            ) from exc
+
     def initial(self, request, *args, **kwargs):
         keep_api_404s(request._request)
         super().initial(request, *args, **kwargs)

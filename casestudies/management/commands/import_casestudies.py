@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from casestudies.importer import ImportFailed, detect_format, import_file
+from casestudies.importer import ImportFailed, detect_format, import_file, prepare_skipping, write_rejects
 from ops.progress import ProgressBar
 
 MAX_ERRORS_SHOWN = 200
@@ -34,6 +34,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--user", help=_("username recorded as the author of the revisions"))
         parser.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help=_(
+                "import the valid rows and write the invalid ones, with an error column, to a rejects "
+                "file (default: one invalid row refuses the whole file)"
+            ),
+        )
+        parser.add_argument(
+            "--rejects",
+            help=_("where --skip-invalid writes the rejected rows (default: FILE.rejects.csv or .jsonl)"),
+        )
 
     def handle(self, *args, **options):
         name = options["file"]
@@ -61,6 +73,8 @@ class Command(BaseCommand):
         progress = None
         if not options["no_progress"] and options["verbosity"] > 0 and not options["dry_run"]:
             progress = ProgressBar(self.stderr, unit="rows")
+        if options["skip_invalid"]:
+            return self.import_skipping(data, fmt, name, user, progress, options)
         try:
             plan, result = import_file(
                 data,
@@ -91,3 +105,39 @@ class Command(BaseCommand):
         for line in result.summary():
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS(_("Import done.")))
+
+    def import_skipping(self, data: bytes, fmt: str, name: str, user, progress, options) -> None:
+        """--skip-invalid: the valid rows are imported, the others written to the rejects file."""
+        try:
+            plan, rejected = prepare_skipping(data, fmt, publish=options["publish"])
+        except ImportFailed as failure:
+            for error in failure.errors[:MAX_ERRORS_SHOWN]:
+                self.stderr.write(str(error))
+            raise CommandError(_("The file cannot be read: nothing was imported.")) from None
+        rejects_path = None
+        if rejected:
+            default = "rejects" if name == "-" else name
+            rejects_path = Path(options["rejects"] or f"{default}.rejects.{fmt}")
+            rejects_path.write_bytes(write_rejects(rejected, fmt))
+            for item in rejected[:MAX_ERRORS_SHOWN]:
+                self.stderr.write(
+                    _("line %(line)d: %(errors)s") % {"line": item.line, "errors": " | ".join(item.errors)}
+                )
+        imported = len(plan.rows) if plan is not None else 0
+        if plan is not None and not options["dry_run"]:
+            result = plan.apply(user=user, progress=progress)
+            for line in result.summary():
+                self.stdout.write(line)
+        elif plan is not None:
+            for line in plan.summary():
+                self.stdout.write(line)
+        self.stdout.write(
+            _("%(imported)d rows imported, %(rejected)d rejected%(where)s.")
+            % {
+                "imported": 0 if options["dry_run"] else imported,
+                "rejected": len(rejected),
+                "where": _(" (written to %(path)s)") % {"path": rejects_path} if rejects_path else "",
+            }
+        )
+        if options["dry_run"]:
+            self.stdout.write(self.style.WARNING(_("Dry run: nothing was written.")))
