@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
 
+from ops.forms import CleanModelForm
+
 _FACET_COLUMNS = [
     "doc_type",
     "expire_at",
@@ -212,6 +214,7 @@ class SynonymGroup(models.Model):
     terms_ko = models.TextField(_("Korean words"), blank=True, help_text=_("One word or phrase per line."))
 
     panels = [FieldRowPanel([FieldPanel("terms"), FieldPanel("terms_ko")])]
+    base_form_class = CleanModelForm  # no control characters (ops.forms)
 
     class Meta:
         ordering = ["terms"]
