@@ -13,7 +13,6 @@ then answers with words alone and logs a warning, never a 500.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections import OrderedDict
@@ -158,16 +157,12 @@ def reset() -> None:
         _query_cache.clear()
 
 
-@functools.cache
-def _connect_reset() -> None:
-    def _on_setting_changed(setting, **kwargs):
-        if setting in ("CAC_EMBEDDER", "CAC_SEMANTIC_SEARCH"):
-            reset()
-
-    setting_changed.connect(_on_setting_changed, dispatch_uid="search.embeddings.setting_changed", weak=False)
+def _on_setting_changed(setting, **kwargs) -> None:
+    if setting in ("CAC_EMBEDDER", "CAC_SEMANTIC_SEARCH"):
+        reset()
 
 
-_connect_reset()
+setting_changed.connect(_on_setting_changed, dispatch_uid="search.embeddings.setting_changed")
 
 
 # --------------------------------------------------------------------------------------------

@@ -250,7 +250,7 @@ class DatabaseSearchBackend:
         facet F's counts when every filter but F's passes (f_sum - f_F = n - 1): the
         disjunctive rule. Rows failing two filters or more count nowhere, so they are left out.
 
-        Words are a soft AND (`lexical_match`): a document matching more of the query's terms
+        Words are a soft AND (`_lexical`): a document matching more of the query's terms
         ranks higher, and one missing term does not drop it. The score fuses the rank by words
         with the meaning score by reciprocal rank fusion (search/README.md).
         """
