@@ -35,6 +35,7 @@ from ops.text import ascii_slug
 from search.related import similar_pages
 
 from .blocks import CaseStudyBodyBlock
+from .city_forms import CityForm
 from .visibility import public_cases, public_cities, public_measures, public_now
 
 CASES_PER_PAGE = 12
@@ -110,7 +111,8 @@ post_delete.connect(
 class City(index.Indexed, models.Model):
     """A city; its country and continent come with it, so a case needs only the city."""
 
-    base_form_class = CleanModelForm  # no control characters (ops.forms)
+    # No control characters (ops.forms); slug and continent filled from name and country.
+    base_form_class = CityForm
     name = models.CharField(_("name (English)"), max_length=100)
     # Empty until someone writes it (an import knows only one name): the Korean pages show the
     # English name meanwhile, and the missing-translation report lists the city.

@@ -4,10 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from search.models import SynonymGroup
 
+from .city_forms import CityForm
 from .models import City, MeasureType, PolicyArea
 
 
@@ -20,8 +22,40 @@ class PolicyAreaViewSet(SnippetViewSet):
     ordering = ["sort_order"]
 
 
+class CityCreationForm(CityForm):
+    """The chooser's "add city": the fields an editor knows; slug and continent follow from them."""
+
+    class Meta:
+        model = City
+        fields = ["name", "name_ko", "country", "continent"]
+
+
+class _CityChooseMixin:
+    # The snippet chooser's own template says "Sorry, no snippets match": ours names cities.
+    results_template_name = "casestudies/admin/city_chooser_results.html"
+
+
+class CityChooseView(_CityChooseMixin, ChooseView):
+    pass
+
+
+class CityChooseResultsView(_CityChooseMixin, ChooseResultsView):
+    pass
+
+
+class CityChooserViewSet(SnippetChooserViewSet):
+    """The city chooser, with an "Add city" tab so that a case's new city needs no detour."""
+
+    choose_view_class = CityChooseView
+    choose_results_view_class = CityChooseResultsView
+    creation_form_class = CityCreationForm
+    create_action_label = _("Add city")
+    create_action_clicked_label = _("Adding…")
+
+
 class CityViewSet(SnippetViewSet):
     model = City
+    chooser_viewset_class = CityChooserViewSet
     icon = "site"
     menu_label = _("Cities")
     list_display = ["name", "name_ko", "country", "continent"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from casestudies.forms import CaseStudyPageForm
@@ -34,7 +36,6 @@ class CityScopedCaseStudyPageForm(CaseStudyPageForm):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
-        help_text=_("CSV (UTF-8, with a header row) or JSON Lines; see the import format documentation."),
     )
     publish = forms.BooleanField(
         label=_("Publish the imported cases"),
@@ -53,6 +54,10 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, can_publish: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = format_html(
+            _('CSV (UTF-8, with a header row) or JSON Lines; see the <a href="{url}">import format</a>.'),
+            url=reverse("editorial_import_format"),
+        )
         if not can_publish:
             del self.fields["publish"]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import django_filters
 
 from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import IntegerField, Q
+from django.db.models import IntegerField, Q, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +23,8 @@ from wagtail.models import Page, Revision, WorkflowState
 from casestudies.models import CaseStudyPage, City, Continent, PolicyArea
 
 from .scope import without_other_cities_drafts
+
+logger = logging.getLogger(__name__)
 
 
 def area_choices():
@@ -120,10 +124,71 @@ class CityColumn(Column):
         return city.name if city else ""
 
 
+# The public search's hits taken into the admin search (word matches only), per language.
+MAX_SEARCH_HITS = 1000
+
+
+def public_search_page_ids(query: str) -> set[int]:
+    """Pages the public search finds for `query`, in either language (same analysis: stemming,
+    Korean morphemes, synonyms), so that `masks` finds in the admin what it finds on the site."""
+    from search import service  # noqa: PLC0415 - the search app loads its backends lazily
+
+    text = service.clean_query(query)
+    if not text:
+        return set()
+    ids: set[int] = set()
+    for language in ("en", "ko"):
+        page = 1
+        while len(ids) < MAX_SEARCH_HITS:
+            request = service.SearchRequest(
+                language=language,
+                query=text,
+                lang=(language,),
+                doc_type=("case",),
+                page=page,
+                page_size=service.MAX_PAGE_SIZE,
+            )
+            try:
+                response = service.search(request)
+            except Exception:  # noqa: BLE001 - the admin search still answers from Wagtail's index
+                logger.warning("admin search: the public search failed for %r", text, exc_info=True)
+                return ids
+            hits = response.hits
+            if response.word_matches is not None:
+                # Hits past the word matches were found by meaning alone: not a search for the word.
+                hits = hits[: max(0, response.word_matches - (page - 1) * service.MAX_PAGE_SIZE)]
+            ids.update(hit.page_id for hit in hits)
+            if page >= response.num_pages or len(hits) < len(response.hits):
+                break
+            page += 1
+    return ids
+
+
 class CaseStudyIndexView(IndexView):
     def get_base_queryset(self):
         queryset = without_other_cities_drafts(super().get_base_queryset(), self.request.user)
         return queryset.select_related("city")
+
+    def search_queryset(self, queryset):
+        """Wagtail's title autocomplete (drafts too) or the public search's hits (stemmed words)."""
+        if not self.is_searching:
+            return queryset
+        autocomplete_ids = [page.pk for page in queryset.autocomplete(self.search_query)]
+        ids = set(autocomplete_ids) | public_search_page_ids(self.search_query)
+        return queryset.filter(pk__in=ids)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # `.specific()` fetches the rows again without the base queryset's select_related:
+        # one query for the page's cities instead of one per row (the City column).
+        prefetch_related_objects(list(context["object_list"]), "city")
+        return context
+
+    def order_queryset(self, queryset):
+        # The union above has no relevance order: the listing's default order applies.
+        if self.is_searching and not self.is_explicitly_ordered:
+            return queryset.order_by("-latest_revision_created_at", "-pk")
+        return super().order_queryset(queryset)
 
 
 class CaseStudyListingViewSet(PageListingViewSet):

@@ -16,7 +16,7 @@ from .listing import CaseStudyListingViewSet
 from .models import CityEditor
 from .panels import CasesAwaitingReviewPanel, CasesPerAreaPanel
 from .scope import without_other_cities_drafts
-from .views import imports, reports
+from .views import import_format, imports, reports
 from .views import localize as localize_guards
 
 
@@ -49,6 +49,16 @@ def register_editorial_urls():
         path("editorial/import/", imports.ImportView.as_view(), name="editorial_import"),
         path(
             "editorial/import/confirm/", imports.ImportConfirmView.as_view(), name="editorial_import_confirm"
+        ),
+        path(
+            "editorial/import/format/",
+            import_format.ImportFormatView.as_view(),
+            name="editorial_import_format",
+        ),
+        path(
+            "editorial/import/template.csv",
+            import_format.ImportTemplateView.as_view(),
+            name="editorial_import_template",
         ),
         path(
             "reports/missing-translations/",
