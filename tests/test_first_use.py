@@ -363,7 +363,7 @@ def test_make_run_prints_the_port_it_serves_on():
     assert "ensure_admin --demo-team --url http://127.0.0.1:8100" in dry
     assert "runserver 127.0.0.1:8100" in dry
     readme = (root / "README.md").read_text(encoding="utf-8")
-    assert "PORT=8100" in readme and "HOST" in readme and "minute and a half" in readme
+    assert "PORT=8100" in readme and "HOST" in readme and "first run takes" in readme
 
 
 # -- rate limit page, question sent ---------------------------------------------------------------
