@@ -70,6 +70,17 @@ class _Pool:
     ids: np.ndarray  # int64 page ids
     matrix: np.ndarray  # int8, one row per id
 
+    def __post_init__(self) -> None:
+        # Page id -> row by binary search: a dict of 200,000 entries would cost ~30 MB.
+        self._order = np.argsort(self.ids, kind="stable")
+        self._sorted = self.ids[self._order]
+
+    def row_of(self, page_id: int) -> int | None:
+        i = int(np.searchsorted(self._sorted, page_id))
+        if i < len(self._sorted) and self._sorted[i] == page_id:
+            return int(self._order[i])
+        return None
+
     def similarities(self, query: np.ndarray) -> np.ndarray:
         out = np.empty(len(self.ids), dtype=np.float32)
         for start in range(0, len(self.ids), CHUNK_ROWS):
@@ -85,7 +96,6 @@ class VectorIndex:
         self.using = using
         self._lock = threading.Lock()
         self._pools: dict[str, _Pool] = {}
-        self._rows: dict[int, tuple[str, int]] = {}  # page id -> (language, row)
         self._model: str | None = None
         self._seen: tuple[int, object] | None = None  # (count, newest updated_at) last loaded
         self._checked_at = 0.0
@@ -104,25 +114,30 @@ class VectorIndex:
         return state["n"], state["t"]
 
     def _load_all(self, model: str) -> None:
+        """Read every vector of `model` into one preallocated int8 matrix per language (no list of
+        row objects on the way: 200,000 vectors would otherwise leave ~120 MB of Python objects)."""
+        from django.db.models import Count
+
         from search.models import SearchVector
 
-        by_language: dict[str, tuple[list[int], list[bytes]]] = {}
-        rows = (
-            SearchVector.objects.using(self.using)
-            .filter(model=model)
-            .values_list("page_id", "language", "vector")
-        )
-        for page_id, language, vector in rows.iterator(chunk_size=5000):
-            ids, vectors = by_language.setdefault(language, ([], []))
-            ids.append(page_id)
-            vectors.append(bytes(vector))
-        pools: dict[str, _Pool] = {}
-        positions: dict[int, tuple[str, int]] = {}
-        for language, (ids, vectors) in by_language.items():
-            matrix = np.frombuffer(b"".join(vectors), dtype=np.int8).reshape(len(ids), -1)
-            pools[language] = _Pool(np.asarray(ids, dtype=np.int64), matrix.copy())
-            positions.update((pk, (language, row)) for row, pk in enumerate(ids))
-        self._pools, self._rows = pools, positions
+        vectors = SearchVector.objects.using(self.using).filter(model=model)
+        sizes = dict(vectors.values_list("language").annotate(n=Count("pk")).order_by())
+        dimension = embeddings.get_embedder().dimension
+        ids = {language: np.empty(n, dtype=np.int64) for language, n in sizes.items()}
+        matrices = {language: np.empty((n, dimension), dtype=np.int8) for language, n in sizes.items()}
+        filled = dict.fromkeys(sizes, 0)
+        rows = vectors.values_list("page_id", "language", "vector")
+        for page_id, language, vector in rows.iterator(chunk_size=2000):
+            row = filled.get(language)
+            if row is None or row >= len(ids[language]):  # written meanwhile: the next refresh has it
+                continue
+            ids[language][row] = page_id
+            matrices[language][row] = np.frombuffer(vector, dtype=np.int8)
+            filled[language] = row + 1
+        self._pools = {
+            language: _Pool(ids[language][: filled[language]], matrices[language][: filled[language]])
+            for language in sizes
+        }
 
     def _apply_changes(self, model: str, since) -> None:
         """Apply rows updated since `since` (a few seconds of overlap: re-applying is harmless)."""
@@ -136,7 +151,7 @@ class VectorIndex:
         additions: dict[str, tuple[list[int], list[np.ndarray]]] = {}
         for page_id, language, data in rows:
             vector = embeddings.from_bytes(data)
-            where = self._rows.get(page_id)
+            where = self._where(page_id)
             if where is not None and where[0] == language:
                 self._pools[language].matrix[where[1]] = vector
                 continue
@@ -148,7 +163,6 @@ class VectorIndex:
             vectors.append(vector)
         for language, (ids, vectors) in additions.items():
             pool = self._pools.get(language)
-            start = 0 if pool is None else len(pool.ids)
             new_ids = np.asarray(ids, dtype=np.int64)
             new_matrix = np.vstack(vectors).astype(np.int8)
             if pool is None:
@@ -157,7 +171,6 @@ class VectorIndex:
                 self._pools[language] = _Pool(
                     np.concatenate([pool.ids, new_ids]), np.vstack([pool.matrix, new_matrix])
                 )
-            self._rows.update((pk, (language, start + i)) for i, pk in enumerate(ids))
 
     def refresh(self, model: str, force: bool = False, wait: bool = True) -> None:
         """Bring the matrices up to date: `force` reloads everything; `wait=False` checks now
@@ -174,7 +187,7 @@ class VectorIndex:
                 count, newest = state
                 if newest is not None and self._seen[1] is not None:
                     self._apply_changes(model, self._seen[1])
-                if len(self._rows) != count:  # something was deleted (or missed): start again
+                if self.size() != count:  # something was deleted (or missed): start again
                     self._load_all(model)
             self._model, self._seen, self._checked_at = model, state, now
 
@@ -184,13 +197,20 @@ class VectorIndex:
         self._checked_at = 0.0
 
     def size(self) -> int:
-        return len(self._rows)
+        return sum(len(pool.ids) for pool in self._pools.values())
+
+    def _where(self, page_id: int) -> tuple[str, int] | None:
+        for language, pool in self._pools.items():
+            row = pool.row_of(page_id)
+            if row is not None:
+                return language, row
+        return None
 
     def memory_bytes(self) -> int:
         return sum(pool.matrix.nbytes + pool.ids.nbytes for pool in self._pools.values())
 
     def vector_of(self, page_id: int) -> np.ndarray | None:
-        where = self._rows.get(page_id)
+        where = self._where(page_id)
         if where is None:
             return None
         return self._pools[where[0]].matrix[where[1]].astype(np.float32) / embeddings.QUANT_SCALE
