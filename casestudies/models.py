@@ -223,21 +223,11 @@ class MeasureType(TagBase):
     def clean(self) -> None:
         """Aliases are stored one per line, cleaned: no empty or repeated line (a repeat of the
         name included), no control characters; a line search cannot use is a form error."""
-        from search.synonyms import clean_phrase_lines
+        from search.synonyms import clean_phrase_fields
 
         super().clean()
-        taken = [(self.name or "", "en"), (self.name_ko or "", "ko")]
-        errors = {}
-        for field, language in (("aliases", "en"), ("aliases_ko", "ko")):
-            try:
-                value = clean_phrase_lines(getattr(self, field) or "", language, taken=taken)
-            except ValidationError as exc:
-                errors[field] = exc
-                continue
-            setattr(self, field, value)
-            taken += [(line, language) for line in value.splitlines()]
-        if errors:
-            raise ValidationError(errors)
+        names = [(self.name or "", "en"), (self.name_ko or "", "ko")]
+        clean_phrase_fields(self, (("aliases", "en"), ("aliases_ko", "ko")), taken=names)
 
     def slugify(self, tag, i=None):
         """Taggit's slug for a new measure type, ASCII in any script (ops.text.ascii_slug)."""

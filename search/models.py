@@ -225,20 +225,9 @@ class SynonymGroup(models.Model):
         return ", ".join([*self.terms.splitlines()[:2], *self.terms_ko.splitlines()[:2]])
 
     def clean(self) -> None:
-        from search.synonyms import clean_phrase_lines
+        from search.synonyms import clean_phrase_fields
 
         super().clean()
-        taken: list[tuple[str, str]] = []
-        errors = {}
-        for field, language in (("terms", "en"), ("terms_ko", "ko")):
-            try:
-                value = clean_phrase_lines(getattr(self, field) or "", language, taken=taken)
-            except ValidationError as exc:
-                errors[field] = exc
-                continue
-            setattr(self, field, value)
-            taken += [(line, language) for line in value.splitlines()]
-        if errors:
-            raise ValidationError(errors)
+        taken = clean_phrase_fields(self, (("terms", "en"), ("terms_ko", "ko")))
         if len(taken) < 2:
             raise ValidationError(_("A synonym group needs at least two words or phrases."))

@@ -361,11 +361,7 @@ def invalidate(**kwargs) -> None:
 
 
 def _names_changed(sender, using="default", **kwargs) -> None:
-    try:
-        _cache.changed(using)
-    except Exception:  # noqa: BLE001 - an edit must not fail because the search cache could not be told
-        logger.exception("search.spelling: could not record a change")
-        _cache.invalidate()
+    _cache.changed_safely(using)
 
 
 def connect() -> None:

@@ -91,6 +91,27 @@ def _strip_controls(text: str) -> str:
     )
 
 
+def clean_phrase_fields(
+    instance, fields: Iterable[tuple[str, str]], taken: Iterable[tuple[str, str]] = ()
+) -> list:
+    """Clean each (field, language) of `instance` with `clean_phrase_lines`, in place, no line
+    repeating an earlier field's or a `taken` phrase; returns every phrase kept (with `taken`).
+    Raises one `ValidationError` naming every field with a bad line."""
+    taken = list(taken)
+    errors = {}
+    for field, language in fields:
+        try:
+            value = clean_phrase_lines(getattr(instance, field) or "", language, taken=taken)
+        except ValidationError as exc:
+            errors[field] = exc
+            continue
+        setattr(instance, field, value)
+        taken += [(line, language) for line in value.splitlines()]
+    if errors:
+        raise ValidationError(errors)
+    return taken
+
+
 def clean_phrase_lines(text: str, language: str, taken: Iterable[tuple[str, str]] = ()) -> str:
     """Edited alias lines, cleaned: control characters removed, spaces collapsed, empty lines
     dropped. Raises `ValidationError` (one message per bad line, numbered) for a line that is
@@ -210,11 +231,7 @@ def invalidate(**kwargs) -> None:
 
 
 def _changed(sender, using="default", **kwargs) -> None:
-    try:
-        _cache.changed(using)
-    except Exception:  # noqa: BLE001 - an edit must not fail because the search cache could not be told
-        logger.exception("search.synonyms: could not record a change")
-        _cache.invalidate()
+    _cache.changed_safely(using)
 
 
 def connect() -> None:

@@ -285,8 +285,16 @@ def semantic_ranks(query: str, language: str = "", using: str = "default") -> di
     vector = embeddings.embed_query(query)
     index = get_index(using)
     index.refresh(model)
+    return fuse_pools(index.nearest(vector, POOL_SIZE), language)
+
+
+def fuse_pools(pools: dict[str, list[tuple[int, float]]], language: str = "") -> dict[int, float]:
+    """Page id -> reciprocal-rank score from one pool per content language ((page id, cosine),
+    best first). Inside a pool a page counts when within RELATIVE_MARGIN of the pool's best and
+    above ABSOLUTE_FLOOR; a pool of another language than `language` weighs
+    CROSS_LANGUAGE_WEIGHT (none when `language` is empty). Shared by both backends."""
     scores: dict[int, float] = {}
-    for pool_language, hits in index.nearest(vector, POOL_SIZE).items():
+    for pool_language, hits in pools.items():
         if not hits:
             continue
         weight = CROSS_LANGUAGE_WEIGHT if language and pool_language != language else 1.0

@@ -71,6 +71,15 @@ class VersionedCache(Generic[T]):
         write_token(self.key, using)
         self._dirty = True
 
+    def changed_safely(self, using: str = "default") -> None:
+        """`changed()` from a signal: an edit must not fail because the token could not be written
+        (this process then reloads on next use; others at their next check)."""
+        try:
+            self.changed(using)
+        except Exception:  # noqa: BLE001
+            logger.exception("search: could not record a change of %s", self.key)
+            self.invalidate()
+
     def invalidate(self) -> None:
         """Reload on next use (tests; after a rollback this process cannot otherwise notice)."""
         self._dirty = True

@@ -109,7 +109,7 @@ from search import embeddings
 from search.analysis import ENGLISH_STOP_WORDS, KOREAN_STOP_TAGS, USER_DICTIONARY
 from search.backends.database import TermGroup, minimum_should_match, term_groups
 from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
-from search.vectors import ABSOLUTE_FLOOR, POOL_SIZE, RELATIVE_MARGIN, RRF_K
+from search.vectors import POOL_SIZE, RRF_K, fuse_pools
 
 logger = logging.getLogger(__name__)
 
@@ -775,17 +775,7 @@ def semantic_scores(pools: Mapping[str, Sequence[tuple[int, float]]]) -> dict[in
     language ((page id, cosine), best first), as ``search.vectors.semantic_ranks``: inside a pool
     a page counts when within RELATIVE_MARGIN of the pool's best and above ABSOLUTE_FLOOR, so
     the best English case for a Korean query stands beside the best Korean one."""
-    scores: dict[int, float] = {}
-    for hits in pools.values():
-        ranked = sorted(hits, key=lambda hit: -hit[1])
-        if not ranked:
-            continue
-        bar = max(ABSOLUTE_FLOOR, ranked[0][1] - RELATIVE_MARGIN)
-        for rank, (page_id, similarity) in enumerate(ranked, start=1):
-            if similarity < bar:
-                break
-            scores[page_id] = scores.get(page_id, 0.0) + 1.0 / (RRF_K + rank)
-    return scores
+    return fuse_pools({language: sorted(hits, key=lambda hit: -hit[1]) for language, hits in pools.items()})
 
 
 def fuse(
