@@ -254,7 +254,7 @@ class DatabaseSearchBackend:
         facet F's counts when every filter but F's passes (f_sum - f_F = n - 1): the
         disjunctive rule. Rows failing two filters or more count nowhere, so they are left out.
 
-        Words are a soft AND (`_lexical`): a document matching more of the query's terms
+        Words are a soft AND (`_candidates`): a document matching more of the query's terms
         ranks higher, and one missing term does not drop it. The score fuses the rank by words
         with the meaning score by reciprocal rank fusion (search/README.md).
         """
@@ -290,79 +290,87 @@ class DatabaseSearchBackend:
             sql = f"SELECT {', '.join(columns)} FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
             return "", sql, select_params + where_params
 
-        if groups:
-            lexical_ctes, lexical_params = self._lexical(groups)
-        else:  # "more like this": the neighbours alone
-            lexical_ctes = [
-                "lx AS MATERIALIZED (SELECT id, 0 AS hits, 0.0 AS lscore FROM (SELECT 0 AS id) z WHERE 1 = 0)"
-            ]
-            lexical_params = []
-        ctes = list(lexical_ctes)
-        params = list(lexical_params)
-        candidates = "SELECT id FROM lx"
-        candidate_params: list = []
-        semantic_join = ""
-        semantic_score = "0.0"
-        if semantic:
-            pairs = sorted(semantic.items())
-            if self.vendor == "postgresql":
-                row = "(CAST(%s AS bigint), CAST(%s AS double precision))"
-            else:
-                row = "(%s, %s)"
-            ctes.append(f"sem(page_id, s) AS (VALUES {', '.join([row] * len(pairs))})")
-            for page_id, score in pairs:
-                params += [page_id, score]
-            candidates += f" UNION SELECT d2.id FROM {DOC} d2 WHERE d2.language = %s AND d2.page_id IN (SELECT page_id FROM sem)"  # noqa: S608
-            candidate_params.append(request.language)
-            semantic_join = "LEFT JOIN sem ON sem.page_id = d.page_id"
-            semantic_score = "COALESCE(sem.s, 0.0)"
+        ctes, params = self._candidates(request, groups, semantic)
         by_id = " INDEXED BY search_doc_by_id" if self.vendor == "sqlite" else ""
         join = "CROSS JOIN" if self.vendor == "sqlite" else "JOIN"
         sql = (
-            f"SELECT {', '.join(columns)}, COALESCE(lx.hits, 0) AS hits, lx.lscore AS lscore, "  # noqa: S608
-            f"{semantic_score} AS sscore "
+            f"SELECT {', '.join(columns)}, c.hits, c.lscore, c.sscore "  # noqa: S608
             # CROSS JOIN: SQLite never reorders it, so the candidates drive the join (one probe of
             # the narrow covering index per candidate), whatever the planner statistics say.
-            f"FROM ({candidates}) c {join} {DOC} d{by_id} ON d.id = c.id "
-            f"LEFT JOIN lx ON lx.id = d.id {semantic_join} "
-            f"WHERE {' AND '.join(where)}"
+            f"FROM cand c {join} {DOC} d{by_id} ON d.id = c.id WHERE {' AND '.join(where)}"
         )
-        params += select_params + candidate_params + where_params
+        params += select_params + where_params
         return ", ".join(ctes) + ", ", sql, params
 
-    def _lexical(self, groups: list[TermGroup]) -> tuple[list[str], list]:
-        """CTEs ending in `lx`: the documents matching at least `minimum_should_match(n)` of the n
-        term groups, with hits (groups matched) and lscore (the sum of the groups' scores:
-        bm25 / ts_rank_cd)."""
+    def _candidates(
+        self, request: SearchRequest, groups: list[TermGroup], semantic: dict[int, float]
+    ) -> tuple[list[str], list]:
+        """CTEs ending in `cand` (id, hits, lscore, sscore): the documents matching at least
+        `minimum_should_match(n)` of the n term groups (hits: groups matched; lscore: the
+        sum of the groups' bm25 / ts_rank_cd), and the meaning candidates (sscore: their fused
+        rank score; hits 0 and lscore NULL when their words fall short)."""
+        ctes: list[str] = []
+        params: list = []
+        parts: list[str] = []  # rows (id, g: groups matched, s: word score, v: meaning score)
         needed = minimum_should_match(len(groups))
-        if self.vendor == "sqlite":
-            # One FTS5 query per group, materialised: bm25() only works in the query of its MATCH.
-            parts = [
-                f"SELECT rowid AS id, -bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS s "  # noqa: S608
-                f"FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH %s"
-                for _group in groups
-            ]
-            ctes = [
-                f"lxp AS MATERIALIZED ({' UNION ALL '.join(parts)})",
-                "lx AS MATERIALIZED (SELECT id, COUNT(*) AS hits, SUM(s) AS lscore FROM lxp "
-                "GROUP BY id HAVING COUNT(*) >= %s)",
-            ]
-            return ctes, [_fts5_group(group) for group in groups] + [needed]
-        matches = " + ".join(
-            ["(CASE WHEN t.search_vector @@ to_tsquery('simple', %s) THEN 1 ELSE 0 END)"] * len(groups)
+        sqlite = self.vendor == "sqlite"
+        if sqlite:
+            # One FTS5 query per group: bm25() only works in the query of its MATCH.
+            bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+            match = f"FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH %s"
+            if len(groups) == 1 and not semantic:  # nothing to count: the match itself
+                ctes.append(
+                    f"cand AS MATERIALIZED (SELECT rowid AS id, 1 AS hits, {bm25} AS lscore, 0.0 AS sscore {match})"  # noqa: S608
+                )
+                return ctes, [_fts5_group(groups[0])]
+            parts += [f"SELECT rowid AS id, 1 AS g, {bm25} AS s, 0.0 AS v {match}" for _group in groups]
+            params += [_fts5_group(group) for group in groups]
+        elif groups:
+            # PostgreSQL: one tsquery OR of the groups, each group's match counted per row.
+            matches = " + ".join(
+                ["(CASE WHEN t.search_vector @@ to_tsquery('simple', %s) THEN 1 ELSE 0 END)"] * len(groups)
+            )
+            group_queries = [_tsquery_group(group) for group in groups]
+            parts.append(
+                f"SELECT id, hits AS g, lscore AS s, 0.0 AS v FROM (SELECT t.document_id AS id, "  # noqa: S608
+                f"{matches} AS hits, ts_rank_cd(t.search_vector, q.query) AS lscore FROM {TEXT} t "
+                f"CROSS JOIN to_tsquery('simple', %s) AS q(query) WHERE t.search_vector @@ q.query) x "
+                "WHERE hits >= %s"
+            )
+            params += [*group_queries, " | ".join(f"({q})" for q in group_queries), needed]
+            if not semantic:
+                lexical = parts[0]
+                cand = f"SELECT id, g AS hits, s AS lscore, v AS sscore FROM ({lexical}) u"  # noqa: S608
+                ctes.append(f"cand AS MATERIALIZED ({cand})")
+                return ctes, params
+        if semantic:
+            pairs = sorted(semantic.items())
+            row = "(%s, %s)" if sqlite else "(CAST(%s AS bigint), CAST(%s AS double precision))"
+            ctes.append(f"sem(page_id, s) AS (VALUES {', '.join([row] * len(pairs))})")
+            sem_params = [value for pair in pairs for value in pair]
+            parts.append(
+                f"SELECT d2.id AS id, 0 AS g, {'NULL' if sqlite else 'CAST(NULL AS double precision)'} AS s, "  # noqa: S608
+                f"sem.s AS v FROM sem {'CROSS JOIN' if sqlite else 'JOIN'} {DOC} d2 "
+                "ON d2.page_id = sem.page_id AND d2.language = %s"
+            )
+            params.append(request.language)
+        else:
+            sem_params = []
+        union = " UNION ALL ".join(parts)
+        if sqlite:  # the groups each document matched, counted in one GROUP BY
+            enough = "SUM(g) >= %s"
+            ctes.append(
+                f"cand AS MATERIALIZED (SELECT id, CASE WHEN {enough} THEN SUM(g) ELSE 0 END AS hits, "  # noqa: S608
+                f"CASE WHEN {enough} THEN SUM(s) END AS lscore, SUM(v) AS sscore "
+                f"FROM ({union}) u GROUP BY id HAVING {enough} OR SUM(v) > 0)"
+            )
+            return ctes, [*sem_params, needed, needed, *params, needed]
+        params = sem_params + params
+        ctes.append(
+            "cand AS MATERIALIZED (SELECT id, MAX(g) AS hits, MAX(s) AS lscore, SUM(v) AS sscore "  # noqa: S608
+            f"FROM ({union}) u GROUP BY id)"
         )
-        sql = (
-            f"SELECT id, hits, lscore FROM (SELECT t.document_id AS id, {matches} AS hits, "  # noqa: S608
-            f"ts_rank_cd(t.search_vector, q.query) AS lscore FROM {TEXT} t "
-            f"CROSS JOIN to_tsquery('simple', %s) AS q(query) WHERE t.search_vector @@ q.query) x "
-            f"WHERE hits >= %s"
-        )
-        group_queries = [_tsquery_group(group) for group in groups]
-        return [f"lx AS MATERIALIZED ({sql})"], [
-            *group_queries,
-            " | ".join(f"({q})" for q in group_queries),
-            needed,
-        ]
+        return ctes, params
 
     def _statement(
         self, request: SearchRequest, groups: list[TermGroup], semantic: dict[int, float] | None = None
@@ -750,7 +758,13 @@ class DatabaseSearchBackend:
 
         cities = (
             City.objects.using(self.using)
-            .filter(Q(name__istartswith=text) | Q(name_ko__istartswith=text))
+            .filter(
+                Q(name__istartswith=text)
+                | Q(name_ko__istartswith=text)
+                # another spelling (one per line): "Timis" suggests Timișoara
+                | Q(aliases__istartswith=text)
+                | Q(aliases__icontains=f"\n{text}")
+            )
             .filter(Exists(visible_docs.filter(city_id=OuterRef("pk"))))
             .order_by("name")[:short]
         )
