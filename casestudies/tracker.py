@@ -598,7 +598,8 @@ def _row_of(policy: Policy, known_measures: set[str], conversion: Conversion) ->
         if record.link and record.link not in {url for _title, url in sources}:
             sources.append(
                 (
-                    _("%(source)s, record %(record)s") % {"source": SOURCE_NAME, "record": record.record_id},
+                    # Content, not interface: the same words whoever imports, so a re-import is unchanged.
+                    f"{SOURCE_NAME}, record {record.record_id}",
                     record.link,
                 )
             )

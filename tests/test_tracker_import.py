@@ -225,3 +225,78 @@ def test_places_and_mapping_rules():
     # Every measure type the table names is a curated one (migration 0003).
     slugs = set(MeasureType.objects.values_list("slug", flat=True))
     assert {s for m in mapping_table().values() for s in m.measures} <= slugs
+
+
+# --- the admin upload offers the same connector ------------------------------------------------
+ADMIN_URL = "/admin/editorial/import/"
+CONFIRM_URL = "/admin/editorial/import/confirm/"
+
+
+def upload(client, path, **extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = {"file": SimpleUploadedFile(path.name, path.read_bytes(), content_type="text/csv"), **extra}
+    return client.post(ADMIN_URL, data)
+
+
+def test_admin_upload_previews_then_imports_a_release(client, site, make_user):
+    client.force_login(make_user("eddie", "Editors"))
+    response = upload(client, RELEASE, source="coronanet")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "6 policies: one case each" in html and "COVID-19 Vaccines (1)" in html
+    assert "coronanet-1001" in html and "Dubai: Curfew" in html
+    assert not CaseStudyPage.objects.exists()
+    response = client.post(CONFIRM_URL, {"token": response.context["confirm_form"].initial["token"]})
+    assert response.status_code == 302
+    assert CaseStudyPage.objects.count() == 6
+    assert all(page.workflow_in_progress and not page.live for page in CaseStudyPage.objects.all())
+    assert len(case("1001").timeline) == 3
+
+
+def test_admin_upload_of_a_messy_release(client, site, make_user):
+    client.force_login(make_user("eddie", "Editors"))
+    response = upload(client, MESSY, source="coronanet")
+    html = response.content.decode()
+    assert response.status_code == 200 and "nothing was imported" in html
+    assert "line 3, column city: names several places" in html
+    response = upload(client, MESSY, source="coronanet", skip_invalid="on")
+    html = response.content.decode()
+    assert "7 rows are set aside" in html and 'download="coronanet_messy.rejects.csv"' in html
+    client.post(CONFIRM_URL, {"token": response.context["confirm_form"].initial["token"]})
+    assert CaseStudyPage.objects.count() == 2
+
+
+def test_admin_upload_refuses_a_release_that_is_not_csv(client, site, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(make_user("eddie", "Editors"))
+    response = client.post(
+        ADMIN_URL, {"file": SimpleUploadedFile("release.jsonl", b"{}"), "source": "coronanet"}
+    )
+    assert response.status_code == 200 and "A tracker release is a .csv file." in response.content.decode()
+    response = client.post(
+        ADMIN_URL, {"file": SimpleUploadedFile("r.csv", b"a,b\n1,2\n"), "source": "astrology"}
+    )
+    assert response.status_code == 200 and response.context["form"].errors["source"]
+
+
+def test_the_case_page_shows_the_timeline_in_both_languages(client, site):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    run(RELEASE, "--publish")
+    dubai = case("1001")
+    html = client.get(dubai.url).content.decode()
+    assert '<h2 id="timeline-heading">Timeline</h2>' in html
+    assert html.count('class="timeline__event ') == 3
+    assert "Started" in html and "Changed" in html and "Ended" in html
+    assert "CoronaNet Research Project, record R_dxb02NA" in html
+    assert 'href="https://www.example.org/dubai-24h"' in html
+    with translation.override("ko"):
+        ko = render_to_string("casestudies/includes/timeline.html", {"timeline": dubai.timeline})
+    assert "타임라인" in ko and "시작" in ko and "변경" in ko and "종료" in ko
+    assert "CoronaNet Research Project, 기록 R_dxb01NA" in ko
+    # A description in another script keeps its direction.
+    muscat = client.get(case("1003").url).content.decode()
+    assert 'dir="auto">مسقط: فحص مجاني' in muscat
