@@ -40,7 +40,6 @@ from .importer import (
     ImportResult,
     Rejected,
     RowError,
-    _latest,
     prepare,
     prepare_skipping,
 )
@@ -476,23 +475,34 @@ def _end_date(policy: Policy) -> datetime.date | None:
     return last.end
 
 
-def _timeline_signature(events) -> list[tuple]:
-    out = []
-    for block in events:
-        kind, value = (block.block_type, block.value) if hasattr(block, "block_type") else block
-        date = value["date"]
-        out.append(
-            (
-                kind,
-                date.isoformat() if date else "",
-                value["kind"],
-                value["text"] or "",
-                value["source"] or "",
-                value["record"] or "",
-                value["url"] or "",
-            )
+TIMELINE_FIELDS = ("date", "kind", "text", "source", "record", "url")
+
+
+def _signature(raw_blocks) -> list[tuple[str, ...]]:
+    """A timeline as stored (blocks as dicts, dates as text), comparable whatever its origin."""
+    return [
+        (
+            block.get("type") or "",
+            *(str((block.get("value") or {}).get(name) or "") for name in TIMELINE_FIELDS),
         )
-    return out
+        for block in raw_blocks
+    ]
+
+
+def _raw_events(events: list[tuple[str, dict]]) -> list[dict]:
+    return [
+        {"type": kind, "value": {**value, "date": value["date"].isoformat() if value["date"] else None}}
+        for kind, value in events
+    ]
+
+
+def _stored_timeline(page) -> list[dict]:
+    """The timeline editors last saved: read from the latest revision's content for a draft
+    (as the importer compares the other fields: no page object built), else from the page."""
+    if page.has_unpublished_changes and page.latest_revision_id:
+        raw = page.latest_revision.content.get("timeline") or []
+        return json.loads(raw) if isinstance(raw, str) else raw
+    return list(page.timeline.raw_data)
 
 
 @dataclass
@@ -579,7 +589,7 @@ def _row_of(policy: Policy, known_measures: set[str], conversion: Conversion) ->
     areas: list[str] = []
     measures: list[str] = []
     for record in policy.records:
-        mapping, found = map_type(record.kind, record.sub_cat)
+        mapping, _found = map_type(record.kind, record.sub_cat)
         if mapping is None:  # cannot happen: refused when read
             continue
         areas.extend(mapping.areas)
@@ -796,21 +806,16 @@ def _add_timelines(plan: ImportPlan, conversion: Conversion) -> None:
             continue
         events = timeline_of(policy)
         row.extra["timeline"] = _stream_value(events)
-        if row.page is not None and row.action in ("unchanged", "publish"):
-            current = _latest(row.page).timeline
-            if _timeline_signature(current) != _timeline_signature(events):
-                row.action = "update"
+        stored = _stored_timeline(row.page) if row.page is not None else None
+        if row.action in ("unchanged", "publish") and _signature(stored) != _signature(_raw_events(events)):
+            row.action = "update"
 
 
 def _stream_value(events: list[tuple[str, dict]]):
     """The events as the timeline field's value (dates as the block stores them)."""
     from .blocks import TimelineBlock
 
-    raw = [
-        {"type": kind, "value": {**value, "date": value["date"].isoformat() if value["date"] else None}}
-        for kind, value in events
-    ]
-    return TimelineBlock().to_python(raw)
+    return TimelineBlock().to_python(_raw_events(events))
 
 
 def write_rejects(tracker_import: TrackerImport) -> bytes:

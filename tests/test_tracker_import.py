@@ -80,6 +80,9 @@ def test_drafts_by_default_and_published_with_the_flag(site):
     run(RELEASE, "--publish")
     assert CaseStudyPage.objects.filter(live=True).count() == 6
     assert CaseStudyPage.objects.count() == 6
+    # Published pages compare their timeline as published: the same release changes nothing.
+    again = prepare_tracker(RELEASE.read_bytes(), "coronanet", publish=True)
+    assert again.plan.counts["unchanged"] == 6
 
 
 def test_types_map_to_curated_measures_and_areas_never_invented(site):
