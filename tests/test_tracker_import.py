@@ -303,3 +303,14 @@ def test_the_case_page_shows_the_timeline_in_both_languages(client, site):
     # A description in another script keeps its direction.
     muscat = client.get(case("1003").url).content.decode()
     assert 'dir="auto">مسقط: فحص مجاني' in muscat
+
+
+def test_several_files_in_order_and_dry_run(site, tmp_path):
+    out, _err = run(RELEASE, "--dry-run")
+    assert "Dry run: nothing was written." in out and not CaseStudyPage.objects.exists()
+    out, _err = run(RELEASE, NEWER)
+    assert CaseStudyPage.objects.count() == 7  # the second file updates what the first created
+    assert "6 created" in out and "1 created, 2 updated" in out
+    missing = tmp_path / "nowhere.csv"
+    with pytest.raises(CommandError, match="No such file"):
+        run(RELEASE, missing)
