@@ -71,6 +71,8 @@ URL_RE = re.compile(r"^https?://\S+$", re.IGNORECASE)
 # What separates several places in one cell: ; | / newline, "and" / "&", the Arabic and
 # ideographic commas, and a comma unless what follows it is the row's province or country.
 PLACE_SEPARATORS = re.compile(r"\s*(?:[;|/\n、،]|\s+and\s+|\s+&\s+)\s*", re.IGNORECASE)
+# After a comma, an abbreviation qualifies the city rather than naming another ("Washington, D.C.").
+ABBREVIATION = re.compile(r"^(?:[A-Z]\.){1,4}$|^[A-Z]{2,3}$")
 # The importer's columns, as the tracker calls them (for its errors, reported on tracker lines).
 TRACKER_COLUMN = {
     "key": "policy_id",
@@ -273,8 +275,12 @@ def places_in(cell: str, qualifiers: tuple[str, ...]) -> list[str]:
     known = {_fold(q) for q in qualifiers if q}
     for part in parts:
         pieces = [piece.strip() for piece in part.split(",") if piece.strip()]
-        pieces = [pieces[0], *[piece for piece in pieces[1:] if _fold(piece) not in known]] if pieces else []
-        places.extend(pieces)
+        if not pieces:
+            continue
+        places.append(pieces[0])
+        places.extend(
+            piece for piece in pieces[1:] if _fold(piece) not in known and not ABBREVIATION.match(piece)
+        )
     return places
 
 

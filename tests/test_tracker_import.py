@@ -219,6 +219,8 @@ def test_places_and_mapping_rules():
     assert places_in("Dubai", ("Dubai",)) == ["Dubai"]
     assert places_in("Abu Dhabi, Al Ain", ("Abu Dhabi",)) == ["Abu Dhabi", "Al Ain"]
     assert places_in("Kazan, Tatarstan", ("Tatarstan",)) == ["Kazan"]
+    assert places_in("Washington, D.C.", ()) == ["Washington"]
+    assert places_in("Portland, OR", ()) == ["Portland"]
     assert places_in("Dubai and Sharjah", ()) == ["Dubai", "Sharjah"]
     assert places_in("الشارقة، عجمان", ()) == ["الشارقة", "عجمان"]
     # Sub-category first, then the type's default; an unknown type has no mapping.
@@ -314,3 +316,12 @@ def test_several_files_in_order_and_dry_run(site, tmp_path):
     missing = tmp_path / "nowhere.csv"
     with pytest.raises(CommandError, match="No such file"):
         run(RELEASE, missing)
+
+
+def test_an_imported_case_opens_in_the_page_editor(client, site, admin_user):
+    run(RELEASE)
+    client.force_login(admin_user)
+    dubai = case("1001")
+    response = client.get(f"/admin/pages/{dubai.pk}/edit/")
+    assert response.status_code == 200
+    assert "R_dxb02NA" in response.content.decode()  # the timeline's events, editable
