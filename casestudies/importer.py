@@ -714,6 +714,8 @@ class CleanRow:
     action: str = "create"  # create | update | unchanged | publish
     slug: str = ""
     page: object = None  # the existing page (specific), when there is one
+    # Page fields outside the format, set by a connector (casestudies.tracker: the timeline).
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -1577,6 +1579,8 @@ def _fill(page, row: CleanRow, cities, measures, images, documents) -> None:
     page.body = _resolve_blocks(row.body, images, documents)
     page.outcomes = row.outcomes
     page.contact_email = row.contact_email
+    for name, value in row.extra.items():
+        setattr(page, name, value)
     page.policy_areas = list(row.areas)
     page.tagged_measures = [
         TaggedCaseStudy(tag=measures[id(m)] if not hasattr(m, "pk") else m) for m in row.measures

@@ -34,7 +34,7 @@ from ops.i18n import current_language, is_korean
 from ops.text import ascii_slug
 from search.related import similar_pages
 
-from .blocks import CaseStudyBodyBlock
+from .blocks import CaseStudyBodyBlock, TimelineBlock
 from .city_forms import CityForm
 from .visibility import public_cases, public_cities, public_measures, public_now
 
@@ -390,6 +390,13 @@ class CaseStudyPage(Page):
         ),
     )
     body = StreamField(CaseStudyBodyBlock(), verbose_name=_("what was done"), blank=True)
+    # The measure's start, changes and end (e.g. a tracker's updates of one policy, casestudies.tracker).
+    timeline = StreamField(
+        TimelineBlock(),
+        verbose_name=_("timeline"),
+        blank=True,
+        help_text=_("The measure's start, changes and end, oldest first."),
+    )
     outcomes = RichTextField(_("outcomes"), blank=True, features=["bold", "italic", "link", "ol", "ul"])
     lessons_learned = RichTextField(
         _("lessons learned"), blank=True, features=["bold", "italic", "link", "ol", "ul"]
@@ -411,6 +418,7 @@ class CaseStudyPage(Page):
             heading=_("Where, what and when"),
         ),
         FieldPanel("body"),
+        FieldPanel("timeline"),
         FieldPanel("outcomes"),
         FieldPanel("lessons_learned"),
         InlinePanel("sources", label=_("Sources")),
