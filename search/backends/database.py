@@ -3,12 +3,13 @@
 One search costs two SQL statements, whatever the filters:
 
 1. one statement that returns, as one UNION ALL, the ids of the requested page, the count and
-   the five disjunctive facet counts (see `_statement`). With query words it materialises the
-   full-text match once (a `MATERIALIZED` CTE holding id, facet columns, filter flags and score
-   of every matching document in the language) and scans it; when browsing on SQLite, the page
-   comes straight from the browse index (newest first, stopping after the page) and each count
-   from one scan of the language's entries in that covering index: nothing is materialised (on
-   PostgreSQL browsing materialises the language's documents, as a match);
+   the disjunctive facet counts (see `_statement`). With query words it materialises the
+   candidates once (a `MATERIALIZED` CTE holding id, facet columns, filter flags and the word
+   and meaning scores of every matching document in the language) and scans it; when
+   browsing on SQLite, the page comes straight from the browse index (newest first, stopping
+   after the page) and each count from one scan of the language's entries in that covering
+   index: nothing is materialised (on PostgreSQL browsing materialises the language's
+   documents, as a match);
 2. one ORM query for the rows of those (at most `page_size`) documents.
 
 The highlight is computed in Python for the hits of the page only.
