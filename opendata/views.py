@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from casestudies.visibility import public_cases, public_cities, public_now
-from opendata import charts, geo
+from opendata import charts, geo, letters
 from opendata import selection as sel
 from opendata.cite import bibtex, bibtex_key, ris
 from opendata.exports import download_list
@@ -183,6 +183,56 @@ def city_markers(selection: sel.Selection) -> list[dict]:
     return markers
 
 
+# The list under the map shows the cities with most cases; /cities/ lists them all.
+MAP_LIST_LENGTH = 100
+
+
+def map_clusters(markers: list[dict]) -> list[dict]:
+    """What the map draws: a city alone as its circle, nearby cities together as one cluster.
+
+    A cluster's circle grows with its cases, its label is its number of cities, and it links to
+    the cities of its country (or, across countries, to the list under the map).
+    """
+    from django_countries import countries
+
+    placed = [m for m in markers if m["on_map"]]
+    groups = geo.cluster(placed)
+    if not groups:
+        return []
+    largest = max(sum(m["count"] for m in group) for group in groups)
+    drawn = []
+    for group in groups:
+        leader = group[0]
+        count = sum(m["count"] for m in group)
+        if len(group) == 1:
+            drawn.append({**leader, "cluster": False, "r": geo.radius(count, largest)})
+            continue
+        codes = sorted({m["city"].country.code for m in group})
+        url = (
+            reverse("opendata:city_index") + "?" + urlencode({"country": codes[0]})
+            if len(codes) == 1
+            else "#map-list"
+        )
+        names = [m["name"] for m in group[:3]]
+        drawn.append(
+            {
+                "cluster": True,
+                "x": leader["x"],
+                "y": leader["y"],
+                "r": max(geo.radius(count, largest), 7.0),  # room for its number
+                "count": count,
+                "cities": len(group),
+                "names": ", ".join(names),
+                "more": len(group) - len(names),
+                "countries": ", ".join(str(countries.name(code)) for code in codes[:3]),
+                "url": url,
+            }
+        )
+    # Big circles first, so that small ones stay on top and clickable.
+    drawn.sort(key=lambda d: -d["r"])
+    return drawn
+
+
 @require_safe
 def explore(request):
     language = current_language()
@@ -194,6 +244,7 @@ def explore(request):
         error, status = exc.message, 400
         selection = sel.parse_selection(QueryDict(), language, strict=False)
     query = _query_with(request)
+    markers = city_markers(selection)
     context = {
         "error": error,
         "selection": selection,
@@ -207,7 +258,10 @@ def explore(request):
         + bool(selection.city),
         "total": charts.total(selection),
         "charts": explore_charts(selection, request),
-        "markers": city_markers(selection),
+        "markers": markers[:MAP_LIST_LENGTH],
+        "marker_total": len(markers),
+        "clusters": map_clusters(markers),
+        "cities_url": reverse("opendata:city_index"),
         "map": {"width": geo.WIDTH, "height": geo.HEIGHT},
         "options": _filter_options(language),
         "query": query,
@@ -224,26 +278,119 @@ def explore(request):
 # ----------------------------------------------------------------------------------------------
 # Cities
 # ----------------------------------------------------------------------------------------------
+CITIES_PER_PAGE = 100
+
+
+def _city_index_error(request, message: str, status: int):
+    return TemplateResponse(
+        request,
+        "opendata/city_index.html",
+        {"error": message, "entries": [], "letters": [], "countries": [], "total": 0},
+        status=status,
+    )
+
+
 @require_safe
 def city_index(request):
+    """`/cities/`: every city with a live case, by name, a page at a time; by country and by letter.
+
+    Follows the search's rule for parameters: a malformed page number is a 400 with a message, a
+    page past the last a 404; an unknown country or letter is ignored (the whole list).
+    """
+    from django_countries import countries as all_countries
+
+    from django.core.paginator import Paginator
+
     from casestudies.models import City, Continent, live_cases
 
     language = current_language()
-    counts = {}
-    for city_id in live_cases().exclude(city__isnull=True).values_list("city_id", flat=True):
-        counts[city_id] = counts.get(city_id, 0) + 1
-    groups = []
-    cities = list(City.objects.filter(pk__in=counts))
+    counts = dict(
+        live_cases()
+        .exclude(city__isnull=True)
+        .values("city_id")
+        .annotate(n=Count("pk"))
+        .values_list("city_id", "n")
+    )
+    cities = list(
+        City.objects.filter(pk__in=counts).only("pk", "name", "name_ko", "slug", "country", "continent")
+    )
+    country = (request.GET.get("country") or "").strip().upper()[:2]
+    if country not in all_countries:
+        country = ""
+    # The country list: those of the cities, grouped by continent (an <optgroup> each).
+    per_country: dict[str, int] = {}
+    continent_of: dict[str, str] = {}
+    for city in cities:
+        code = city.country.code
+        per_country[code] = per_country.get(code, 0) + 1
+        continent_of.setdefault(code, city.continent)
+    country_groups = []
     for value, label in Continent.choices:
         members = sorted(
-            ({"city": c, "count": counts[c.pk]} for c in cities if c.continent == value),
-            key=lambda e: e["city"].display_name.casefold(),
+            (
+                {
+                    "code": code,
+                    "name": str(all_countries.name(code)),
+                    "cities": n,
+                    "selected": code == country,
+                }
+                for code, n in per_country.items()
+                if continent_of[code] == value
+            ),
+            key=lambda c: c["name"].casefold(),
         )
         if members:
-            groups.append({"label": label, "cities": members})
-    return TemplateResponse(
-        request, "opendata/city_index.html", {"groups": groups, "language": language, "total": len(cities)}
-    )
+            country_groups.append({"label": label, "countries": members})
+    in_country = [city for city in cities if not country or city.country.code == country]
+    entries = []
+    for city in in_country:
+        name = city.display_name
+        entries.append(
+            {"city": city, "name": name, "count": counts[city.pk], "letter": letters.initial(name)}
+        )
+    present = sorted({entry["letter"] for entry in entries}, key=letters.order)
+    letter = (request.GET.get("letter") or "").strip()[:2]
+    if letter not in letters.LETTERS:
+        letter = ""
+    shown = [entry for entry in entries if not letter or entry["letter"] == letter]
+    shown.sort(key=lambda entry: letters.sort_key(entry["name"]))
+    paginator = Paginator(shown, CITIES_PER_PAGE)
+    raw_page = (request.GET.get("page") or "1").strip()[:20]
+    if not raw_page.isascii() or not raw_page.isdigit() or int(raw_page) < 1:
+        return _city_index_error(request, _("“page” must be a whole number from 1."), 400)
+    if int(raw_page) > paginator.num_pages:
+        raise Http404(_("There are only %(pages)d pages of cities.") % {"pages": paginator.num_pages})
+    page = paginator.page(int(raw_page))
+    # Headings inside the page: the letter changes.
+    previous = None
+    for entry in page.object_list:
+        entry["new_letter"] = entry["letter"] != previous
+        previous = entry["letter"]
+    letter_links = [
+        {
+            "letter": value,
+            "label": _("other") if value == letters.OTHER else value,
+            "url": _query_with(request, letter=value),
+            "current": value == letter,
+        }
+        for value in present
+    ]
+    context = {
+        "language": language,
+        "total": len(cities),
+        "matching": len(shown),
+        "country": country,
+        "country_name": str(all_countries.name(country)) if country else "",
+        "country_groups": country_groups,
+        "letter": letter,
+        "letters": letter_links,
+        "all_letters_url": _query_with(request, letter=None),
+        "clear_url": reverse("opendata:city_index"),
+        "items": page,
+        "entries": page.object_list,
+        "error": "",
+    }
+    return TemplateResponse(request, "opendata/city_index.html", context)
 
 
 @require_safe
