@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
@@ -355,11 +357,12 @@ def city_index(request):
     shown = [entry for entry in entries if not letter or entry["letter"] == letter]
     shown.sort(key=lambda entry: letters.sort_key(entry["name"]))
     paginator = Paginator(shown, CITIES_PER_PAGE)
-    raw_page = (request.GET.get("page") or "1").strip()[:20]
-    if not raw_page.isascii() or not raw_page.isdigit() or int(raw_page) < 1:
+    raw_page = (request.GET.get("page") or "1").strip()
+    if not re.fullmatch(r"[0-9]{1,9}", raw_page) or int(raw_page) < 1:
         return _city_index_error(request, _("“page” must be a whole number from 1."), 400)
     if int(raw_page) > paginator.num_pages:
-        raise Http404(_("There are only %(pages)d pages of cities.") % {"pages": paginator.num_pages})
+        message = _("There are only %(pages)d pages of cities.") % {"pages": paginator.num_pages}
+        return _city_index_error(request, message, 404)
     page = paginator.page(int(raw_page))
     # Headings inside the page: the letter changes.
     previous = None
