@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import string
 import unicodedata
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -25,6 +26,7 @@ LETTERS: tuple[str, ...] = (*string.ascii_uppercase, *HANGUL_LETTERS, OTHER)
 _ORDER = {letter: position for position, letter in enumerate(LETTERS)}
 
 
+@lru_cache(maxsize=16384)  # /cities/ asks for every city's on each request
 def initial(name: str) -> str:
     """The letter of LETTERS that a name is listed under."""
     name = unicodedata.normalize("NFC", (name or "").strip())
@@ -51,6 +53,7 @@ def order(letter: str) -> int:
     return _ORDER.get(letter, len(LETTERS))
 
 
-def sort_key(name: str) -> tuple[int, str]:
+@lru_cache(maxsize=16384)
+def sort_key(name: str) -> tuple[int, str, str]:
     """Names sorted within and across letters: the letter bar's order, then the transliteration."""
     return order(initial(name)), anyascii(name).casefold(), name.casefold()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
@@ -158,26 +159,55 @@ def explore_charts(selection: sel.Selection, request) -> list[charts.Chart]:
     ]
 
 
+class _MarkerCity:
+    """What the map and its list need of a city (slug, country code): plain values, no model."""
+
+    __slots__ = ("slug", "country")
+
+    def __init__(self, slug: str, country: str):
+        self.slug = slug
+        self.country = _Code(country)
+
+
+class _Code(str):
+    @property
+    def code(self) -> str:
+        return str(self)
+
+
 def city_markers(selection: sel.Selection) -> list[dict]:
+    from django_countries import countries
+
     from casestudies.models import City
 
     counts = charts.city_counts(selection)
     if not counts:
         return []
     largest = max(counts.values())
+    korean = selection.language == "ko"
+    # Thousands of cities: plain rows, one URL prefix and one country name per country.
+    prefix = reverse("opendata:city", args=["x"])[: -len("x/")]
+    names: dict[str, str] = {}
     markers = []
-    for city in City.objects.filter(pk__in=counts).order_by("name"):
-        n = counts[city.pk]
+    rows = (
+        City.objects.filter(pk__in=list(counts))
+        .order_by()
+        .values_list("pk", "name", "name_ko", "slug", "country", "latitude", "longitude")
+    )
+    for pk, name, name_ko, slug, code, latitude, longitude in rows:
+        n = counts[pk]
+        if code not in names:
+            names[code] = str(countries.name(code))
         entry = {
-            "city": city,
-            "name": city.display_name,
-            "country": city.country_name,
+            "city": _MarkerCity(slug, code),
+            "name": name_ko if korean and name_ko else name,
+            "country": names[code],
             "count": n,
-            "url": reverse("opendata:city", args=[city.slug]),
-            "on_map": city.latitude is not None and city.longitude is not None,
+            "url": f"{prefix}{quote(slug)}/",
+            "on_map": latitude is not None and longitude is not None,
         }
         if entry["on_map"]:
-            entry["x"], entry["y"] = geo.project(city.longitude, city.latitude)
+            entry["x"], entry["y"] = geo.project(longitude, latitude)
             entry["r"] = geo.radius(n, largest)
         markers.append(entry)
     # Big circles first, so that small ones stay on top and clickable.
@@ -306,15 +336,20 @@ def city_index(request):
     from casestudies.models import City, Continent, live_cases
 
     language = current_language()
+    # .order_by(): without it the pages' default ordering (path) joins the GROUP BY.
     counts = dict(
         live_cases()
         .exclude(city__isnull=True)
         .values("city_id")
         .annotate(n=Count("pk"))
+        .order_by()
         .values_list("city_id", "n")
     )
-    cities = list(
-        City.objects.filter(pk__in=counts).only("pk", "name", "name_ko", "slug", "country", "continent")
+    # Plain rows, not model instances: thousands of cities are read on every request.
+    rows = list(
+        City.objects.filter(pk__in=counts)
+        .order_by()
+        .values_list("pk", "name", "name_ko", "slug", "country", "continent")
     )
     country = (request.GET.get("country") or "").strip().upper()[:2]
     if country not in all_countries:
@@ -322,20 +357,15 @@ def city_index(request):
     # The country list: those of the cities, grouped by continent (an <optgroup> each).
     per_country: dict[str, int] = {}
     continent_of: dict[str, str] = {}
-    for city in cities:
-        code = city.country.code
+    for _pk, _name, _name_ko, _slug, code, continent in rows:
         per_country[code] = per_country.get(code, 0) + 1
-        continent_of.setdefault(code, city.continent)
+        continent_of.setdefault(code, continent)
+    country_names = {code: str(all_countries.name(code)) for code in per_country}
     country_groups = []
     for value, label in Continent.choices:
         members = sorted(
             (
-                {
-                    "code": code,
-                    "name": str(all_countries.name(code)),
-                    "cities": n,
-                    "selected": code == country,
-                }
+                {"code": code, "name": country_names[code], "cities": n, "selected": code == country}
                 for code, n in per_country.items()
                 if continent_of[code] == value
             ),
@@ -343,12 +373,19 @@ def city_index(request):
         )
         if members:
             country_groups.append({"label": label, "countries": members})
-    in_country = [city for city in cities if not country or city.country.code == country]
     entries = []
-    for city in in_country:
-        name = city.display_name
+    for pk, name, name_ko, slug, code, _continent in rows:
+        if country and code != country:
+            continue
+        shown_name = name_ko if language == "ko" and name_ko else name
         entries.append(
-            {"city": city, "name": name, "count": counts[city.pk], "letter": letters.initial(name)}
+            {
+                "slug": slug,
+                "name": shown_name,
+                "country_name": country_names[code],
+                "count": counts[pk],
+                "letter": letters.initial(shown_name),
+            }
         )
     present = sorted({entry["letter"] for entry in entries}, key=letters.order)
     letter = (request.GET.get("letter") or "").strip()[:2]
@@ -380,7 +417,7 @@ def city_index(request):
     ]
     context = {
         "language": language,
-        "total": len(cities),
+        "total": len(rows),
         "matching": len(shown),
         "country": country,
         "country_name": str(all_countries.name(country)) if country else "",
@@ -389,6 +426,7 @@ def city_index(request):
         "letters": letter_links,
         "all_letters_url": _query_with(request, letter=None),
         "clear_url": reverse("opendata:city_index"),
+        "cities_url": reverse("opendata:city_index"),
         "items": page,
         "entries": page.object_list,
         "error": "",

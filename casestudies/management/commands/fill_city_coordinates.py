@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 
 from casestudies import gazetteer
 
+MISSING_NAMED = 20
+
 
 class Command(BaseCommand):
     help = _(
@@ -36,4 +38,12 @@ class Command(BaseCommand):
             % {"filled": filled, "missing": len(missing)}
         )
         if missing:
-            self.stdout.write(_("Not found: %(names)s.") % {"names": ", ".join(missing)})
+            # The first ones named, the rest counted (a tracker's release may bring hundreds).
+            shown = missing if options["verbosity"] > 1 else missing[:MISSING_NAMED]
+            names = ", ".join(shown)
+            if len(shown) < len(missing):
+                names = _("%(names)s and %(more)d more (-v 2 lists them all)") % {
+                    "names": names,
+                    "more": len(missing) - len(shown),
+                }
+            self.stdout.write(_("Not found: %(names)s.") % {"names": names})
