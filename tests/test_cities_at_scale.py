@@ -428,3 +428,12 @@ def test_long_facets_get_a_filter_box_short_ones_do_not(client, db):
     area = html[html.index("facet--area") : html.index("</fieldset>", html.index("facet--area"))]
     assert "data-facet-filter" not in area
     assert "목록 좁히기: 국가" in client.get("/ko/search/").content.decode()
+
+
+def test_each_city_shows_its_number_of_cases(client, cities):
+    make_case("Another measure", city=cities["madrid"])
+    html = client.get("/en/cities/?letter=M").content.decode()
+    madrid = html[html.index('href="/en/cities/madrid/"') :].split("</li>")[0]
+    assert "2 cases" in madrid
+    moskva = html[html.index('href="/en/cities/moskva/"') :].split("</li>")[0]
+    assert "1 case" in moskva

@@ -42,9 +42,9 @@ def test_typing_narrows_a_long_facet(live_server, browser, cases):
     assert box.is_visible()
     options = page.locator(".facet--country li")
     assert options.count() == len(CODES)
-    box.fill("sao")  # São Tomé and Príncipe, accents aside, behind "Show all"
+    box.fill("SÃO")  # "Sao Tome and Principe": case and accents aside, behind "Show all"
     visible = [text.split("\n")[0] for text in page.locator(".facet--country li:visible").all_inner_texts()]
-    assert len(visible) == 1 and visible[0].startswith("São Tomé")
+    assert len(visible) == 1 and visible[0].startswith("Sao Tome")
     assert page.locator(".facet--country .facet__more").get_attribute("open") is not None
     box.fill("zzz")
     assert page.locator(".facet--country li:visible").count() == 0
@@ -74,6 +74,9 @@ def test_cities_and_the_map_fit_a_phone(live_server, browser, cases, language):
     for path in ("cities/", "cities/?country=KR", "explore/"):
         page.goto(f"{live_server.url}/{language}/{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    if language == "ko":  # the cases are written in English only: the Korean pages list none
+        page.close()
+        return
     assert page.locator(".od-cluster").count() == 1
     page.locator(".od-cluster").click()
     page.wait_for_url(f"**/{language}/cities/?country=KR")
