@@ -62,7 +62,8 @@
 
   // 3. Long facets (countries, measure types…): a box that narrows the list as you type, across
   //    the first values and those behind "Show all" (opened while a filter is typed). Names are
-  //    compared without case or accents ("sao" finds "São Tomé").
+  //    compared without case or accents ("sao" finds "São Tomé"), and values too ("bike" finds
+  //    임시 자전거도로, whose value is pop-up-bike-lanes).
   function fold(text) {
     return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
   }
@@ -77,8 +78,12 @@
       var options = facet.querySelectorAll("li");
       var labels = [];
       for (var o = 0; o < options.length; o++) {
+        // The shown name and the value (a country code, a measure type's English slug).
         var label = options[o].querySelector(".facet__label");
-        labels.push(fold(label ? label.textContent : options[o].textContent));
+        var input = options[o].querySelector("input");
+        labels.push(
+          fold((label ? label.textContent : options[o].textContent) + " " + (input ? input.value.replace(/-/g, " ") : ""))
+        );
       }
       box.hidden = false;
       field.addEventListener("keydown", function (event) {
