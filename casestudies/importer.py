@@ -46,6 +46,7 @@ from ops.spreadsheet import neutralise_row
 from ops.spreadsheet import restore as restore_cell
 from ops.text import ascii_slug, strip_controls
 
+from . import gazetteer
 from .exporter import (
     COLUMNS,
     EXPORT_ONLY_COLUMNS,
@@ -1669,6 +1670,8 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
             with step():
                 cities = {}
                 for new_city in plan.new_cities:
+                    # Coordinates from the bundled gazetteer when it knows the place (casestudies.gazetteer).
+                    place = gazetteer.lookup([new_city.name, *new_city.aliases.values()], new_city.country)
                     new_city.instance = City.objects.create(
                         name=new_city.name,
                         name_ko="",  # not a guess: listed in the missing-translation report until written
@@ -1676,6 +1679,9 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
                         country=new_city.country,
                         continent=new_city.continent,
                         aliases="\n".join(new_city.aliases.values()),
+                        latitude=place.latitude if place else None,
+                        longitude=place.longitude if place else None,
+                        coordinates_source=place.source if place else "",
                     )
                     cities[id(new_city)] = new_city.instance
                 for city in City.objects.filter(pk__in=plan.new_aliases):

@@ -122,6 +122,17 @@ class City(index.Indexed, models.Model):
     continent = models.CharField(_("continent"), max_length=20, choices=Continent.choices)
     latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    # Where the coordinates came from: "editor" (typed in the admin), "geonames:<id>" (filled from
+    # the bundled gazetteer, casestudies.gazetteer), or empty (none, or from before this was kept).
+    coordinates_source = models.CharField(
+        _("source of the coordinates"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "Filled in by itself: “editor” when coordinates are typed here, “geonames:” and the place's "
+            "number when they come from the GeoNames gazetteer. The gazetteer never replaces an editor's."
+        ),
+    )
     aliases = models.TextField(
         _("other spellings"),
         blank=True,
@@ -135,6 +146,7 @@ class City(index.Indexed, models.Model):
         FieldPanel("slug"),
         FieldRowPanel([FieldPanel("country"), FieldPanel("continent")]),
         FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+        FieldPanel("coordinates_source", read_only=True),
         FieldPanel("aliases"),
     ]
     search_fields = [
