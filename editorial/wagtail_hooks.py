@@ -12,7 +12,7 @@ from wagtail.permissions import page_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .listing import CaseStudyListingViewSet
+from .listing import CaseStudyListingViewSet, use_listing_translation_buttons
 from .models import CityEditor
 from .panels import CasesAwaitingReviewPanel, CasesPerAreaPanel
 from .scope import without_other_cities_drafts
@@ -153,3 +153,9 @@ def scope_admin_api(router):
             return without_other_cities_drafts(super().get_base_queryset(), self.request.user)
 
     router.register_endpoint("pages", ScopedPagesAdminAPIViewSet)
+
+
+# Last, after this module's own hooks (its admin URLs must stay ahead of wagtail-localize's):
+# importing wagtail-localize's hooks registers them, and its per-row translation menu is then
+# answered from what the listings read for all rows at once (editorial.listing).
+use_listing_translation_buttons()
