@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
+
 from wagtail.models import Locale, Page
 from wagtail.signals import page_published
 from wagtail_localize.models import TranslationSource
@@ -27,7 +29,7 @@ def original_of(page: Page) -> SessionPage | None:
     """The version the others are translated from: wagtail-localize's source if there is one, else
     the page in the default language. None when it does not exist."""
     source = (
-        TranslationSource.objects.filter(object_id=page.translation_key, specific_content_type__isnull=False)
+        TranslationSource.objects.filter(object_id=page.translation_key)
         .order_by("created_at")
         .values_list("locale_id", flat=True)
         .first()
@@ -91,12 +93,17 @@ def on_session_published(sender, instance, **kwargs) -> None:
     if original is None or not original.live:
         return
     if original.pk == instance.pk:
-        for translation in SessionPage.objects.filter(translation_key=original.translation_key).exclude(
-            pk=original.pk
-        ):
-            sync_media(original, translation)
+        targets = SessionPage.objects.filter(translation_key=original.translation_key).exclude(pk=original.pk)
     else:
-        sync_media(original, instance)
+        targets = [instance]
+    for translation in targets:
+        try:
+            with transaction.atomic():  # a failed copy leaves that translation as it was
+                sync_media(original, translation)
+        except Exception:  # noqa: BLE001 - publishing the page itself must not fail because of it
+            logger.exception(
+                "archive: could not copy the media of session %s to %s", original.pk, translation.pk
+            )
 
 
 def connect() -> None:

@@ -171,3 +171,17 @@ def test_the_korean_session_says_when_its_original_changed(
     assert f'href="{en.url}"' in html
     assert f"youtube-nocookie.com/embed/{VIDEO}" in html  # the media are there already
     assert "data-translation-outdated" not in client.get(en.url).content.decode()
+
+
+def test_a_failed_copy_does_not_stop_the_original_being_published(archive_summit, monkeypatch, caplog):
+    from archive import signals
+
+    def broken(original, target):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(signals, "copy_media", broken)
+    en, ko = sessions(archive_summit)
+    en = add_media(en, [(0, "Opening")])
+    assert en.live and en.recordings.count() == 1  # published
+    assert SessionPage.objects.get(pk=ko.pk).recordings.count() == 0  # the translation as it was
+    assert "could not copy the media" in caplog.text
