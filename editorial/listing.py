@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -11,7 +12,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import IntegerField, Q, prefetch_related_objects
+from django.db.models import IntegerField, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,7 @@ from wagtail.admin.views.pages.listing import IndexView, PageFilterSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.admin.widgets.button import Button
 from wagtail.models import Locale, Page, Revision, WorkflowState
+from wagtail.query import PageQuerySet
 from wagtail_localize.models import TranslationSource
 
 from casestudies.models import CaseStudyPage, City, Continent, PolicyArea
@@ -215,6 +217,45 @@ def annotate_translation_state(pages: list[Page]) -> None:
         )
 
 
+def annotate_listed_pages(pages: list) -> None:
+    """What the row actions of a listing need, read for all its rows at once: each case's stored
+    city (the city editor's scope check) and the state of wagtail-localize's row menu."""
+    pages = [page for page in pages if isinstance(page, Page)]
+    for page in pages:  # read from the database just now: the scope check need not read it again
+        if isinstance(page, CaseStudyPage):
+            page.__dict__[STORED_CITY_ATTR] = page.city_id
+    annotate_translation_state(pages)
+
+
+class ListedPageQuerySet(PageQuerySet):
+    """A page queryset whose fetched rows are annotated for their row actions (annotate_listed_pages):
+    the explorer's pages, through the `construct_explorer_page_queryset` hook."""
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh:
+            annotate_listed_pages(self._result_cache)
+
+
+def listed(queryset: QuerySet) -> QuerySet:
+    """`queryset` (a page queryset) whose rows get annotated when fetched."""
+    if not isinstance(queryset, PageQuerySet):
+        return queryset
+    clone = queryset._chain()
+    clone.__class__ = _listed_class(type(queryset))
+    return clone
+
+
+@functools.cache
+def _listed_class(klass: type[PageQuerySet]) -> type[PageQuerySet]:
+    return (
+        klass
+        if issubclass(klass, ListedPageQuerySet)
+        else type(f"Listed{klass.__name__}", (ListedPageQuerySet, klass), {})
+    )
+
+
 _localize_buttons = None  # wagtail-localize's hook, once replaced (rows the listing did not annotate)
 
 
@@ -272,9 +313,7 @@ class CaseStudyIndexView(IndexView):
         # `.specific()` fetches the rows again without the base queryset's select_related:
         # one query for the page's cities instead of one per row (the City column).
         prefetch_related_objects(pages, "city")
-        for page in pages:  # read from the database just now: the scope check need not read it again
-            page.__dict__[STORED_CITY_ATTR] = page.city_id
-        annotate_translation_state(pages)
+        annotate_listed_pages(pages)
         return context
 
     def order_queryset(self, queryset):

@@ -79,10 +79,29 @@ def test_listing_queries_do_not_grow_with_rows(client, make_user, en_index, ko_i
     few = _listing_queries(client)
     _cases(city, 12, ko)
     assert _listing_queries(client) == few
-    # The explorer of the case index shares Wagtail's listing code: its live-descendants checks
-    # are gone too (wagtail-localize's two queries per row remain there; see docs/benchmarks.md).
+
+
+@pytest.mark.parametrize("role", ["superuser", "Editors", "city editor"])
+def test_explorer_queries_do_not_grow_with_rows(client, make_user, en_index, ko_index, role):
+    """The explorer of a case index (Wagtail's page explorer) too: its rows are annotated through
+    the construct_explorer_page_queryset hook."""
+    city = CityFactory(slug="seoul", country="KR", continent="asia")
+    ko = Locale.objects.get(language_code="ko")
+    if role == "superuser":
+        user = make_user("root", superuser=True)
+    elif role == "city editor":
+        user = make_user("cindy", "City editors", city=city)
+    else:
+        user = make_user("eddie", role)
+    client.force_login(user)
     explorer = f"/admin/pages/{en_index.pk}/"
-    assert client.get(explorer).status_code == 200
+    _cases(city, 3, ko)
+    _listing_queries(client, explorer)
+    few = _listing_queries(client, explorer)
+    _cases(city, 12, ko)
+    html = client.get(explorer).content.decode()
+    assert "Translate this page" in html and "Sync translated pages" in html
+    assert _listing_queries(client, explorer) == few
 
 
 def _buttons(buttons) -> list[tuple]:
