@@ -430,17 +430,18 @@ class DatabaseSearchBackend:
         weight = f"(m.hits * 1.0 / {max(groups, 1)})"
         order = "m.hits DESC, m.lscore DESC, m.page_id DESC"
         top = (
-            ", top AS MATERIALIZED (SELECT t.id, t.sscore + "  # noqa: S608
+            ", top AS MATERIALIZED (SELECT t.id, t.page_id, t.start_date, t.sscore + "  # noqa: S608
             f"{weight.replace('m.', 't.')} / ({RRF_K} + ROW_NUMBER() OVER (ORDER BY "
-            f"{order.replace('m.', 't.')})) AS score FROM (SELECT m.id, m.page_id, m.hits, m.lscore, m.sscore "
-            f"FROM m WHERE {results} AND m.lscore IS NOT NULL ORDER BY {order} LIMIT %s) t)"
+            f"{order.replace('m.', 't.')})) AS score FROM (SELECT m.id, m.page_id, m.hits, m.lscore, m.sscore, "
+            f"m.start_date FROM m WHERE {results} AND m.lscore IS NOT NULL ORDER BY {order} LIMIT %s) t)"
         )
         beyond = (
             f"(CASE WHEN m.lscore IS NULL THEN 0.0 ELSE {weight} / ({RRF_K} + {window} + 1) END) + m.sscore"
         )
         if by_score:
             select = (
-                "SELECT m.id, m.page_id, top.score, m.start_date FROM top JOIN m ON m.id = top.id "  # noqa: S608
+                # top carries what the page needs: joined back to m, SQLite would scan m per row.
+                "SELECT top.id, top.page_id, top.score, top.start_date FROM top "  # noqa: S608
                 f"UNION ALL SELECT m.id, m.page_id, {beyond}, m.start_date FROM m "
                 f"WHERE {results} AND m.sscore > 0 AND m.id NOT IN (SELECT id FROM top)"
             )
