@@ -544,7 +544,11 @@ def api_index(request):
     return JsonResponse(
         {
             "endpoints": {
-                name: request.build_absolute_uri(reverse(f"wagtailapi:{name}:listing")) for name in ENDPOINTS
+                **{
+                    name: request.build_absolute_uri(reverse(f"wagtailapi:{name}:listing"))
+                    for name in ENDPOINTS
+                },
+                "inspirations": request.build_absolute_uri(reverse("opendata_inspirations")),
             },
             "openapi": request.build_absolute_uri(reverse("opendata_openapi")),
             "licence": "Case study texts: CC BY 4.0, CAC Knowledge Platform",
