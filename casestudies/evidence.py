@@ -329,3 +329,23 @@ def timeline(spread: Spread, date_label) -> Timeline | None:
         left=left,
         right=right,
     )
+
+
+SIZE_BOUNDS = {
+    SizeBand.LT100K: (1, 100_000),
+    SizeBand.K100_1M: (100_000, 1_000_000),
+    SizeBand.M1_5M: (1_000_000, 5_000_000),
+    SizeBand.GT5M: (5_000_000, None),
+}
+
+
+def size_q(bands: Iterable[str], field: str = "city__population") -> models.Q:
+    """A filter on pages (or cities, `field="population"`) whose city is in one of these bands."""
+    condition = models.Q(pk__in=[])
+    for band in bands:
+        low, high = SIZE_BOUNDS[band]
+        part = models.Q(**{f"{field}__gte": low})
+        if high is not None:
+            part &= models.Q(**{f"{field}__lt": high})
+        condition |= part
+    return condition

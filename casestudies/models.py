@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.core.signals import request_started
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils.translation import get_language
@@ -37,7 +37,18 @@ from search.related import similar_pages
 
 from .blocks import CaseStudyBodyBlock
 from .city_forms import CityForm
-from .evidence import EVIDENCE_MEANING, EvidenceLevel, size_band, spread_of, strongest
+from .evidence import (
+    EVIDENCE_MEANING,
+    EVIDENCE_VALUES,
+    SIZE_VALUES,
+    EvidenceLevel,
+    SizeBand,
+    evidence_label,
+    size_band,
+    size_q,
+    spread_of,
+    strongest,
+)
 from .visibility import public_cases, public_cities, public_measures, public_now
 
 CASES_PER_PAGE = 12
@@ -349,6 +360,20 @@ class CaseStudyIndexPage(Page):
                 raise Http404(_("Unknown year."))
             cases = cases.filter(start_date__year=int(year))
             active["year"] = year
+        evidence = params.get("evidence")
+        if evidence:
+            if evidence not in EVIDENCE_VALUES:
+                raise Http404(_("Unknown evidence level."))
+            cases = cases.filter(evidence_level=int(evidence))
+            active["evidence"] = evidence_label(evidence)
+        size = params.get("size")
+        if size:
+            if size not in SIZE_VALUES:
+                raise Http404(_("Unknown city size."))
+            cases = cases.filter(size_q([size]))
+            active["size"] = SizeBand(size).label
+        if params.get("sort") == "evidence":
+            cases = cases.order_by(F("evidence_level").desc(nulls_last=True), "-start_date", "-pk")
         return cases, active
 
     def filter_choices(self) -> dict:
@@ -371,6 +396,8 @@ class CaseStudyIndexPage(Page):
         context["active_filters"] = active
         context["areas"] = PolicyArea.objects.filter(locale=self.locale)
         context["continents"] = Continent.choices
+        context["evidence_levels"] = [(value, evidence_label(value)) for value in EVIDENCE_VALUES]
+        context["sizes"] = SizeBand.choices
         context.update(self.filter_choices())
         query = request.GET.copy()
         query.pop("page", None)

@@ -54,6 +54,8 @@ class IndexedDocument:
     measure_slugs: list[str] = field(default_factory=list)
     start_date: date | None = None
     year: int | None = None
+    evidence: int | None = None  # the case's evidence level, 1-5
+    size: str = ""  # the city's population band (casestudies.evidence.size_band)
     published_at: datetime | None = None
     url_path: str = ""  # the URL a visitor follows, e.g. "/en/cases/seoul-drive-through/"
     expire_at: datetime | None = None
@@ -312,6 +314,8 @@ def _register_builtin_builders() -> None:
                 *(m.name_ko if page.locale.language_code == "ko" and m.name_ko else m.name for m in measures),
             ],
             start_date=page.start_date,
+            evidence=page.evidence_level,
+            size=city.size_band if city else "",
             published_at=page.last_published_at or page.first_published_at,
             url_path=page_url(page),
             expire_at=page.expire_at,

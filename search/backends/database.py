@@ -63,6 +63,17 @@ SUGGEST_CANDIDATES = 200
 # Reciprocal rank fusion constant (the usual 60): rank r of a list adds 1 / (RRF_K + r).
 RRF_K = vectors.RRF_K
 
+# Single-valued facets counted by a scan of their own (not in the continent/country/year groups),
+# and the document column behind each: the disjunctive rule then holds as for the `lang` facet.
+OWN_SCAN_FACETS: dict[str, str] = {"lang": "content_language", "evidence": "evidence", "size": "size"}
+# Facets whose failing rows the groups leave out (they count for that facet only).
+GROUPLESS_FACETS = ("area", "measure", *OWN_SCAN_FACETS)
+# The order of each sort without words to rank by (ties: newest start date, then page id).
+SORT_ORDERS = {
+    "newest": "start_date DESC NULLS LAST, page_id DESC",
+    "evidence": "evidence DESC NULLS LAST, start_date DESC NULLS LAST, page_id DESC",
+}
+
 _WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _TRAILING_WORD_RE = re.compile(r"[^\W_]+$")
 
@@ -221,7 +232,7 @@ class DatabaseSearchBackend:
             find = "instr(d.{column}, %s) > 0" if self.vendor == "sqlite" else "strpos(d.{column}, %s) > 0"
             condition = " OR ".join(find.format(column=f"{facet}_slugs") for _ in values)
             return f"({condition})", [f" {value} " for value in values]
-        column = "content_language" if facet == "lang" else facet
+        column = OWN_SCAN_FACETS.get(facet, facet)
         return f"d.{column} IN ({_placeholders(values)})", list(values)
 
     def _flag(self, facet: str, values: tuple) -> tuple[str, list]:
@@ -265,6 +276,8 @@ class DatabaseSearchBackend:
             "d.start_date",
             "d.area_slugs",
             "d.measure_slugs",
+            "d.evidence",
+            "d.size",
         ]
         select_params: list = []
         for facet, expression, values in flags:
@@ -388,7 +401,7 @@ class DatabaseSearchBackend:
         newest start date (undated last), then page id.
         """
         active = [facet for facet in FACETS if getattr(request, facet)]
-        order = "start_date DESC NULLS LAST, page_id DESC"
+        order = SORT_ORDERS.get(request.sort, SORT_ORDERS["newest"])
         if (groups or semantic) and request.sort == "relevance":
             order = "score DESC, start_date DESC NULLS LAST, page_id DESC"
         # Browsing on SQLite scans the covering browse index directly; PostgreSQL reads table rows
@@ -427,10 +440,10 @@ class DatabaseSearchBackend:
 
         # m holds no row failing two filters (see _matching); the groups leave out those failing
         # the area, measure or language filter, which count for that facet only.
-        multi = [f"m.f_{facet} = 1" for facet in ("area", "measure", "lang") if facet in active]
+        multi = [f"m.f_{facet} = 1" for facet in GROUPLESS_FACETS if facet in active]
         group_where = f"m.f_sum = {n} OR ({' AND '.join(multi)})" if multi else "1 = 1"
         page = (
-            f"SELECT m.id, m.page_id, m.score, m.start_date FROM m "  # noqa: S608
+            f"SELECT m.id, m.page_id, m.score, m.start_date, m.evidence FROM m "  # noqa: S608
             f"WHERE {where()} ORDER BY {order} LIMIT %s OFFSET %s"
         )
         parts = [
@@ -445,10 +458,11 @@ class DatabaseSearchBackend:
                 f"SELECT '{facet}', {column}, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
                 f"WHERE {where(facet)} AND {column} <> '' GROUP BY {column}"
             )
-        parts.append(
-            "SELECT 'lang', m.content_language, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
-            f"WHERE {where('lang')} GROUP BY m.content_language"
-        )
+        for facet, column in OWN_SCAN_FACETS.items():
+            parts.append(
+                f"SELECT '{facet}', m.{column}, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+                f"WHERE {where(facet)} GROUP BY m.{column}"
+            )
         if groups:  # how many results match words (the others come from meaning alone)
             parts.append(
                 "SELECT 'words', NULL, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
@@ -477,7 +491,7 @@ class DatabaseSearchBackend:
 
         page_where, params = where()
         page = (
-            f"SELECT d.id, d.page_id, NULL AS score, d.start_date FROM {DOC} d "  # noqa: S608
+            f"SELECT d.id, d.page_id, NULL AS score, d.start_date, d.evidence FROM {DOC} d "  # noqa: S608
             f"WHERE {page_where} ORDER BY d.{order.replace(', ', ', d.')} LIMIT %s OFFSET %s"
         )
         params += [request.page_size, (request.page - 1) * request.page_size]
@@ -509,12 +523,13 @@ class DatabaseSearchBackend:
                 f"WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
             )
             params += facet_params
-        lang_where, lang_params = where(skip=("lang",))
-        parts.append(
-            f"SELECT 'lang', d.content_language, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM {DOC} d "  # noqa: S608
-            f"WHERE {lang_where} GROUP BY d.content_language"
-        )
-        params += lang_params
+        for facet, column in OWN_SCAN_FACETS.items():
+            own_where, own_params = where(skip=(facet,))
+            parts.append(
+                f"SELECT '{facet}', d.{column}, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM {DOC} d "  # noqa: S608
+                f"WHERE {own_where} GROUP BY d.{column}"
+            )
+            params += own_params
         return " UNION ALL ".join(parts), params
 
     def _semantic(self, request: SearchRequest) -> dict[int, float]:
@@ -577,8 +592,9 @@ class DatabaseSearchBackend:
                 if v3 and continent_ok and country_ok:
                     year = str(v3)
                     years[year] = years.get(year, 0) + n
-            elif kind == "lang":
-                facets["lang"][v1] = facets["lang"].get(v1, 0) + n
+            elif kind in OWN_SCAN_FACETS:
+                if v1 not in (None, ""):
+                    facets[kind][str(v1)] = facets[kind].get(str(v1), 0) + n
             elif kind == "words":
                 word_matches = n
             else:  # a combination of area or measure slugs: count each slug
@@ -641,6 +657,8 @@ class DatabaseSearchBackend:
                     score=float(score) if score is not None else None,
                     language=doc.content_language or doc.language,
                     translated=(doc.content_language or doc.language) == request.language,
+                    evidence=doc.evidence,
+                    size=doc.size,
                 )
             )
         return hits
@@ -786,6 +804,8 @@ class DatabaseSearchBackend:
             # Padded (" a b "): a filter finds " a " as a whole word without concatenating.
             area_slugs=_padded(document.area_slugs),
             measure_slugs=_padded(document.measure_slugs),
+            evidence=document.evidence,
+            size=document.size,
         )
 
     @staticmethod
