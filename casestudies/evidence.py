@@ -53,6 +53,15 @@ EVIDENCE_MEANING = {
     ),
 }
 
+# The level in words, for a sentence ("Evidence level 3 of 5: a before/after comparison.").
+EVIDENCE_NAMES = {
+    1: _("reported by the city"),
+    2: _("a monitored indicator"),
+    3: _("a before/after comparison"),
+    4: _("compared with places or groups without the measure"),
+    5: _("independent evaluation, or repeated in other cities"),
+}
+
 # Short names for facets and listings.
 EVIDENCE_SHORT = {
     1: pgettext_lazy("evidence level", "Reported"),
@@ -231,9 +240,13 @@ def spread_of(page, visible_pages, language_code: str) -> Spread:
             _links().filter(source__translation_key__in=keys).select_related("page", "source").order_by("pk")
         )
         found: dict = {}
+        notes: dict = defaultdict(dict)  # translation key → {page id: its note}
         for link in links:
             key = link.page.translation_key
-            if key in seen or key in found:
+            if key in seen:
+                continue
+            notes[key][link.page_id] = link.note
+            if key in found:
                 continue
             source, depth = by_key[link.source.translation_key]
             found[key] = (source, depth + 1, link.note)
@@ -250,6 +263,7 @@ def spread_of(page, visible_pages, language_code: str) -> Spread:
             adopted = shown.get(key)
             if adopted is None:  # not public: neither shown nor followed
                 continue
+            note = notes[key].get(adopted.pk, note)  # the note written in the language shown
             spread.adoptions.append(
                 Adoption(
                     page=adopted,
@@ -268,9 +282,9 @@ def spread_of(page, visible_pages, language_code: str) -> Spread:
 # ----------------------------------------------------------------------------------------------
 # The timeline (server-side SVG, the explore charts' style: plain shapes, text in the page's language)
 # ----------------------------------------------------------------------------------------------
-TIMELINE_WIDTH = 640
+TIMELINE_WIDTH = 420
 TIMELINE_ROW = 26
-TIMELINE_LABEL = 190
+TIMELINE_LABEL = 118
 TIMELINE_PAD = 16
 
 

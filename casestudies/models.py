@@ -39,6 +39,7 @@ from .blocks import CaseStudyBodyBlock
 from .city_forms import CityForm
 from .evidence import (
     EVIDENCE_MEANING,
+    EVIDENCE_NAMES,
     EVIDENCE_VALUES,
     SIZE_VALUES,
     EvidenceLevel,
@@ -681,6 +682,10 @@ class CaseStudyPage(Page):
         return super().save(*args, **kwargs)
 
     @property
+    def evidence_name(self) -> str:
+        return str(EVIDENCE_NAMES.get(self.evidence_level, ""))
+
+    @property
     def evidence_meaning(self) -> str:
         return str(EVIDENCE_MEANING.get(self.evidence_level, ""))
 
@@ -729,7 +734,7 @@ class CaseStudyPage(Page):
         spread = self.spread()
         return {
             "spread": spread,
-            "timeline": timeline(spread, lambda day: date_format(day, "SHORT_DATE_FORMAT")),
+            "timeline": timeline(spread, lambda day: date_format(day, "DATE_FORMAT")),
             "inspired_by": self.visible_inspirations(),
             "evidence_steps": EvidenceLevel.values,
         }
