@@ -731,6 +731,8 @@ class CaseStudyPage(Page):
 
         from .evidence import timeline  # noqa: PLC0415
 
+        # A preview (a draft, or a revision under review) is not saved: its level follows its outcomes.
+        self.evidence_level = strongest(outcome.level for outcome in self.outcome_evidence.all())
         spread = self.spread()
         return {
             "spread": spread,
