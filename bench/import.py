@@ -15,6 +15,13 @@ city and 2 % a new measure type), then times three things separately:
 - the write (`apply`: pages, revisions, publishing or workflow, and the search indexing of
   every page at the end: the platform's search index and Wagtail's admin search index),
 - a second import of the same file (idempotence: every row unchanged).
+
+`--tracker` times the tracker connector instead (`import_tracker coronanet --skip-invalid`) on a
+real-shaped CoronaNet release: records of about 1,500 cities in many scripts (Arabic, Cyrillic,
+Chinese, Korean, Vietnamese, Devanagari, accented Latin), one to five records per policy (its start,
+updates, end), a tenth at national or provincial level (left out) and about 3 % messy records
+(impossible dates, several places in one cell, unknown countries, unmapped types, control
+characters), so that the rejects path is exercised too.
 """
 
 from __future__ import annotations
@@ -178,10 +185,18 @@ def main() -> None:
         action="store_true",
         help="1 %% of the cases get an invalid start date; time prepare_skipping + apply (--skip-invalid)",
     )
+    parser.add_argument(
+        "--tracker",
+        action="store_true",
+        help="time the CoronaNet connector (--skip-invalid) on a real-shaped release of --rows records",
+    )
     args = parser.parse_args()
 
     label = setup_django(args.database_url)
     make_indexes()
+    if args.tracker:
+        tracker(args.rows, publish=not args.drafts, label=label)
+        return
     data = generate(args.rows)
     if args.skip_invalid:
         skip_invalid(data, publish=not args.drafts, label=label)
@@ -241,6 +256,144 @@ def skip_invalid(data: bytes, publish: bool, label: str) -> None:
     print(f"validate (with the second pass): {t1 - t0:.1f} s ({rows / (t1 - t0):.0f} rows/s)")
     print(f"write + index: {t2 - t1:.1f} s; total {t2 - t0:.1f} s -> {rows / (t2 - t0):.0f} rows/s")
     print(f"counts: {result.counts}")
+
+
+# City names as a tracker writes them, in their own scripts (country code, names).
+TRACKER_CITIES = [
+    ("OM", ["مسقط", "صحار", "نزوى", "صلالة", "السيب", "بركاء"]),
+    ("AE", ["Dubai", "Abu Dhabi", "Sharjah", "عجمان"]),
+    ("RU", ["Москва", "Казань", "Новосибирск", "Екатеринбург", "Самара", "Уфа"]),
+    ("UA", ["Київ", "Харків", "Одеса", "Львів"]),
+    ("CN", ["北京", "上海", "武汉", "广州", "深圳", "成都"]),
+    ("KR", ["서울", "부산", "대구", "인천", "광주", "대전"]),
+    ("VN", ["Hà Nội", "Đà Nẵng", "Huế", "Hải Phòng", "Cần Thơ"]),
+    ("IN", ["मुंबई", "पुणे", "नई दिल्ली", "जयपुर", "लखनऊ"]),
+    ("RO", ["Timișoara", "Cluj-Napoca", "Iași", "Brașov"]),
+    ("BR", ["São Paulo", "Belém", "Florianópolis", "Goiânia"]),
+    ("DE", ["München", "Köln", "Düsseldorf", "Nürnberg"]),
+    ("XK", ["Prishtinë", "Prizren", "Pejë"]),
+    ("US", ["New York", "Los Angeles", "Chicago", "Houston"]),
+    ("CO", ["Bogotá", "Medellín", "Cali"]),
+]
+TRACKER_TYPES = [
+    ("Curfew", ""),
+    ("Lockdown", ""),
+    ("Health Resources", "Masks"),
+    ("Health Resources", "Ventilators"),
+    ("Health Testing", ""),
+    ("Closure and Regulation of Schools", "Primary Schools"),
+    ("Restrictions of Mass Gatherings", ""),
+    ("Social Distancing", "Wearing Masks"),
+    ("Restriction and Regulation of Businesses", "Restaurants"),
+    ("External Border Restrictions", ""),
+    ("COVID-19 Vaccines", ""),
+    ("Public Awareness Measures", ""),
+]
+TRACKER_HEADER = [
+    "record_id", "policy_id", "entry_type", "update_type", "update_level", "description", "date_announced",
+    "date_start", "date_end", "country", "ISO_A3", "ISO_A2", "init_country_level", "domestic_policy",
+    "province", "city", "type", "type_sub_cat", "target_who_what", "compliance", "link", "date_updated",
+]  # fmt: skip
+
+
+def generate_tracker(records: int, seed: int = 11) -> bytes:
+    """A real-shaped CoronaNet release of `records` rows (see the module docstring)."""
+    rng = random.Random(seed)
+    cities = [(code, name) for code, names in TRACKER_CITIES for name in names]
+    # About 1,500 cities: the named ones, and numbered towns of the same countries and scripts.
+    while len(cities) < 1500:
+        code, names = rng.choice(TRACKER_CITIES)
+        cities.append((code, f"{rng.choice(names)} {len(cities)}"))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TRACKER_HEADER)
+    written, policy = 0, 0
+    while written < records:
+        policy += 1
+        code, city = rng.choice(cities)
+        kind, sub = rng.choice(TRACKER_TYPES)
+        level = rng.choices(["Municipal", "National", "Provincial"], [90, 5, 5])[0]
+        month = rng.randint(1, 8)
+        updates = rng.choices([0, 1, 2, 3, 4], [40, 25, 15, 10, 10])[0]
+        for step in range(updates + 1):
+            if written >= records:
+                break
+            written += 1
+            day = f"2020-{month + step:02d}-{rng.randint(1, 28):02d}"
+            row = {
+                "record_id": f"R_{policy:06d}{step}x",
+                "policy_id": str(100000 + policy),
+                "entry_type": "new_entry" if step == 0 else "update",
+                "update_type": ""
+                if step == 0
+                else ("End of Policy" if step == updates and step > 1 else "Change of Policy"),
+                "update_level": "",
+                "description": f"{city}: {sentence(rng, 18)}",
+                "date_announced": day,
+                "date_start": day,
+                "date_end": "",
+                "country": code,
+                "ISO_A3": "",
+                "ISO_A2": code,
+                "init_country_level": level,
+                "domestic_policy": "1",
+                "province": "",
+                "city": city if level == "Municipal" else "",
+                "type": kind,
+                "type_sub_cat": sub,
+                "target_who_what": "All Residents (Citizen Residents +Foreign Residents)",
+                "compliance": "Mandatory (Unspecified/Implied)",
+                "link": f"https://news.example.org/{policy}/{step}?"
+                + "q="
+                + "x" * rng.choice([10, 10, 10, 900]),
+                "date_updated": "2021-01-10",
+            }
+            mess = rng.random()
+            if mess < 0.008:
+                row["date_start"] = "2020-13-45"
+            elif mess < 0.016:
+                row["city"] = f"{city}; {rng.choice(cities)[1]}"
+            elif mess < 0.020:
+                row["ISO_A2"] = "ZZ"
+            elif mess < 0.024:
+                row["type"] = "Astrology"
+            elif mess < 0.030:
+                row["description"] = "\x0c" + row["description"] + "\x1b"
+            writer.writerow([row[column] for column in TRACKER_HEADER])
+    return out.getvalue().encode("utf-8")
+
+
+def tracker(records: int, publish: bool, label: str) -> None:
+    from casestudies.models import CaseStudyPage, City
+    from casestudies.tracker import prepare_tracker
+
+    data = generate_tracker(records)
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    result = prepare_tracker(data, "coronanet", publish=publish, skip_invalid=True)
+    t1 = time.perf_counter()
+    outcome = result.apply()
+    t2, c2 = time.perf_counter(), time.process_time()
+    again = prepare_tracker(data, "coronanet", publish=publish, skip_invalid=True)
+    again_outcome = again.apply()
+    t3 = time.perf_counter()
+    print(
+        f"database: {label}; tracker connector (coronanet), --skip-invalid, {'published' if publish else 'drafts'}"
+    )
+    print(
+        f"records: {records}, {len(data) / 1e6:.1f} MB CSV; left out (not municipal): {result.release.not_municipal}"
+    )
+    print(f"cases: {len(result.plan.rows)}; records set aside: {len(result.rejected)}")
+    print(f"validate + convert: {t1 - t0:.1f} s ({records / (t1 - t0):.0f} records/s)")
+    print(f"write + index: {t2 - t1:.1f} s ({len(result.plan.rows) / (t2 - t1):.0f} cases/s)")
+    print(
+        f"total: {t2 - t0:.1f} s -> {records / (t2 - t0):.0f} records/s, {len(result.plan.rows) / (t2 - t0):.0f} cases/s"
+    )
+    print(f"CPU time: {c2 - c0:.1f} s -> {records / (c2 - c0):.0f} records per CPU-second")
+    print(f"second import of the same release: {t3 - t2:.1f} s, {again_outcome.counts}")
+    print(f"pages: {CaseStudyPage.objects.count()}; cities: {City.objects.count()}; counts: {outcome.counts}")
+    for line in result.summary()[2:4]:
+        print(line[:300])
 
 
 if __name__ == "__main__":

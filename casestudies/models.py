@@ -35,7 +35,7 @@ from ops.i18n import current_language, is_korean
 from ops.text import ascii_slug
 from search.related import similar_pages
 
-from .blocks import CaseStudyBodyBlock
+from .blocks import CaseStudyBodyBlock, TimelineBlock
 from .city_forms import CityForm
 from .evidence import (
     EVIDENCE_MEANING,
@@ -136,6 +136,17 @@ class City(index.Indexed, models.Model):
     continent = models.CharField(_("continent"), max_length=20, choices=Continent.choices)
     latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    # Where the coordinates came from: "editor" (typed in the admin), "geonames:<id>" (filled from
+    # the bundled gazetteer, casestudies.gazetteer), or empty (none, or from before this was kept).
+    coordinates_source = models.CharField(
+        _("source of the coordinates"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "Filled in by itself: “editor” when coordinates are typed here, “geonames:” and the place's "
+            "number when they come from the GeoNames gazetteer. The gazetteer never replaces an editor's."
+        ),
+    )
     # Population (issue 16: "cities like mine"); filled from the bundled gazetteer where empty.
     population = models.PositiveBigIntegerField(
         _("population"),
@@ -163,6 +174,7 @@ class City(index.Indexed, models.Model):
         FieldPanel("slug"),
         FieldRowPanel([FieldPanel("country"), FieldPanel("continent")]),
         FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+        FieldPanel("coordinates_source", read_only=True),
         FieldRowPanel(
             [FieldPanel("population"), FieldPanel("population_year"), FieldPanel("population_source")],
             heading=_("Population"),
@@ -525,6 +537,13 @@ class CaseStudyPage(Page):
         ),
     )
     body = StreamField(CaseStudyBodyBlock(), verbose_name=_("what was done"), blank=True)
+    # The measure's start, changes and end (e.g. a tracker's updates of one policy, casestudies.tracker).
+    timeline = StreamField(
+        TimelineBlock(),
+        verbose_name=_("timeline"),
+        blank=True,
+        help_text=_("The measure's start, changes and end, oldest first."),
+    )
     outcomes = RichTextField(_("outcomes"), blank=True, features=["bold", "italic", "link", "ol", "ul"])
     lessons_learned = RichTextField(
         _("lessons learned"), blank=True, features=["bold", "italic", "link", "ol", "ul"]
@@ -580,6 +599,7 @@ class CaseStudyPage(Page):
             heading=_("Where, what and when"),
         ),
         FieldPanel("body"),
+        FieldPanel("timeline"),
         FieldPanel("outcomes"),
         InlinePanel(
             "outcome_evidence",

@@ -34,6 +34,21 @@ class CityScopedCaseStudyPageForm(CaseStudyPageForm):
 
 
 class ImportUploadForm(forms.Form):
+    SOURCES = [
+        ("", _("Case studies in the import format (CSV or JSON Lines)")),
+        ("coronanet", _("A CoronaNet Research Project release (its own CSV)")),
+    ]
+    source = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=SOURCES,
+        required=False,
+        initial="",
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A tracker release, as published: its municipal records become cases, one per policy with its "
+            "updates as a timeline."
+        ),
+    )
     file = forms.FileField(
         label=_("File"),
     )

@@ -72,6 +72,8 @@ class PendingImport(models.Model):
     data = models.BinaryField(_("data"))
     publish = models.BooleanField(_("publish"), default=False)
     skip_invalid = models.BooleanField(_("set invalid rows aside"), default=False)
+    # "" for the import format; a tracker connector's name (casestudies.tracker) for its release file.
+    source = models.CharField(_("source"), max_length=20, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+import re
+from urllib.parse import quote
+
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -12,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from casestudies.visibility import public_cases, public_cities, public_now
-from opendata import charts, geo
+from opendata import charts, geo, letters
 from opendata import selection as sel
 from opendata.cite import bibtex, bibtex_key, ris
 from opendata.exports import download_list
@@ -156,31 +159,110 @@ def explore_charts(selection: sel.Selection, request) -> list[charts.Chart]:
     ]
 
 
+class _MarkerCity:
+    """What the map and its list need of a city (slug, country code): plain values, no model."""
+
+    __slots__ = ("slug", "country")
+
+    def __init__(self, slug: str, country: str):
+        self.slug = slug
+        self.country = _Code(country)
+
+
+class _Code(str):
+    @property
+    def code(self) -> str:
+        return str(self)
+
+
 def city_markers(selection: sel.Selection) -> list[dict]:
+    from django_countries import countries
+
     from casestudies.models import City
 
     counts = charts.city_counts(selection)
     if not counts:
         return []
     largest = max(counts.values())
+    korean = selection.language == "ko"
+    # Thousands of cities: plain rows, one URL prefix and one country name per country.
+    prefix = reverse("opendata:city", args=["x"])[: -len("x/")]
+    names: dict[str, str] = {}
     markers = []
-    for city in City.objects.filter(pk__in=counts).order_by("name"):
-        n = counts[city.pk]
+    rows = (
+        City.objects.filter(pk__in=list(counts))
+        .order_by()
+        .values_list("pk", "name", "name_ko", "slug", "country", "latitude", "longitude")
+    )
+    for pk, name, name_ko, slug, code, latitude, longitude in rows:
+        n = counts[pk]
+        if code not in names:
+            names[code] = str(countries.name(code))
         entry = {
-            "city": city,
-            "name": city.display_name,
-            "country": city.country_name,
+            "city": _MarkerCity(slug, code),
+            "name": name_ko if korean and name_ko else name,
+            "country": names[code],
             "count": n,
-            "url": reverse("opendata:city", args=[city.slug]),
-            "on_map": city.latitude is not None and city.longitude is not None,
+            "url": f"{prefix}{quote(slug)}/",
+            "on_map": latitude is not None and longitude is not None,
         }
         if entry["on_map"]:
-            entry["x"], entry["y"] = geo.project(city.longitude, city.latitude)
+            entry["x"], entry["y"] = geo.project(longitude, latitude)
             entry["r"] = geo.radius(n, largest)
         markers.append(entry)
     # Big circles first, so that small ones stay on top and clickable.
     markers.sort(key=lambda m: (-m["count"], m["name"]))
     return markers
+
+
+# The list under the map shows the cities with most cases; /cities/ lists them all.
+MAP_LIST_LENGTH = 100
+
+
+def map_clusters(markers: list[dict]) -> list[dict]:
+    """What the map draws: a city alone as its circle, nearby cities together as one cluster.
+
+    A cluster's circle grows with its cases, its label is its number of cities, and it links to
+    the cities of its country (or, across countries, to the list under the map).
+    """
+    from django_countries import countries
+
+    placed = [m for m in markers if m["on_map"]]
+    groups = geo.cluster(placed)
+    if not groups:
+        return []
+    largest = max(sum(m["count"] for m in group) for group in groups)
+    drawn = []
+    for group in groups:
+        leader = group[0]
+        count = sum(m["count"] for m in group)
+        if len(group) == 1:
+            drawn.append({**leader, "cluster": False, "r": geo.radius(count, largest)})
+            continue
+        codes = sorted({m["city"].country.code for m in group})
+        url = (
+            reverse("opendata:city_index") + "?" + urlencode({"country": codes[0]})
+            if len(codes) == 1
+            else "#map-list"
+        )
+        names = [m["name"] for m in group[:3]]
+        drawn.append(
+            {
+                "cluster": True,
+                "x": leader["x"],
+                "y": leader["y"],
+                "r": max(geo.radius(count, largest), 7.0),  # room for its number
+                "count": count,
+                "cities": len(group),
+                "names": ", ".join(names),
+                "more": len(group) - len(names),
+                "countries": ", ".join(str(countries.name(code)) for code in codes[:3]),
+                "url": url,
+            }
+        )
+    # Big circles first, so that small ones stay on top and clickable.
+    drawn.sort(key=lambda d: -d["r"])
+    return drawn
 
 
 @require_safe
@@ -194,6 +276,7 @@ def explore(request):
         error, status = exc.message, 400
         selection = sel.parse_selection(QueryDict(), language, strict=False)
     query = _query_with(request)
+    markers = city_markers(selection)
     context = {
         "error": error,
         "selection": selection,
@@ -207,7 +290,10 @@ def explore(request):
         + bool(selection.city),
         "total": charts.total(selection),
         "charts": explore_charts(selection, request),
-        "markers": city_markers(selection),
+        "markers": markers[:MAP_LIST_LENGTH],
+        "marker_total": len(markers),
+        "clusters": map_clusters(markers),
+        "cities_url": reverse("opendata:city_index"),
         "map": {"width": geo.WIDTH, "height": geo.HEIGHT},
         "options": _filter_options(language),
         "query": query,
@@ -224,26 +310,128 @@ def explore(request):
 # ----------------------------------------------------------------------------------------------
 # Cities
 # ----------------------------------------------------------------------------------------------
+CITIES_PER_PAGE = 100
+
+
+def _city_index_error(request, message: str, status: int):
+    return TemplateResponse(
+        request,
+        "opendata/city_index.html",
+        {"error": message, "entries": [], "letters": [], "countries": [], "total": 0},
+        status=status,
+    )
+
+
 @require_safe
 def city_index(request):
+    """`/cities/`: every city with a live case, by name, a page at a time; by country and by letter.
+
+    Follows the search's rule for parameters: a malformed page number is a 400 with a message, a
+    page past the last a 404; an unknown country or letter is ignored (the whole list).
+    """
+    from django_countries import countries as all_countries
+
+    from django.core.paginator import Paginator
+
     from casestudies.models import City, Continent, live_cases
 
     language = current_language()
-    counts = {}
-    for city_id in live_cases().exclude(city__isnull=True).values_list("city_id", flat=True):
-        counts[city_id] = counts.get(city_id, 0) + 1
-    groups = []
-    cities = list(City.objects.filter(pk__in=counts))
+    # .order_by(): without it the pages' default ordering (path) joins the GROUP BY.
+    counts = dict(
+        live_cases()
+        .exclude(city__isnull=True)
+        .values("city_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("city_id", "n")
+    )
+    # Plain rows, not model instances: thousands of cities are read on every request.
+    rows = list(
+        City.objects.filter(pk__in=counts)
+        .order_by()
+        .values_list("pk", "name", "name_ko", "slug", "country", "continent")
+    )
+    country = (request.GET.get("country") or "").strip().upper()[:2]
+    if country not in all_countries:
+        country = ""
+    # The country list: those of the cities, grouped by continent (an <optgroup> each).
+    per_country: dict[str, int] = {}
+    continent_of: dict[str, str] = {}
+    for _pk, _name, _name_ko, _slug, code, continent in rows:
+        per_country[code] = per_country.get(code, 0) + 1
+        continent_of.setdefault(code, continent)
+    country_names = {code: str(all_countries.name(code)) for code in per_country}
+    country_groups = []
     for value, label in Continent.choices:
         members = sorted(
-            ({"city": c, "count": counts[c.pk]} for c in cities if c.continent == value),
-            key=lambda e: e["city"].display_name.casefold(),
+            (
+                {"code": code, "name": country_names[code], "cities": n, "selected": code == country}
+                for code, n in per_country.items()
+                if continent_of[code] == value
+            ),
+            key=lambda c: c["name"].casefold(),
         )
         if members:
-            groups.append({"label": label, "cities": members})
-    return TemplateResponse(
-        request, "opendata/city_index.html", {"groups": groups, "language": language, "total": len(cities)}
-    )
+            country_groups.append({"label": label, "countries": members})
+    entries = []
+    for pk, name, name_ko, slug, code, _continent in rows:
+        if country and code != country:
+            continue
+        shown_name = name_ko if language == "ko" and name_ko else name
+        entries.append(
+            {
+                "slug": slug,
+                "name": shown_name,
+                "country_name": country_names[code],
+                "count": counts[pk],
+                "letter": letters.initial(shown_name),
+            }
+        )
+    present = sorted({entry["letter"] for entry in entries}, key=letters.order)
+    letter = (request.GET.get("letter") or "").strip()[:2]
+    if letter not in letters.LETTERS:
+        letter = ""
+    shown = [entry for entry in entries if not letter or entry["letter"] == letter]
+    shown.sort(key=lambda entry: letters.sort_key(entry["name"]))
+    paginator = Paginator(shown, CITIES_PER_PAGE)
+    raw_page = (request.GET.get("page") or "1").strip()
+    if not re.fullmatch(r"[0-9]{1,9}", raw_page) or int(raw_page) < 1:
+        return _city_index_error(request, _("“page” must be a whole number from 1."), 400)
+    if int(raw_page) > paginator.num_pages:
+        message = _("There are only %(pages)d pages of cities.") % {"pages": paginator.num_pages}
+        return _city_index_error(request, message, 404)
+    page = paginator.page(int(raw_page))
+    # Headings inside the page: the letter changes.
+    previous = None
+    for entry in page.object_list:
+        entry["new_letter"] = entry["letter"] != previous
+        previous = entry["letter"]
+    letter_links = [
+        {
+            "letter": value,
+            "label": _("other") if value == letters.OTHER else value,
+            "url": _query_with(request, letter=value),
+            "current": value == letter,
+        }
+        for value in present
+    ]
+    context = {
+        "language": language,
+        "total": len(rows),
+        "matching": len(shown),
+        "country": country,
+        "country_name": str(all_countries.name(country)) if country else "",
+        "country_groups": country_groups,
+        "letter": letter,
+        "letters": letter_links,
+        "all_letters_url": _query_with(request, letter=None),
+        "clear_url": reverse("opendata:city_index"),
+        "cities_url": reverse("opendata:city_index"),
+        "items": page,
+        "entries": page.object_list,
+        "error": "",
+    }
+    return TemplateResponse(request, "opendata/city_index.html", context)
 
 
 @require_safe

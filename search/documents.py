@@ -282,7 +282,8 @@ def _register_builtin_builders() -> None:
         city = page.city
         measures = [tagged.tag for tagged in page.tagged_measures.all()]
         measure_names = [name for m in measures for name in (m.name, m.name_ko) if name]
-        city_names = [city.name, city.name_ko] if city else []
+        # The city's other spellings too: "Timisoara" finds the cases of Timișoara.
+        city_names = [city.name, city.name_ko, *city.alias_list] if city else []
         body_text = "\n".join(
             part
             for part in (

@@ -16,6 +16,7 @@ def case_form(page, **overrides):
         "start_date": page.start_date.isoformat(),
         "end_date": "",
         "body": streamfield([]),
+        "timeline": streamfield([]),
         "outcomes": rich_text(""),
         "lessons_learned": rich_text(""),
         "sources": inline_formset([]),

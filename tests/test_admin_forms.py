@@ -27,6 +27,7 @@ def case_form(**overrides):
         "start_date": "2020-05-01",
         "end_date": "",
         "body": streamfield([]),
+        "timeline": streamfield([]),
         "outcomes": rich_text(""),
         "lessons_learned": rich_text(""),
         "sources": inline_formset([]),

@@ -50,6 +50,7 @@ def case_form(outcomes=(), inspirations=(), **overrides):
         "start_date": "2020-03-01",
         "end_date": "",
         "body": streamfield([]),
+        "timeline": streamfield([]),
         "outcomes": rich_text(""),
         "lessons_learned": rich_text(""),
         "sources": inline_formset([]),

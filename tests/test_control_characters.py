@@ -204,6 +204,21 @@ def test_admin_page_form_drops_control_characters_everywhere(admin_client, en_in
                     ("quote", {"text": "It\x08 worked.\nMostly.", "attribution": "The\x1b mayor"}),
                 ]
             ),
+            "timeline": streamfield(
+                [
+                    (
+                        "event",
+                        {
+                            "date": "2020-05-01",
+                            "kind": "start",
+                            "text": "Lanes\x0c painted.\nOpened.",
+                            "source": "City\x1b report",
+                            "record": "R\x07-1",
+                            "url": "",
+                        },
+                    )
+                ]
+            ),
             "outcomes": rich_text("<p>More\x0c cyclists.</p>"),
             "lessons_learned": rich_text(""),
             "sources": inline_formset([{"title": "City\x0c report", "url": "https://example.org/r"}]),
@@ -231,6 +246,12 @@ def test_admin_page_form_drops_control_characters_everywhere(admin_client, en_in
     assert "Painted lanes" in str(page.body[0].value)
     assert page.body[1].value["text"] == "It worked.\nMostly."
     assert page.body[1].value["attribution"] == "The mayor"
+    event = page.timeline[0].value
+    assert (event["text"], event["source"], event["record"]) == (
+        "Lanes painted.\nOpened.",
+        "City report",
+        "R-1",
+    )
     assert "More cyclists." in page.outcomes
     assert [source.title for source in page.sources.all()] == ["City report"]
     revision = page.latest_revision.content
@@ -249,6 +270,7 @@ def test_a_required_field_of_only_control_characters_is_a_form_error(admin_clien
             "start_date": "2020-05-01",
             "end_date": "",
             "body": streamfield([]),
+            "timeline": streamfield([]),
             "outcomes": rich_text(""),
             "lessons_learned": rich_text(""),
             "sources": inline_formset([]),

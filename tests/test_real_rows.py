@@ -122,6 +122,24 @@ def test_an_alias_typed_in_the_admin_is_recognised(en_index, ko_index, tmp_path)
     assert CaseStudyPage.objects.filter(city__slug="krakow").count() == 2
 
 
+def test_search_and_suggest_know_a_city_by_its_other_spellings(en_index, ko_index, tmp_path):
+    from casestudies.factories import CityFactory
+    from search import service
+    from search.types import SearchRequest
+
+    city = CityFactory(
+        name="Kraków", name_ko="크라쿠프", slug="krakow", country="PL", continent="europe", aliases="Cracow"
+    )
+    run(tmp_path, [row(key="k1", city="Kraków", country="PL", title="Night curfew")], "--publish")
+    found = service.search(SearchRequest(language="en", query="cracow"))
+    assert [hit.title for hit in found.hits] == ["Night curfew"]
+    assert [s.label for s in service.suggest("en", "Crac") if s.kind == "city"] == ["Kraków, Poland"]
+    # An alias added later in the admin re-indexes the city's cases.
+    city.aliases = "Cracow\nKrakau"
+    city.save()
+    assert service.search(SearchRequest(language="en", query="krakau")).count == 1
+
+
 def test_same_name_in_another_country_is_another_city(en_index, ko_index, tmp_path):
     run(
         tmp_path,

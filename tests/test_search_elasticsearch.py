@@ -652,6 +652,12 @@ def test_semantic_pools_are_cut_and_ranked_per_language():
     assert scores[2] == scores[11] == pytest.approx(1 / (RRF_K + 2))
     assert set(scores) == {1, 2, 10, 11}  # 3: too far below its pool's best; 4, 12: under the floor
     assert es.semantic_scores({"en": []}) == {}
+    # For a Korean visitor the English pool weighs as in the database backend.
+    from search.vectors import CROSS_LANGUAGE_WEIGHT
+
+    weighted = es.semantic_scores(pools, "ko")
+    assert weighted[1] == pytest.approx(1 / (RRF_K + 1))
+    assert weighted[10] == pytest.approx(CROSS_LANGUAGE_WEIGHT / (RRF_K + 1))
     assert es.cosine_of(0.95) == pytest.approx(0.9)  # Elasticsearch scores cosine as (1 + cos) / 2
 
 

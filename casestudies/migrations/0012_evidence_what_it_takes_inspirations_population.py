@@ -23,7 +23,7 @@ def fill_populations(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casestudies', '0009_city_aliases'),
+        ('casestudies', '0011_city_coordinates_source'),
     ]
 
     operations = [

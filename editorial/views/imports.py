@@ -33,6 +33,8 @@ from casestudies.importer import (
     read_rows,
     write_rejects,
 )
+from casestudies.tracker import prepare_tracker, read_release
+from casestudies.tracker import write_rejects as write_tracker_rejects
 from editorial.forms import ImportConfirmForm, ImportUploadForm
 from editorial.models import PendingImport
 from ops.text import one_line
@@ -124,7 +126,86 @@ class ImportView(WagtailAdminTemplateMixin, View):
             return self.render_to_response(self.get_context_data(form=form))
         data = upload.read()
         skip = bool(form.cleaned_data.get("skip_invalid"))
+        source = form.cleaned_data.get("source") or ""
+        if source:
+            if fmt != "csv":
+                form.add_error("file", _("A tracker release is a .csv file."))
+                return self.render_to_response(self.get_context_data(form=form))
+            return self.preview_tracker(request, form, data, upload.name, publish, skip, source)
         return self.preview(request, form, data, fmt, upload.name, publish, skip)
+
+    def _pending(self, request, filename: str, fmt: str, data: bytes, publish: bool, skip: bool, source=""):
+        """The file waits for the confirmation under a token signed for this user."""
+        PendingImport.objects.filter(created_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
+        token = secrets.token_urlsafe(24)
+        PendingImport.objects.create(
+            token=token,
+            user=request.user,
+            filename=one_line(filename)[:255],
+            file_format=fmt,
+            data=data,
+            publish=publish,
+            skip_invalid=skip,
+            source=source,
+        )
+        return ImportConfirmForm(
+            initial={"token": signing.dumps({"token": token, "user": request.user.pk}, salt=SIGNING_SALT)}
+        )
+
+    def preview_tracker(
+        self, request, form, data: bytes, filename: str, publish: bool, skip: bool, source: str
+    ):
+        """A tracker release (casestudies.tracker): its records become cases through the importer."""
+        context = {"form": form, "filename": filename, "publish": publish}
+        try:
+            count = len(read_release(data).values)
+            if count > MAX_WEB_ROWS:
+                raise ImportFailed([])
+            result = prepare_tracker(data, source, publish=publish, skip_invalid=skip)
+        except ImportFailed as failure:
+            context["errors"] = [str(error) for error in failure.errors] or [
+                _(
+                    "%(n)d rows: the admin imports at most %(max)d at a time. "
+                    "Split the file or use the import_tracker command."
+                )
+                % {"n": count, "max": MAX_WEB_ROWS}
+            ]
+            return self.render_to_response(self.get_context_data(**context))
+        rejected = [
+            _("line %(line)d: %(errors)s") % {"line": item.line, "errors": " | ".join(item.errors)}
+            for item in result.rejected
+        ]
+        if result.plan is None:
+            context["errors"] = rejected or [_("The file holds no municipal record to import.")]
+            return self.render_to_response(self.get_context_data(**context))
+        if rejected:
+            context["rejected"] = rejected
+            context["rejects_href"] = (
+                "data:text/csv;base64," + base64.b64encode(write_tracker_rejects(result)).decode()
+            )
+            context["rejects_name"] = f"{filename.rsplit('.', 1)[0]}.rejects.csv"
+        plan = result.plan
+        context.update(
+            plan=plan,
+            summary=[*result.summary(), *plan.summary()],
+            confirm_form=self._pending(request, filename, "csv", data, publish, skip, source),
+            row_count=len(plan.rows),
+            preview_rows=[
+                {
+                    "line": result.conversion.policies[row.key].first.line,
+                    "key": row.key,
+                    "locale": row.locale,
+                    "title": row.title,
+                    "city": row.city.name,
+                    "policy_areas": "; ".join(area.slug for area in row.areas),
+                    "start_date": row.start_date.isoformat(),
+                    "has_error": False,
+                    "action": ACTION_LABELS.get(row.action, ""),
+                }
+                for row in plan.rows[:PREVIEW_ROWS]
+            ],
+        )
+        return self.render_to_response(self.get_context_data(**context))
 
     def preview(self, request, form, data: bytes, fmt: str, filename: str, publish: bool, skip: bool = False):
         context = {"form": form, "filename": filename, "publish": publish}
@@ -172,23 +253,11 @@ class ImportView(WagtailAdminTemplateMixin, View):
             )
             context["rejects_name"] = f"{filename.rsplit('.', 1)[0]}.rejects.{fmt}"
 
-        PendingImport.objects.filter(created_at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
-        token = secrets.token_urlsafe(24)
-        PendingImport.objects.create(
-            token=token,
-            user=request.user,
-            filename=one_line(filename)[:255],
-            file_format=fmt,
-            data=data,
-            publish=publish,
-            skip_invalid=skip,
-        )
-        signed = signing.dumps({"token": token, "user": request.user.pk}, salt=SIGNING_SALT)
         actions = {row.line: row.action for row in plan.rows}
         context.update(
             plan=plan,
             summary=plan.summary(),
-            confirm_form=ImportConfirmForm(initial={"token": signed}),
+            confirm_form=self._pending(request, filename, fmt, data, publish, skip),
             preview_rows=_preview(raw_rows, errors={item.line for item in rejected}, actions=actions),
         )
         return self.render_to_response(self.get_context_data(**context))
@@ -215,7 +284,14 @@ class ImportConfirmView(ImportView):
         data = bytes(pending.data)
         rejected = []
         try:
-            if pending.skip_invalid:
+            if pending.source:
+                tracker = prepare_tracker(
+                    data, pending.source, publish=publish, skip_invalid=pending.skip_invalid
+                )
+                plan, rejected = tracker.plan, tracker.rejected
+                if plan is None:
+                    raise ImportFailed([])
+            elif pending.skip_invalid:
                 plan, rejected = prepare_skipping(data, pending.file_format, publish=publish)
                 if plan is None:
                     raise ImportFailed([])

@@ -3,12 +3,13 @@
 One search costs two SQL statements, whatever the filters:
 
 1. one statement that returns, as one UNION ALL, the ids of the requested page, the count and
-   the five disjunctive facet counts (see `_statement`). With query words it materialises the
-   full-text match once (a `MATERIALIZED` CTE holding id, facet columns, filter flags and score
-   of every matching document in the language) and scans it; when browsing on SQLite, the page
-   comes straight from the browse index (newest first, stopping after the page) and each count
-   from one scan of the language's entries in that covering index: nothing is materialised (on
-   PostgreSQL browsing materialises the language's documents, as a match);
+   the disjunctive facet counts (see `_statement`). With query words it materialises the
+   candidates once (a `MATERIALIZED` CTE holding id, facet columns, filter flags and the word
+   and meaning scores of every matching document in the language) and scans it; when
+   browsing on SQLite, the page comes straight from the browse index (newest first, stopping
+   after the page) and each count from one scan of the language's entries in that covering
+   index: nothing is materialised (on PostgreSQL browsing materialises the language's
+   documents, as a match);
 2. one ORM query for the rows of those (at most `page_size`) documents.
 
 The highlight is computed in Python for the hits of the page only.
@@ -62,12 +63,14 @@ BODY_WEIGHT = 1.0
 SUGGEST_CANDIDATES = 200
 # Reciprocal rank fusion constant (the usual 60): rank r of a list adds 1 / (RRF_K + r).
 RRF_K = vectors.RRF_K
+# How many results by words are ranked for the fusion (see `_ranked_page`).
+LEXICAL_WINDOW = 1000
+# The facets with one value per document: the GROUP BY pass counts them.
+SINGLE_VALUED = ("continent", "country", "year", "lang")
 
-# Single-valued facets counted by a scan of their own (not in the continent/country/year groups),
-# and the document column behind each: the disjunctive rule then holds as for the `lang` facet.
-OWN_SCAN_FACETS: dict[str, str] = {"lang": "content_language", "evidence": "evidence", "size": "size"}
-# Facets whose failing rows the groups leave out (they count for that facet only).
-GROUPLESS_FACETS = ("area", "measure", *OWN_SCAN_FACETS)
+# Single-valued facets counted by a scan of their own (not in the continent/country/year/language
+# groups), and the document column behind each; the groups leave out the rows failing them.
+OWN_SCAN_FACETS: dict[str, str] = {"evidence": "evidence", "size": "size"}
 # The order of each sort without words to rank by (ties: newest start date, then page id).
 SORT_ORDERS = {
     "newest": "start_date DESC NULLS LAST, page_id DESC",
@@ -232,7 +235,7 @@ class DatabaseSearchBackend:
             find = "instr(d.{column}, %s) > 0" if self.vendor == "sqlite" else "strpos(d.{column}, %s) > 0"
             condition = " OR ".join(find.format(column=f"{facet}_slugs") for _ in values)
             return f"({condition})", [f" {value} " for value in values]
-        column = OWN_SCAN_FACETS.get(facet, facet)
+        column = "content_language" if facet == "lang" else facet
         return f"d.{column} IN ({_placeholders(values)})", list(values)
 
     def _flag(self, facet: str, values: tuple) -> tuple[str, list]:
@@ -261,7 +264,7 @@ class DatabaseSearchBackend:
         facet F's counts when every filter but F's passes (f_sum - f_F = n - 1): the
         disjunctive rule. Rows failing two filters or more count nowhere, so they are left out.
 
-        Words are a soft AND (`_lexical`): a document matching more of the query's terms
+        Words are a soft AND (`_candidates`): a document matching more of the query's terms
         ranks higher, and one missing term does not drop it. The score fuses the rank by words
         with the meaning score by reciprocal rank fusion (search/README.md).
         """
@@ -295,110 +298,112 @@ class DatabaseSearchBackend:
                 where_params += values
 
         if not groups and not semantic:  # browsing on PostgreSQL (see _statement)
-            columns.append("NULL AS score")
+            columns += ["0 AS hits", "NULL AS lscore", "0.0 AS sscore"]
             sql = f"SELECT {', '.join(columns)} FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
             return "", sql, select_params + where_params
 
-        if groups:
-            lexical_ctes, lexical_params = self._lexical(groups)
-        else:  # "more like this": the neighbours alone
-            lexical_ctes = [
-                "lx AS MATERIALIZED (SELECT id, 0 AS hits, 0.0 AS lscore FROM (SELECT 0 AS id) z WHERE 1 = 0)"
-            ]
-            lexical_params = []
-        ctes = list(lexical_ctes)
-        params = list(lexical_params)
-        candidates = "SELECT id FROM lx"
-        candidate_params: list = []
-        semantic_join = ""
-        semantic_score = "0.0"
-        if semantic:
-            pairs = sorted(semantic.items())
-            if self.vendor == "postgresql":
-                row = "(CAST(%s AS bigint), CAST(%s AS double precision))"
-            else:
-                row = "(%s, %s)"
-            ctes.append(f"sem(page_id, s) AS (VALUES {', '.join([row] * len(pairs))})")
-            for page_id, score in pairs:
-                params += [page_id, score]
-            candidates += f" UNION SELECT d2.id FROM {DOC} d2 WHERE d2.language = %s AND d2.page_id IN (SELECT page_id FROM sem)"  # noqa: S608
-            candidate_params.append(request.language)
-            semantic_join = "LEFT JOIN sem ON sem.page_id = d.page_id"
-            semantic_score = "COALESCE(sem.s, 0.0)"
+        ctes, params = self._candidates(request, groups, semantic)
         by_id = " INDEXED BY search_doc_by_id" if self.vendor == "sqlite" else ""
         join = "CROSS JOIN" if self.vendor == "sqlite" else "JOIN"
-        base = (
-            f"SELECT {', '.join(columns)}, COALESCE(lx.hits, 0) AS hits, lx.lscore AS lscore, "  # noqa: S608
-            f"{semantic_score} AS sscore "
+        sql = (
+            f"SELECT {', '.join(columns)}, c.hits, c.lscore, c.sscore "  # noqa: S608
             # CROSS JOIN: SQLite never reorders it, so the candidates drive the join (one probe of
             # the narrow covering index per candidate), whatever the planner statistics say.
-            f"FROM ({candidates}) c {join} {DOC} d{by_id} ON d.id = c.id "
-            f"LEFT JOIN lx ON lx.id = d.id {semantic_join} "
-            f"WHERE {' AND '.join(where)}"
+            f"FROM cand c {join} {DOC} d{by_id} ON d.id = c.id WHERE {' AND '.join(where)}"
         )
-        ctes.append(f"m0 AS MATERIALIZED ({base})")
-        params += select_params + candidate_params + where_params
-        plain = [column.split(" AS ")[-1].removeprefix("d.") for column in columns]
-        select = (
-            f"SELECT {', '.join('m0.' + name for name in plain)}, m0.hits, "  # noqa: S608
-            f"(CASE WHEN m0.lscore IS NULL THEN 0.0 ELSE (m0.hits * 1.0 / {max(len(groups), 1)}) / ({RRF_K} + ROW_NUMBER() OVER ("
-            f"PARTITION BY m0.lscore IS NULL ORDER BY m0.hits DESC, m0.lscore DESC, m0.page_id DESC)) END)"
-            f" + m0.sscore AS score FROM m0"
-        )
-        return ", ".join(ctes) + ", ", select, params
+        params += select_params + where_params
+        return ", ".join(ctes) + ", ", sql, params
 
-    def _lexical(self, groups: list[TermGroup]) -> tuple[list[str], list]:
-        """CTEs ending in `lx`: the documents matching at least `minimum_should_match(n)` of the n
-        term groups, with hits (groups matched) and lscore (the sum of the groups' scores:
-        bm25 / ts_rank_cd)."""
+    def _candidates(
+        self, request: SearchRequest, groups: list[TermGroup], semantic: dict[int, float]
+    ) -> tuple[list[str], list]:
+        """CTEs ending in `cand` (id, hits, lscore, sscore): the documents matching at least
+        `minimum_should_match(n)` of the n term groups (hits: groups matched; lscore: the
+        sum of the groups' bm25 / ts_rank_cd), and the meaning candidates (sscore: their fused
+        rank score; hits 0 and lscore NULL when their words fall short)."""
+        ctes: list[str] = []
+        params: list = []
+        parts: list[str] = []  # rows (id, g: groups matched, s: word score, v: meaning score)
         needed = minimum_should_match(len(groups))
-        if self.vendor == "sqlite":
-            # One FTS5 query per group, materialised: bm25() only works in the query of its MATCH.
-            parts = [
-                f"SELECT rowid AS id, -bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS s "  # noqa: S608
-                f"FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH %s"
-                for _group in groups
-            ]
-            ctes = [
-                f"lxp AS MATERIALIZED ({' UNION ALL '.join(parts)})",
-                "lx AS MATERIALIZED (SELECT id, COUNT(*) AS hits, SUM(s) AS lscore FROM lxp "
-                "GROUP BY id HAVING COUNT(*) >= %s)",
-            ]
-            return ctes, [_fts5_group(group) for group in groups] + [needed]
-        matches = " + ".join(
-            ["(CASE WHEN t.search_vector @@ to_tsquery('simple', %s) THEN 1 ELSE 0 END)"] * len(groups)
+        sqlite = self.vendor == "sqlite"
+        if sqlite:
+            # One FTS5 query per group: bm25() only works in the query of its MATCH.
+            bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+            match = f"FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH %s"
+            if len(groups) == 1 and not semantic:  # nothing to count: the match itself
+                ctes.append(
+                    f"cand AS MATERIALIZED (SELECT rowid AS id, 1 AS hits, {bm25} AS lscore, 0.0 AS sscore {match})"  # noqa: S608
+                )
+                return ctes, [_fts5_group(groups[0])]
+            parts += [f"SELECT rowid AS id, 1 AS g, {bm25} AS s, 0.0 AS v {match}" for _group in groups]
+            params += [_fts5_group(group) for group in groups]
+        elif groups:
+            # PostgreSQL: one tsquery OR of the groups, each group's match counted per row.
+            matches = " + ".join(
+                ["(CASE WHEN t.search_vector @@ to_tsquery('simple', %s) THEN 1 ELSE 0 END)"] * len(groups)
+            )
+            group_queries = [_tsquery_group(group) for group in groups]
+            parts.append(
+                f"SELECT id, hits AS g, lscore AS s, 0.0 AS v FROM (SELECT t.document_id AS id, "  # noqa: S608
+                f"{matches} AS hits, ts_rank_cd(t.search_vector, q.query) AS lscore FROM {TEXT} t "
+                f"CROSS JOIN to_tsquery('simple', %s) AS q(query) WHERE t.search_vector @@ q.query) x "
+                "WHERE hits >= %s"
+            )
+            params += [*group_queries, " | ".join(f"({q})" for q in group_queries), needed]
+            if not semantic:
+                lexical = parts[0]
+                cand = f"SELECT id, g AS hits, s AS lscore, v AS sscore FROM ({lexical}) u"  # noqa: S608
+                ctes.append(f"cand AS MATERIALIZED ({cand})")
+                return ctes, params
+        if semantic:
+            pairs = sorted(semantic.items())
+            row = "(%s, %s)" if sqlite else "(CAST(%s AS bigint), CAST(%s AS double precision))"
+            ctes.append(f"sem(page_id, s) AS (VALUES {', '.join([row] * len(pairs))})")
+            sem_params = [value for pair in pairs for value in pair]
+            parts.append(
+                f"SELECT d2.id AS id, 0 AS g, {'NULL' if sqlite else 'CAST(NULL AS double precision)'} AS s, "  # noqa: S608
+                f"sem.s AS v FROM sem {'CROSS JOIN' if sqlite else 'JOIN'} {DOC} d2 "
+                "ON d2.page_id = sem.page_id AND d2.language = %s"
+            )
+            params.append(request.language)
+        else:
+            sem_params = []
+        union = " UNION ALL ".join(parts)
+        if sqlite:  # the groups each document matched, counted in one GROUP BY
+            enough = "SUM(g) >= %s"
+            ctes.append(
+                f"cand AS MATERIALIZED (SELECT id, CASE WHEN {enough} THEN SUM(g) ELSE 0 END AS hits, "  # noqa: S608
+                f"CASE WHEN {enough} THEN SUM(s) END AS lscore, SUM(v) AS sscore "
+                f"FROM ({union}) u GROUP BY id HAVING {enough} OR SUM(v) > 0)"
+            )
+            return ctes, [*sem_params, needed, needed, *params, needed]
+        params = sem_params + params
+        ctes.append(
+            "cand AS MATERIALIZED (SELECT id, MAX(g) AS hits, MAX(s) AS lscore, SUM(v) AS sscore "  # noqa: S608
+            f"FROM ({union}) u GROUP BY id)"
         )
-        sql = (
-            f"SELECT id, hits, lscore FROM (SELECT t.document_id AS id, {matches} AS hits, "  # noqa: S608
-            f"ts_rank_cd(t.search_vector, q.query) AS lscore FROM {TEXT} t "
-            f"CROSS JOIN to_tsquery('simple', %s) AS q(query) WHERE t.search_vector @@ q.query) x "
-            f"WHERE hits >= %s"
-        )
-        group_queries = [_tsquery_group(group) for group in groups]
-        return [f"lx AS MATERIALIZED ({sql})"], [
-            *group_queries,
-            " | ".join(f"({q})" for q in group_queries),
-            needed,
-        ]
+        return ctes, params
 
     def _statement(
         self, request: SearchRequest, groups: list[TermGroup], semantic: dict[int, float] | None = None
     ) -> tuple[str, list]:
         """The one statement that answers a search: the page of hits, the count and the facets,
-        as one UNION ALL of rows (kind, v1, v2, v3, v4, n, id, score):
+        as one UNION ALL of rows (kind, continent, country, year, lang, slugs, words, n, id,
+        score):
 
         - `hit`: the requested page, numbered in order (n, id, score);
-        - `group`: how many rows count for the single-valued facets per (continent, country,
-          year) = (v1, v2, v3): the rows that pass every filter (the results: their sum is the
-          count) and those failing exactly one continent, country or year filter (they count
-          for that facet only: the disjunctive rule; `search` tells them apart by their values).
-          When browsing on SQLite without an area filter the groups are per combination of
-          areas too (v4): they give the area facet as well;
-        - `area`, `measure`: how many rows count for that facet per combination of slugs (v1,
-          at most a few hundred for areas); `search` splits them into slugs.
+        - `group`: how many rows (n) count for the single-valued facets per (continent, country,
+          year, content language): the rows that pass every filter (the results: their sum is
+          the count) and those failing exactly one continent, country, year or language filter
+          (they count for that facet only: the disjunctive rule; `search` tells them apart by
+          their values). With words, `words` is 1 for the rows that match words (the others
+          come from meaning alone). When browsing on SQLite without an area filter the groups
+          are per combination of areas too (`slugs`): they give the area facet as well;
+        - `area`, `measure`: how many rows count for that facet per combination of slugs
+          (`slugs`, at most a few hundred for areas); `search` splits them into slugs.
 
-        One GROUP BY pass gives the count and three facets. Ties are broken as in every backend:
-        newest start date (undated last), then page id.
+        One GROUP BY pass gives the count, the language facet and three others. Ties are broken
+        as in every backend: newest start date (undated last), then page id.
         """
         active = [facet for facet in FACETS if getattr(request, facet)]
         order = SORT_ORDERS.get(request.sort, SORT_ORDERS["newest"])
@@ -414,9 +419,48 @@ class DatabaseSearchBackend:
     @staticmethod
     def _hit_part(page_sql: str, order: str) -> str:
         return (
-            f"SELECT 'hit' AS kind, NULL AS v1, NULL AS v2, NULL AS v3, NULL AS v4, "  # noqa: S608
-            f"ROW_NUMBER() OVER (ORDER BY {order}) AS n, h.id AS id, h.score AS score FROM ({page_sql}) h"
+            "SELECT 'hit' AS kind, NULL AS continent, NULL AS country, NULL AS year, NULL AS lang, "  # noqa: S608
+            f"NULL AS slugs, NULL AS words, ROW_NUMBER() OVER (ORDER BY {order}) AS n, h.id AS id, "
+            f"h.score AS score FROM ({page_sql}) h"
         )
+
+    def _ranked(
+        self, request: SearchRequest, results: str, groups: int, by_score: bool
+    ) -> tuple[str, str, list]:
+        """The results with their fused score: (top CTE, results select, params).
+
+        Reciprocal rank fusion needs each result's rank by words, but only the first ranks
+        matter: a result outside the meaning candidates scores by its word rank alone, so a page
+        ordered by score comes from the first `offset + page size` by words and the meaning
+        candidates. Those are ranked among the first LEXICAL_WINDOW by words (a top-N sort: no
+        window over every match, which costs the most when a query matches nearly everything);
+        a result ranked by words beyond the window counts as ranked just after it (at most
+        1 / (60 + window + 1) too much: below the gap between two meaning ranks). Sorted by
+        date, every result carries that score."""
+        window = max(LEXICAL_WINDOW, request.page * request.page_size)
+        weight = f"(m.hits * 1.0 / {max(groups, 1)})"
+        order = "m.hits DESC, m.lscore DESC, m.page_id DESC"
+        top = (
+            ", top AS MATERIALIZED (SELECT t.id, t.sscore + "  # noqa: S608
+            f"{weight.replace('m.', 't.')} / ({RRF_K} + ROW_NUMBER() OVER (ORDER BY "
+            f"{order.replace('m.', 't.')})) AS score FROM (SELECT m.id, m.page_id, m.hits, m.lscore, m.sscore "
+            f"FROM m WHERE {results} AND m.lscore IS NOT NULL ORDER BY {order} LIMIT %s) t)"
+        )
+        beyond = (
+            f"(CASE WHEN m.lscore IS NULL THEN 0.0 ELSE {weight} / ({RRF_K} + {window} + 1) END) + m.sscore"
+        )
+        if by_score:
+            select = (
+                "SELECT m.id, m.page_id, top.score, m.start_date, m.evidence FROM top JOIN m ON m.id = top.id "  # noqa: S608
+                f"UNION ALL SELECT m.id, m.page_id, {beyond}, m.start_date, m.evidence FROM m "
+                f"WHERE {results} AND m.sscore > 0 AND m.id NOT IN (SELECT id FROM top)"
+            )
+        else:
+            select = (
+                f"SELECT m.id, m.page_id, COALESCE(top.score, {beyond}) AS score, m.start_date, m.evidence "  # noqa: S608
+                f"FROM m LEFT JOIN top ON top.id = m.id WHERE {results}"
+            )
+        return top, select, [window]
 
     def _match_statement(
         self,
@@ -438,46 +482,52 @@ class DatabaseSearchBackend:
                 return f"m.f_sum - m.f_{skip} = {n - 1}"
             return f"m.f_sum = {n}"
 
+        statement = f"WITH {ctes}m AS MATERIALIZED ({m_sql})"
+        if groups or semantic:
+            top_cte, results, top_params = self._ranked(
+                request, where(), len(groups), order.startswith("score")
+            )
+            statement += top_cte
+            params += top_params
+        else:  # browsing on PostgreSQL
+            results = (
+                f"SELECT m.id, m.page_id, NULL AS score, m.start_date, m.evidence FROM m WHERE {where()}"  # noqa: S608
+            )
+        page = f"SELECT * FROM ({results}) r ORDER BY {order} LIMIT %s OFFSET %s"  # noqa: S608
+        params += [request.page_size, (request.page - 1) * request.page_size]
+
         # m holds no row failing two filters (see _matching); the groups leave out those failing
-        # the area, measure or language filter, which count for that facet only.
-        multi = [f"m.f_{facet} = 1" for facet in GROUPLESS_FACETS if facet in active]
-        group_where = f"m.f_sum = {n} OR ({' AND '.join(multi)})" if multi else "1 = 1"
-        page = (
-            f"SELECT m.id, m.page_id, m.score, m.start_date, m.evidence FROM m "  # noqa: S608
-            f"WHERE {where()} ORDER BY {order} LIMIT %s OFFSET %s"
-        )
+        # the area or measure filter, which count for that facet only (a row failing the
+        # language filter is told apart by its language, as the single-valued facets).
+        multi = [f"m.f_{facet} = 1" for facet in ("area", "measure", *OWN_SCAN_FACETS) if facet in active]
+        words = "CASE WHEN m.hits > 0 THEN 1 ELSE 0 END" if groups else "NULL"
         parts = [
             self._hit_part(page, order),
-            f"SELECT 'group', m.continent, m.country, m.year, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
-            f"WHERE {group_where} GROUP BY m.continent, m.country, m.year",
+            f"SELECT 'group', m.continent, m.country, m.year, m.content_language, NULL, {words}, "  # noqa: S608
+            f"COUNT(*), NULL, NULL FROM m WHERE {' AND '.join(multi) or '1 = 1'} "
+            f"GROUP BY m.continent, m.country, m.year, m.content_language{', ' + words if groups else ''}",
         ]
-        params += [request.page_size, (request.page - 1) * request.page_size]
         for facet in ("area", "measure"):
             column = f"m.{facet}_slugs"
             parts.append(
-                f"SELECT '{facet}', {column}, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+                f"SELECT '{facet}', NULL, NULL, NULL, NULL, {column}, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
                 f"WHERE {where(facet)} AND {column} <> '' GROUP BY {column}"
             )
         for facet, column in OWN_SCAN_FACETS.items():
             parts.append(
-                f"SELECT '{facet}', m.{column}, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+                f"SELECT '{facet}', NULL, NULL, NULL, NULL, m.{column}, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
                 f"WHERE {where(facet)} GROUP BY m.{column}"
             )
-        if groups:  # how many results match words (the others come from meaning alone)
-            parts.append(
-                "SELECT 'words', NULL, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
-                f"WHERE {where()} AND m.hits > 0"
-            )
-        return f"WITH {ctes}m AS MATERIALIZED ({m_sql}) " + " UNION ALL ".join(parts), params
+        return f"{statement} " + " UNION ALL ".join(parts), params
 
     def _browse_statement(self, request: SearchRequest, active: list[str], order: str) -> tuple[str, list]:
         """Browsing (no query words) on SQLite: nothing is materialised. The page comes straight
         from the browse index (`search_doc_browse`: language, start date, page, ...), which
         yields the documents newest first, so the scan stops after the page; each count is one
         scan of the language's entries in that covering index, with only the filters it needs:
-        the groups, the areas (in the groups when no area filter is set: a scan of 100,000
-        entries costs ~15 ms, rolling up a few thousand more group rows in Python ~2 ms), the
-        measure types."""
+        the groups (with the language facet), the areas (in the groups when no area filter is
+        set: a scan of 100,000 entries costs ~15 ms, rolling up a few thousand more group rows
+        in Python ~2 ms), the measure types."""
         visible, visible_params = self._visible(request)
         conditions = {facet: self._condition(facet, getattr(request, facet)) for facet in active}
 
@@ -501,7 +551,7 @@ class DatabaseSearchBackend:
         # (which one follows from the group's values). Without an area filter the groups are
         # per combination of areas too and give the area facet (one scan fewer); with one, they
         # would also hold the rows failing it and cost more than the scan they save.
-        single = [facet for facet in active if facet in ("continent", "country", "year")]
+        single = [facet for facet in active if facet in SINGLE_VALUED]
         group_where, group_params = where(skip=single)
         if len(single) > 1:
             flags = [self._flag(facet, getattr(request, facet)) for facet in single]
@@ -509,25 +559,26 @@ class DatabaseSearchBackend:
             for _flag, values in flags:
                 group_params += values
         areas = "area" not in active
-        group_by = "d.continent, d.country, d.year" + (", d.area_slugs" if areas else "")
+        group_by = "d.continent, d.country, d.year, d.content_language" + (", d.area_slugs" if areas else "")
         parts.append(
-            f"SELECT 'group', d.continent, d.country, d.year, {'d.area_slugs' if areas else 'NULL'}, "  # noqa: S608
-            f"COUNT(*), NULL, NULL FROM {DOC} d WHERE {group_where} GROUP BY {group_by}"
+            "SELECT 'group', d.continent, d.country, d.year, d.content_language, "  # noqa: S608
+            f"{'d.area_slugs' if areas else 'NULL'}, NULL, COUNT(*), NULL, NULL FROM {DOC} d "
+            f"WHERE {group_where} GROUP BY {group_by}"
         )
         params += group_params
         for facet in ("measure",) if areas else ("area", "measure"):
             facet_where, facet_params = where(skip=(facet,))
             column = f"d.{facet}_slugs"
             parts.append(
-                f"SELECT '{facet}', {column}, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM {DOC} d "  # noqa: S608
-                f"WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
+                f"SELECT '{facet}', NULL, NULL, NULL, NULL, {column}, NULL, COUNT(*), NULL, NULL "  # noqa: S608
+                f"FROM {DOC} d WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
             )
             params += facet_params
         for facet, column in OWN_SCAN_FACETS.items():
             own_where, own_params = where(skip=(facet,))
             parts.append(
-                f"SELECT '{facet}', d.{column}, NULL, NULL, NULL, COUNT(*), NULL, NULL FROM {DOC} d "  # noqa: S608
-                f"WHERE {own_where} GROUP BY d.{column}"
+                f"SELECT '{facet}', NULL, NULL, NULL, NULL, d.{column}, NULL, COUNT(*), NULL, NULL "  # noqa: S608
+                f"FROM {DOC} d WHERE {own_where} GROUP BY d.{column}"
             )
             params += own_params
         return " UNION ALL ".join(parts), params
@@ -563,43 +614,45 @@ class DatabaseSearchBackend:
             rows = cursor.fetchall()
 
         count = 0
-        word_matches: int | None = None
+        word_matches = 0
         hits_order: list[tuple[int, int, float | None]] = []
         facets: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
         areas, continents = facets["area"], facets["continent"]
-        countries, years = facets["country"], facets["year"]
+        countries, years, langs = facets["country"], facets["year"], facets["lang"]
         selected_continents, selected_countries = set(request.continent), set(request.country)
-        selected_years = set(request.year)
-        for kind, v1, v2, v3, v4, n, doc_id, score in rows:
+        selected_years, selected_langs = set(request.year), set(request.lang)
+        for kind, continent, country, year, lang, slugs, words, n, doc_id, score in rows:
             if kind == "hit":
                 hits_order.append((n, doc_id, score))
             elif kind == "group":
-                # Rows of (continent, country, year) = (v1, v2, v3) (and areas v4 when grouped
-                # by them) that fail at most one of those three filters: which one follows from
-                # the values.
-                continent_ok = not selected_continents or v1 in selected_continents
-                country_ok = not selected_countries or v2 in selected_countries
-                year_ok = not selected_years or v3 in selected_years
-                if continent_ok and country_ok and year_ok:
+                # Rows of one (continent, country, year, language) (and areas when grouped by
+                # them) that fail at most one of those four filters: which one follows from the
+                # values.
+                continent_ok = not selected_continents or continent in selected_continents
+                country_ok = not selected_countries or country in selected_countries
+                year_ok = not selected_years or year in selected_years
+                lang_ok = not selected_langs or lang in selected_langs
+                if continent_ok and country_ok and year_ok and lang_ok:
                     count += n
-                    if v4 is not None:  # no area filter: these rows count for the area facet
-                        for slug in _slug_set(v4):
+                    if words:
+                        word_matches += n
+                    if slugs is not None:  # no area filter: these rows count for the area facet
+                        for slug in _slug_set(slugs):
                             areas[slug] = areas.get(slug, 0) + n
-                if v1 and country_ok and year_ok:
-                    continents[v1] = continents.get(v1, 0) + n
-                if v2 and continent_ok and year_ok:
-                    countries[v2] = countries.get(v2, 0) + n
-                if v3 and continent_ok and country_ok:
-                    year = str(v3)
-                    years[year] = years.get(year, 0) + n
-            elif kind in OWN_SCAN_FACETS:
-                if v1 not in (None, ""):
-                    facets[kind][str(v1)] = facets[kind].get(str(v1), 0) + n
-            elif kind == "words":
-                word_matches = n
+                if continent and country_ok and year_ok and lang_ok:
+                    continents[continent] = continents.get(continent, 0) + n
+                if country and continent_ok and year_ok and lang_ok:
+                    countries[country] = countries.get(country, 0) + n
+                if year and continent_ok and country_ok and lang_ok:
+                    years[str(year)] = years.get(str(year), 0) + n
+                if lang and continent_ok and country_ok and year_ok:
+                    langs[lang] = langs.get(lang, 0) + n
+            elif kind in OWN_SCAN_FACETS:  # one value of the evidence or size column
+                if slugs not in (None, ""):
+                    facets[kind][str(slugs)] = facets[kind].get(str(slugs), 0) + n
             else:  # a combination of area or measure slugs: count each slug
                 counts = facets[kind]
-                for slug in _slug_set(v1):
+                for slug in _slug_set(slugs):
                     counts[slug] = counts.get(slug, 0) + n
         for facet in FACETS:
             counts = facets[facet]
@@ -736,7 +789,13 @@ class DatabaseSearchBackend:
 
         cities = (
             City.objects.using(self.using)
-            .filter(Q(name__istartswith=text) | Q(name_ko__istartswith=text))
+            .filter(
+                Q(name__istartswith=text)
+                | Q(name_ko__istartswith=text)
+                # another spelling (one per line): "Timis" suggests Timișoara
+                | Q(aliases__istartswith=text)
+                | Q(aliases__icontains=f"\n{text}")
+            )
             .filter(Exists(visible_docs.filter(city_id=OuterRef("pk"))))
             .order_by("name")[:short]
         )

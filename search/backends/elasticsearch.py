@@ -781,12 +781,14 @@ def cosine_of(score: float) -> float:
     return 2.0 * float(score) - 1.0
 
 
-def semantic_scores(pools: Mapping[str, Sequence[tuple[int, float]]]) -> dict[int, float]:
+def semantic_scores(pools: Mapping[str, Sequence[tuple[int, float]]], language: str = "") -> dict[int, float]:
     """Page id -> reciprocal-rank score of the semantic candidates, from one pool per content
     language ((page id, cosine), best first), as ``search.vectors.semantic_ranks``: inside a pool
     a page counts when within RELATIVE_MARGIN of the pool's best and above ABSOLUTE_FLOOR, so
-    the best English case for a Korean query stands beside the best Korean one."""
-    return fuse_pools({language: sorted(hits, key=lambda hit: -hit[1]) for language, hits in pools.items()})
+    the best English case for a Korean query stands beside the best Korean one; the pools of
+    languages other than the visitor's (`language`) weigh CROSS_LANGUAGE_WEIGHT, as in the
+    database backend."""
+    return fuse_pools({pool: sorted(hits, key=lambda hit: -hit[1]) for pool, hits in pools.items()}, language)
 
 
 def fuse(
@@ -1225,7 +1227,7 @@ class ElasticsearchSearchBackend:
                 for hit in (response.get("hits") or {}).get("hits") or []
                 if hit.get("_score") is not None
             ]
-        return semantic_scores(pools)
+        return semantic_scores(pools, request.language)
 
     def _hybrid(
         self,

@@ -3,6 +3,7 @@
  *    that changed opens again after the reload).
  * 2. The search box suggests case titles, cities and measure types as you type
  *    (ARIA 1.2 combobox with a listbox popup: arrow keys, Enter, Escape, Home/End).
+ * 3. Long facet lists get a box that narrows them as you type.
  */
 (function () {
   "use strict";
@@ -57,6 +58,53 @@
   var apply = form.querySelector("[data-apply]");
   if (apply) {
     apply.classList.add("facets__apply--js");
+  }
+
+  // 3. Long facets (countries, measure types…): a box that narrows the list as you type, across
+  //    the first values and those behind "Show all" (opened while a filter is typed). Names are
+  //    compared without case or accents ("sao" finds "São Tomé"), and values too ("bike" finds
+  //    임시 자전거도로, whose value is pop-up-bike-lanes).
+  function fold(text) {
+    return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
+  }
+  var boxes = form.querySelectorAll("[data-facet-filter]");
+  for (var b = 0; b < boxes.length; b++) {
+    (function (box) {
+      var facet = box.closest("fieldset");
+      var field = box.querySelector("input");
+      var none = box.querySelector("[data-facet-none]");
+      var more = facet.querySelector(".facet__more");
+      var wasOpen = more ? more.open : false;
+      var options = facet.querySelectorAll("li");
+      var labels = [];
+      for (var o = 0; o < options.length; o++) {
+        // The shown name and the value (a country code, a measure type's English slug).
+        var label = options[o].querySelector(".facet__label");
+        var input = options[o].querySelector("input");
+        labels.push(
+          fold((label ? label.textContent : options[o].textContent) + " " + (input ? input.value.replace(/-/g, " ") : ""))
+        );
+      }
+      box.hidden = false;
+      field.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault(); // the box filters the list; it does not submit the search
+        }
+      });
+      field.addEventListener("input", function () {
+        var wanted = fold(field.value);
+        var shown = 0;
+        for (var i = 0; i < options.length; i++) {
+          var match = !wanted || labels[i].indexOf(wanted) !== -1;
+          options[i].hidden = !match;
+          shown += match ? 1 : 0;
+        }
+        none.hidden = shown > 0;
+        if (more) {
+          more.open = wanted ? true : wasOpen;
+        }
+      });
+    })(boxes[b]);
   }
 
   // 2. Suggestions.
