@@ -9,4 +9,7 @@ class ArchiveConfig(AppConfig):
 
     def ready(self):
         # Sessions become documents of the search service (doc_type "session").
-        from . import search_documents  # noqa: F401
+        from . import search_documents, signals  # noqa: F401
+
+        # A session's media (recordings, chapter times and cases) follow its original.
+        signals.connect()

@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
+from wagtail_localize.fields import SynchronizedField
 
 from casestudies.models import PolicyArea
 from casestudies.visibility import public_now
@@ -343,6 +344,18 @@ class SessionPage(RoutablePageMixin, Page):
         index.FilterField("start"),
     ]
 
+    # wagtail-localize: what does not depend on language is copied from the original on every sync
+    # and not offered to translators: the times, kind, countries, cities and the recordings. The
+    # chapters are translatable children (SessionChapter): their times and cases are copied, their
+    # titles translated. archive.signals also copies the media when the original is published.
+    override_translatable_fields = [
+        SynchronizedField("kind", overridable=False),
+        SynchronizedField("start", overridable=False),
+        SynchronizedField("end", overridable=False),
+        SynchronizedField("countries", overridable=False),
+        SynchronizedField("cities", overridable=False),
+        SynchronizedField("recordings", overridable=False),
+    ]
     base_form_class = SessionPageForm
     parent_page_types = ["archive.SummitPage"]
     subpage_types: list[str] = []
@@ -494,8 +507,12 @@ class SessionRecording(Orderable):
         return f"{url}&t={int(start)}s" if start else url
 
 
-class SessionChapter(Orderable):
-    """A moment in a recording: its offset, a title and, optionally, the case study discussed there."""
+class SessionChapter(TranslatableMixin, Orderable):
+    """A moment in a recording: its offset, a title and, optionally, the case study discussed there.
+
+    Translatable (locale, translation_key): the chapter of a translation shares the original's
+    offset, recording language and case, and keeps its own title (wagtail-localize translates it).
+    """
 
     page = ParentalKey(SessionPage, related_name="chapters", on_delete=models.CASCADE)
     language = models.CharField(
@@ -520,8 +537,13 @@ class SessionChapter(Orderable):
         FieldPanel("title"),
         FieldPanel("case_study"),
     ]
+    override_translatable_fields = [
+        SynchronizedField("language", overridable=False),
+        SynchronizedField("offset", overridable=False),
+        SynchronizedField("case_study", overridable=False),
+    ]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("chapter")
         verbose_name_plural = _("chapters")
 

@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import django_filters
 
 from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import IntegerField, Q, prefetch_related_objects
+from django.db.models import IntegerField, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from wagtail import hooks as wagtail_hooks
 from wagtail.admin.filters import LocaleFilter
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.pages.listing import IndexView, PageFilterSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
-from wagtail.models import Page, Revision, WorkflowState
+from wagtail.admin.widgets.button import Button
+from wagtail.models import Locale, Page, Revision, WorkflowState
+from wagtail.query import PageQuerySet
+from wagtail_localize.models import TranslationSource
 
 from casestudies.evidence import EvidenceLevel, evidence_label
 from casestudies.models import CaseStudyPage, City, Continent, PolicyArea
 
+from .permissions import STORED_CITY_ATTR
 from .scope import without_other_cities_drafts
 
 logger = logging.getLogger(__name__)
@@ -195,6 +205,126 @@ def public_search_page_ids(query: str) -> set[int]:
     return ids
 
 
+# --- wagtail-localize's row actions, answered for all rows at once ----------------------------
+# wagtail-localize adds "Translate this page" and "Sync translated pages" to each row's menu and asks
+# the database twice per row which of them apply. The listing answers both for all its rows in two
+# queries (annotate_translation_state); `translation_buttons` replaces wagtail-localize's hook and
+# builds the same buttons from those answers (rows without them: wagtail-localize's own hook).
+TRANSLATION_STATE_ATTR = "_editorial_translation_state"
+# wagtail-localize's own texts (its catalog translates them), not marked for this project's.
+TRANSLATE_LABEL = "Translate this page"
+SYNC_LABEL = "Sync translated pages"
+
+
+@dataclass(frozen=True)
+class TranslationState:
+    has_locale_to_translate_to: bool
+    source_id: int | None  # the page's TranslationSource, when it has enabled translations
+
+
+def annotate_translation_state(pages: list[Page]) -> None:
+    """What wagtail-localize's row menu needs for each page, in two queries for all pages."""
+    if not pages:
+        return
+    keys = {page.translation_key for page in pages}
+    locales = set(Locale.objects.values_list("pk", flat=True))
+    translated: dict = {}
+    for key, locale_id in Page.objects.filter(translation_key__in=keys, alias_of__isnull=True).values_list(
+        "translation_key", "locale_id"
+    ):
+        translated.setdefault(key, set()).add(locale_id)
+    sources = {
+        (key, locale_id): pk
+        for pk, key, locale_id in TranslationSource.objects.filter(
+            object_id__in=keys, translations__enabled=True
+        )
+        .values_list("pk", "object_id", "locale_id")
+        .distinct()
+    }
+    for page in pages:
+        page.__dict__[TRANSLATION_STATE_ATTR] = TranslationState(
+            has_locale_to_translate_to=bool(locales - translated.get(page.translation_key, set())),
+            source_id=sources.get((page.translation_key, page.locale_id)),
+        )
+
+
+def annotate_listed_pages(pages: list) -> None:
+    """What the row actions of a listing need, read for all its rows at once: each case's stored
+    city (the city editor's scope check) and the state of wagtail-localize's row menu."""
+    pages = [page for page in pages if isinstance(page, Page)]
+    for page in pages:  # read from the database just now: the scope check need not read it again
+        if isinstance(page, CaseStudyPage):
+            page.__dict__[STORED_CITY_ATTR] = page.city_id
+    annotate_translation_state(pages)
+
+
+class ListedPageQuerySet(PageQuerySet):
+    """A page queryset whose fetched rows are annotated for their row actions (annotate_listed_pages):
+    the explorer's pages, through the `construct_explorer_page_queryset` hook."""
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh:
+            annotate_listed_pages(self._result_cache)
+
+
+def listed(queryset: QuerySet) -> QuerySet:
+    """`queryset` (a page queryset) whose rows get annotated when fetched."""
+    if not isinstance(queryset, PageQuerySet):
+        return queryset
+    clone = queryset._chain()
+    clone.__class__ = _listed_class(type(queryset))
+    return clone
+
+
+@functools.cache
+def _listed_class(klass: type[PageQuerySet]) -> type[PageQuerySet]:
+    return (
+        klass
+        if issubclass(klass, ListedPageQuerySet)
+        else type(f"Listed{klass.__name__}", (ListedPageQuerySet, klass), {})
+    )
+
+
+_localize_buttons = None  # wagtail-localize's hook, once replaced (rows the listing did not annotate)
+
+
+def translation_buttons(page: Page, user, view_name=None, next_url=None):
+    """wagtail_localize.wagtail_hooks.page_listing_more_buttons, from the listing's answers."""
+    state = page.__dict__.get(TRANSLATION_STATE_ATTR)
+    if state is None:
+        if _localize_buttons is not None:
+            yield from _localize_buttons(page, user, view_name=view_name, next_url=next_url)
+        return
+    if page.is_root() or not user.has_perm("wagtail_localize.submit_translation"):
+        return
+    if state.has_locale_to_translate_to:
+        url = reverse("wagtail_localize:submit_page_translation", args=[page.alias_of_id or page.id])
+        yield Button(gettext(TRANSLATE_LABEL), url, priority=60, icon_name="wagtail-localize-language")
+    if state.source_id is not None:
+        url = reverse("wagtail_localize:update_translations", args=[state.source_id])
+        if next_url is not None:
+            url += "?" + urlencode({"next": next_url})
+        yield Button(gettext(SYNC_LABEL), url, priority=60, icon_name="resubmit")
+
+
+def use_listing_translation_buttons() -> None:
+    """Put `translation_buttons` in the place of wagtail-localize's row-menu hook (same order).
+
+    Called at the end of editorial.wagtail_hooks: importing wagtail-localize's hooks module registers
+    its hooks, which must come after this app's (its admin URLs answer first)."""
+    global _localize_buttons
+    from wagtail_localize import wagtail_hooks as localize_hooks  # noqa: PLC0415 - hook order, see above
+
+    _localize_buttons = localize_hooks.page_listing_more_buttons
+    hook_name = "register_page_listing_more_buttons"
+    registered = wagtail_hooks._hooks.get(hook_name, [])  # no public API replaces a registered hook
+    wagtail_hooks._hooks[hook_name] = [
+        (translation_buttons if fn is _localize_buttons else fn, order) for fn, order in registered
+    ]
+
+
 class CaseStudyIndexView(IndexView):
     def get_base_queryset(self):
         queryset = without_other_cities_drafts(super().get_base_queryset(), self.request.user)
@@ -210,9 +340,11 @@ class CaseStudyIndexView(IndexView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        pages = list(context["object_list"])
         # `.specific()` fetches the rows again without the base queryset's select_related:
         # one query for the page's cities instead of one per row (the City column).
-        prefetch_related_objects(list(context["object_list"]), "city")
+        prefetch_related_objects(pages, "city")
+        annotate_listed_pages(pages)
         return context
 
     def order_queryset(self, queryset):

@@ -12,7 +12,7 @@ from wagtail.permissions import page_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .listing import CaseStudyListingViewSet
+from .listing import CaseStudyListingViewSet, listed, use_listing_translation_buttons
 from .models import CityEditor
 from .panels import CasesAwaitingReviewPanel, CasesPerAreaPanel
 from .scope import without_other_cities_drafts
@@ -136,7 +136,8 @@ register_snippet(CityEditorViewSet)
 # page chooser) leave out other cities' never-published cases (editorial/scope.py).
 @hooks.register("construct_explorer_page_queryset")
 def hide_other_cities_drafts(parent_page, pages, request):
-    return without_other_cities_drafts(pages, request.user)
+    # The rows' actions are answered for all rows at once (editorial.listing.listed).
+    return listed(without_other_cities_drafts(pages, request.user))
 
 
 @hooks.register("construct_page_chooser_queryset")
@@ -153,3 +154,9 @@ def scope_admin_api(router):
             return without_other_cities_drafts(super().get_base_queryset(), self.request.user)
 
     router.register_endpoint("pages", ScopedPagesAdminAPIViewSet)
+
+
+# Last, after this module's own hooks (its admin URLs must stay ahead of wagtail-localize's):
+# importing wagtail-localize's hooks registers them, and its per-row translation menu is then
+# answered from what the listings read for all rows at once (editorial.listing).
+use_listing_translation_buttons()

@@ -8,9 +8,8 @@ class SearchConfig(AppConfig):
     verbose_name = _("Search")
 
     def ready(self):
-        from search import documents, signals, spelling, synonyms
+        from search import signals, spelling, synonyms
 
-        documents._register_builtin_builders()
         signals.connect()
         synonyms.connect()
         spelling.connect()

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -327,6 +328,7 @@ def archive_chapters(archive_summit, archive_case):
     from archive.models import SessionChapter, SessionPage, SessionRecording
 
     sessions = {}
+    keys = [uuid.uuid4() for _ in range(3)]  # a chapter and its translation share one key
     for code in ("en", "ko"):
         session = SessionPage.objects.get(slug="quarantine", locale__language_code=code)
         session.recordings = [
@@ -334,14 +336,18 @@ def archive_chapters(archive_summit, archive_case):
             SessionRecording(language="ko", video_id=ARCHIVE_VIDEO_IDS["ko"], duration=5400),
         ]
         session.chapters = [
-            SessionChapter(language="en", offset=0, title="Opening" if code == "en" else "개회"),
             SessionChapter(
+                translation_key=keys[0], language="en", offset=0, title="Opening" if code == "en" else "개회"
+            ),
+            SessionChapter(
+                translation_key=keys[1],
                 language="en",
                 offset=3730,
                 title="Seoul's drive-through testing" if code == "en" else "서울의 드라이브스루 검사",
                 case_study=archive_case[code],
             ),
             SessionChapter(
+                translation_key=keys[2],
                 language="ko",
                 offset=3700,
                 title="Seoul's drive-through testing" if code == "en" else "서울의 드라이브스루 검사",

@@ -2,6 +2,7 @@
 session (and the moment) listed on the case page; deep links start the player; local time is shown."""
 
 import re
+import uuid
 
 import pytest
 
@@ -18,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 def korean_session(archive_case):
     load_summit()
     sessions = {}
+    keys = [uuid.uuid4(), uuid.uuid4()]  # a chapter and its translation share one key
     for code in ("en", "ko"):
         page = SessionPage.objects.get(slug="quarantine", locale__language_code=code)
         page.recordings = [
@@ -25,8 +27,14 @@ def korean_session(archive_case):
             SessionRecording(language="en", video_id="testEN_0001", duration=5400),
         ]
         page.chapters = [
-            SessionChapter(language="ko", offset=600, title="개회" if code == "ko" else "Opening"),
             SessionChapter(
+                translation_key=keys[0],
+                language="ko",
+                offset=600,
+                title="개회" if code == "ko" else "Opening",
+            ),
+            SessionChapter(
+                translation_key=keys[1],
                 language="ko",
                 offset=3730,
                 title="서울의 드라이브스루 검사" if code == "ko" else "Seoul's drive-through testing",
