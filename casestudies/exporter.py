@@ -20,7 +20,7 @@ from wagtail.rich_text import RichText
 
 from ops.spreadsheet import neutralise_row
 
-COLUMNS = [
+BASE_COLUMNS = [
     "key",
     "locale",
     "title",
@@ -37,7 +37,26 @@ COLUMNS = [
     "source_urls",
     "contact_email",
 ]
-LIST_COLUMNS = ("policy_areas", "measure_types", "source_urls")
+# Issue 16: graded outcomes, "what it takes" and "inspired by". Optional in a file: an older file
+# without them imports as before, and leaves these fields of existing cases as they are.
+OPTIONAL_COLUMNS = [
+    "evidence",
+    "inspired_by",
+    "cost_amount",
+    "cost_currency",
+    "cost_year",
+    "staff",
+    "launch_days",
+    "legal_basis",
+    "legal_basis_url",
+    "partners",
+    "technology",
+    "prerequisites",
+]
+COLUMNS = BASE_COLUMNS + OPTIONAL_COLUMNS
+# The "what it takes" columns, each the case-study field of the same name.
+REQUIREMENT_COLUMNS = tuple(OPTIONAL_COLUMNS[2:])
+LIST_COLUMNS = ("policy_areas", "measure_types", "source_urls", "inspired_by")
 # What the public exports (opendata) add after these columns: derived from the page, so an import
 # accepts and ignores them, and a downloaded file re-imports as it is.
 EXPORT_ONLY_COLUMNS = ("url", "last_published_at", "licence", "citation")
@@ -312,6 +331,104 @@ def source_to_text(title: str, url: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# Outcomes, inspirations, what it takes
+# --------------------------------------------------------------------------------------------
+FIELD_SEPARATOR = " | "
+
+
+def escape_field(text: str) -> str:
+    """A field of an outcome line: its own pipes and backslashes escaped, on one line."""
+    return " ".join(str(text or "").replace("\\", "\\\\").replace("|", "\\|").split())
+
+
+def outcome_line(
+    level, indicator, baseline_value, baseline_date, result_value, result_date, source_url
+) -> str:
+    """`level | indicator | baseline value | baseline date | result value | result date | source`."""
+    fields = [
+        str(level or ""),
+        escape_field(indicator),
+        escape_field(baseline_value),
+        _iso_text(baseline_date),
+        escape_field(result_value),
+        _iso_text(result_date),
+        str(source_url or ""),
+    ]
+    while fields and not fields[-1]:
+        fields.pop()
+    return FIELD_SEPARATOR.join(fields)
+
+
+def _iso_text(value) -> str:
+    if not value:
+        return ""
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def outcomes_to_text(outcomes) -> str:
+    """Graded outcomes (objects or revision dicts), one line each."""
+    lines = []
+    for item in outcomes:
+        get = item.get if isinstance(item, dict) else lambda name, item=item: getattr(item, name)
+        lines.append(
+            outcome_line(
+                get("level"),
+                get("indicator"),
+                get("baseline_value"),
+                get("baseline_date"),
+                get("result_value"),
+                get("result_date"),
+                get("source_url"),
+            )
+        )
+    return "\n".join(lines)
+
+
+def inspiration_to_text(key: str, note: str) -> str:
+    """`key` or `key | note`, as an item of the `;`-separated list."""
+    note = " ".join((note or "").split())
+    return escape_item(f"{key}{FIELD_SEPARATOR}{note}" if note else key)
+
+
+def inspirations_to_text(links: list[tuple[int, str]], keys_by_page: dict[int, str]) -> str:
+    """(source page id, note) pairs as the column's text; a source without a key is left out."""
+    return LIST_SEPARATOR.join(
+        inspiration_to_text(keys_by_page[source], note) for source, note in links if source in keys_by_page
+    )
+
+
+def source_keys(page_ids) -> dict[int, str]:
+    """page id → the external key of its case (`keys_for`)."""
+    from casestudies.models import CaseStudyPage
+
+    page_ids = {pk for pk in page_ids if pk}
+    if not page_ids:
+        return {}
+    pages = list(CaseStudyPage.objects.filter(pk__in=page_ids).only("pk", "translation_key", "slug"))
+    keys = keys_for(pages)
+    return {page.pk: keys.get(page.translation_key, page.slug) for page in pages}
+
+
+def requirement_text(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "normalize"):  # a Decimal: 1500000.00 → 1500000, 12.50 → 12.5
+        text = format(value.normalize(), "f")
+        return text
+    return str(value)
+
+
+def issue16_row(outcomes, links: list[tuple[int, str]], requirements: dict) -> dict[str, str]:
+    row = {
+        "evidence": outcomes_to_text(outcomes),
+        "inspired_by": inspirations_to_text(links, source_keys(source for source, _note in links)),
+    }
+    for column in REQUIREMENT_COLUMNS:
+        row[column] = requirement_text(requirements.get(column))
+    return row
+
+
+# --------------------------------------------------------------------------------------------
 # Pages → rows
 # --------------------------------------------------------------------------------------------
 def page_to_row(page, key: str) -> dict[str, str]:
@@ -337,6 +454,11 @@ def page_to_row(page, key: str) -> dict[str, str]:
         "outcomes": richtext_to_markdown(page.outcomes),
         "source_urls": LIST_SEPARATOR.join(source_to_text(s.title, s.url) for s in sources),
         "contact_email": page.contact_email or "",
+        **issue16_row(
+            page.outcome_evidence.all(),
+            [(link.source_id, link.note) for link in page.inspired_by.all()],
+            {column: getattr(page, column) for column in REQUIREMENT_COLUMNS},
+        ),
     }
 
 
@@ -422,7 +544,33 @@ def content_to_row(content: dict, key: str, lookups: Lookups) -> dict[str, str]:
             source_to_text(item.get("title") or "", item.get("url") or "") for item in sources
         ),
         "contact_email": content.get("contact_email") or "",
+        **issue16_row(
+            sorted(content.get("outcome_evidence") or [], key=_order),
+            [
+                (item.get("source"), item.get("note") or "")
+                for item in sorted(content.get("inspired_by") or [], key=_order)
+            ],
+            {
+                column: _decimal(content.get(column)) if column == "cost_amount" else content.get(column)
+                for column in REQUIREMENT_COLUMNS
+            },
+        ),
     }
+
+
+def _order(item: dict):
+    return (item.get("sort_order") is None, item.get("sort_order") or 0, item.get("pk") or 0)
+
+
+def _decimal(value):
+    from decimal import Decimal, InvalidOperation
+
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
 
 
 def current_row(page, key: str, lookups: Lookups, live: bool = False) -> dict[str, str]:
@@ -473,6 +621,8 @@ def export_rows(queryset=None, live: bool = False) -> Iterator[dict[str, str]]:
             "policy_areas",
             Prefetch("tagged_measures", queryset=TaggedCaseStudy.objects.select_related("tag")),
             Prefetch("sources", queryset=CaseStudySource.objects.order_by("sort_order", "pk")),
+            "outcome_evidence",
+            "inspired_by",
         )
     )
     keys = keys_for(pages)

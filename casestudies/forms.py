@@ -74,4 +74,28 @@ class CaseStudyPageForm(CleanPageForm):
             self.add_error("city", _("Choose the city that ran this measure."))
         if not cleaned_data.get("policy_areas") and "policy_areas" not in self.errors:
             self.add_error("policy_areas", _("Choose at least one policy area."))
+        self._check_inspirations()
         return cleaned_data
+
+    def _check_inspirations(self) -> None:
+        """A case cannot name itself, nor a case that (through others) names it: the loop is
+        reported on the row that would close it."""
+        from casestudies.evidence import inspiration_graph, inspiration_problem
+
+        formset = self.formsets.get("inspired_by") if hasattr(self, "formsets") else None
+        if formset is None or not formset.is_valid():
+            return
+        page_key = self.instance.translation_key if self.instance.pk else None
+        graph = inspiration_graph(exclude_key=page_key)
+        chosen = set()
+        for form in formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            source = data.get("source")
+            if source is None or data.get("DELETE"):
+                continue
+            problem = inspiration_problem(page_key, source.translation_key, graph)
+            if problem is None and source.translation_key in chosen:
+                problem = str(_("This case is named twice."))
+            if problem:
+                form.add_error("source", problem)
+            chosen.add(source.translation_key)

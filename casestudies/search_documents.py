@@ -52,6 +52,8 @@ def case_study_document(page: CaseStudyPage) -> IndexedDocument:
             *(m.name_ko if page.locale.language_code == "ko" and m.name_ko else m.name for m in measures),
         ],
         start_date=page.start_date,
+        evidence=page.evidence_level,
+        size=city.size_band if city else "",
         published_at=page.last_published_at or page.first_published_at,
         url_path=page_url(page),
         expire_at=page.expire_at,

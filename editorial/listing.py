@@ -29,6 +29,7 @@ from wagtail.models import Locale, Page, Revision, WorkflowState
 from wagtail.query import PageQuerySet
 from wagtail_localize.models import TranslationSource
 
+from casestudies.evidence import EvidenceLevel, evidence_label
 from casestudies.models import CaseStudyPage, City, Continent, PolicyArea
 
 from .permissions import STORED_CITY_ATTR
@@ -41,6 +42,16 @@ def area_choices():
     """One choice per area slug, named in the default language (every locale row shares the slug)."""
     areas = PolicyArea.objects.filter(locale__language_code=settings.LANGUAGE_CODE).order_by("sort_order")
     return [(area.slug, area.name) for area in areas]
+
+
+NO_EVIDENCE = "none"
+
+
+def evidence_choices():
+    """Levels 1–5 (the case's strongest outcome's, as published) and "not graded"."""
+    return [(str(level), evidence_label(level)) for level in EvidenceLevel.values] + [
+        (NO_EVIDENCE, _("Not graded"))
+    ]
 
 
 def locale_choices():
@@ -110,6 +121,12 @@ class CaseStudyFilterSet(PageFilterSet):
         field_name="city",
         empty_label=_("Any"),
     )
+    evidence = django_filters.MultipleChoiceFilter(
+        label=_("Evidence level"),
+        choices=evidence_choices,
+        method="filter_evidence",
+        widget=forms.CheckboxSelectMultiple,
+    )
     locale = LocaleFilter(label=_("Locale"), choices=locale_choices, empty_label=_("Any"))
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=Status.choices, method="filter_status", empty_label=_("Any")
@@ -126,6 +143,20 @@ class CaseStudyFilterSet(PageFilterSet):
 
     def filter_status(self, queryset, name, value):
         return filter_status(queryset, value)
+
+    def filter_evidence(self, queryset, name, value):
+        if not value:
+            return queryset
+        levels = [int(level) for level in value if level != NO_EVIDENCE]
+        condition = Q(evidence_level__in=levels)
+        if NO_EVIDENCE in value:
+            condition |= Q(evidence_level__isnull=True)
+        return queryset.filter(condition)
+
+
+class EvidenceColumn(Column):
+    def get_value(self, instance):
+        return evidence_label(getattr(instance, "evidence_level", None)) or "–"
 
 
 class CityColumn(Column):
@@ -334,4 +365,5 @@ class CaseStudyListingViewSet(PageListingViewSet):
     columns = [
         *PageListingViewSet.columns,
         CityColumn("city", label=_("City"), sort_key="city__name", width="14%"),
+        EvidenceColumn("evidence_level", label=_("Evidence"), sort_key="evidence_level", width="12%"),
     ]

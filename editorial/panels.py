@@ -11,6 +11,7 @@ from wagtail.admin.ui.components import Component
 from wagtail.models import Page, WorkflowState
 from wagtail.permissions import page_permission_policy
 
+from casestudies.evidence import evidence_label, strongest
 from casestudies.models import CaseStudyPage, PolicyArea
 
 AWAITING_LIMIT = 10
@@ -68,6 +69,14 @@ class CasesPerAreaPanel(Component):
         return {"areas": areas, "request": request}
 
 
+def _submitted_level(case) -> int | None:
+    """The evidence level of the revision under review (the page row holds the live version's)."""
+    revision = case.latest_revision
+    if revision is None:
+        return case.evidence_level
+    return strongest(item.get("level") for item in revision.content.get("outcome_evidence") or [])
+
+
 class CasesAwaitingReviewPanel(Component):
     name = "editorial_cases_awaiting_review"
     template_name = "editorial/panels/cases_awaiting_review.html"
@@ -77,7 +86,7 @@ class CasesAwaitingReviewPanel(Component):
         request = parent_context["request"]
         if not _can_see(request):
             return {"cases": [], "count": 0}
-        cases = cases_awaiting_review().select_related("city", "locale")
+        cases = cases_awaiting_review().select_related("city", "locale", "latest_revision")
         states = {
             state.object_id: state
             for state in WorkflowState.objects.active()
@@ -93,4 +102,5 @@ class CasesAwaitingReviewPanel(Component):
                 state.current_task_state.task.name if state and state.current_task_state else ""
             )
             case.review_requested_by = state.requested_by if state else None
+            case.review_evidence = evidence_label(_submitted_level(case))
         return {"cases": listed, "count": cases.count(), "request": request}

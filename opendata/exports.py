@@ -62,6 +62,8 @@ def _rows_of_chunk(pages: list, request) -> Iterator[dict]:
         "policy_areas",
         Prefetch("tagged_measures", queryset=TaggedCaseStudy.objects.select_related("tag")),
         Prefetch("sources", queryset=CaseStudySource.objects.order_by("sort_order", "pk")),
+        "outcome_evidence",
+        "inspired_by",
     )
     keys = keys_for(pages)
     for page in pages:

@@ -15,13 +15,25 @@ from dataclasses import dataclass, replace
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from casestudies.evidence import size_q
 from casestudies.visibility import public_cities, public_now
 from search import service
 from search.service import BadSearchRequest
 from search.types import MAX_PAGE_SIZE, SearchRequest
 
 # Parameters a machine-facing view (export, feed) accepts; anything else is a 400.
-SEARCH_PARAMETERS = ("q", "area", "continent", "country", "measure", "year", "type", "sort")
+SEARCH_PARAMETERS = (
+    "q",
+    "area",
+    "continent",
+    "country",
+    "measure",
+    "year",
+    "type",
+    "sort",
+    "evidence",
+    "size",
+)
 # Accepted and ignored: a download link built from a search page's URL carries them along.
 PAGING_PARAMETERS = ("page", "page_size", "format")
 EXTRA_PARAMETERS = ("city",)
@@ -41,7 +53,16 @@ class Selection:
     def is_filtered(self) -> bool:
         r = self.request
         return bool(
-            r.query or r.area or r.continent or r.country or r.measure or r.year or r.doc_type or self.city
+            r.query
+            or r.area
+            or r.continent
+            or r.country
+            or r.measure
+            or r.year
+            or r.evidence
+            or r.size
+            or r.doc_type
+            or self.city
         )
 
 
@@ -133,6 +154,10 @@ def base_cases(selection: Selection) -> QuerySet:
         queryset = queryset.filter(city__country__in=request.country)
     if request.year:
         queryset = queryset.filter(start_date__year__in=request.year)
+    if request.evidence:
+        queryset = queryset.filter(evidence_level__in=request.evidence)
+    if request.size:
+        queryset = queryset.filter(size_q(request.size))
     if selection.city is not None:
         queryset = queryset.filter(city_id=selection.city.pk)
     return queryset

@@ -2,12 +2,13 @@
 
 from django.urls import path, re_path
 
-from . import exports, feeds, views
+from . import exports, feeds, inspirations, views
 
 app_name = "opendata"
 
 urlpatterns = [
     re_path(r"^data/cases\.(?P<fmt>csv|jsonl|json)$", exports.export_view, name="export"),
+    re_path(r"^data/inspirations\.(?P<fmt>csv)$", inspirations.inspirations_view, name="inspirations"),
     re_path(r"^feeds/cases\.(?P<fmt>rss|atom)$", feeds.feed_view, name="feed"),
     path("case/<int:pk>/", views.case_permalink, name="case_permalink"),
     path("case/<int:pk>/cite.bib", views.case_bibtex, name="case_bibtex"),

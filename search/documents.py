@@ -54,6 +54,8 @@ class IndexedDocument:
     measure_slugs: list[str] = field(default_factory=list)
     start_date: date | None = None
     year: int | None = None
+    evidence: int | None = None  # the case's evidence level, 1-5
+    size: str = ""  # the city's population band (casestudies.evidence.size_band)
     published_at: datetime | None = None
     url_path: str = ""  # the URL a visitor follows, e.g. "/en/cases/seoul-drive-through/"
     expire_at: datetime | None = None

@@ -33,6 +33,8 @@ _FACET_COLUMNS = [
     "year",
     "area_slugs",
     "measure_slugs",
+    "evidence",
+    "size",
 ]
 FACET_COLUMNS_BROWSE = ["language", "start_date", "page", *_FACET_COLUMNS]
 FACET_COLUMNS_BY_ID = ["id", "language", "start_date", "page", *_FACET_COLUMNS]
@@ -73,6 +75,9 @@ class SearchDocument(models.Model):
     # Space-separated slugs, for display only: filters and facets use the child tables.
     area_slugs = models.TextField(_("policy areas"), blank=True)
     measure_slugs = models.TextField(_("measure types"), blank=True)
+    # Issue 16: the case's evidence level (1-5) and its city's population band.
+    evidence = models.PositiveSmallIntegerField(_("evidence level"), null=True, blank=True)
+    size = models.CharField(_("city size"), max_length=10, blank=True)
 
     class Meta:
         verbose_name = _("search document")

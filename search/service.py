@@ -187,7 +187,7 @@ def parse_request(querydict, language: str) -> SearchRequest:
     """A validated `SearchRequest` from GET parameters, or `BadSearchRequest`."""
     from django_countries import countries
 
-    from casestudies.models import Continent
+    from casestudies.models import EVIDENCE_VALUES, SIZE_VALUES, Continent
 
     language = (language or "en").split("-")[0].lower()
     if language not in LANGUAGES:
@@ -216,6 +216,10 @@ def parse_request(querydict, language: str) -> SearchRequest:
     )
     doc_type = [value for value in _values(querydict, "type") if value in DOC_TYPES]
     lang = [value.lower() for value in _values(querydict, "lang") if value.lower() in LANGUAGES]
+    evidence = list(
+        dict.fromkeys(int(value) for value in _values(querydict, "evidence") if value in EVIDENCE_VALUES)
+    )
+    size = list(dict.fromkeys(value for value in _values(querydict, "size") if value in SIZE_VALUES))
 
     return SearchRequest(
         language=language,
@@ -226,6 +230,8 @@ def parse_request(querydict, language: str) -> SearchRequest:
         measure=tuple(measure),
         year=tuple(year),
         lang=tuple(dict.fromkeys(lang)),
+        evidence=tuple(evidence),
+        size=tuple(size),
         like=like,
         doc_type=tuple(doc_type),
         sort=sort,  # type: ignore[arg-type]

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
-FACETS: tuple[str, ...] = ("area", "continent", "country", "measure", "year", "lang")
-SORTS: tuple[str, ...] = ("relevance", "newest")
+FACETS: tuple[str, ...] = ("area", "continent", "country", "measure", "year", "lang", "evidence", "size")
+# evidence: strongest evidence first (casestudies.evidence), then newest.
+SORTS: tuple[str, ...] = ("relevance", "newest", "evidence")
 DOC_TYPES: tuple[str, ...] = ("case", "session")
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -42,10 +43,12 @@ class SearchRequest:
     # Languages the results are written in ("en", "ko"); () = every language. A case with a
     # translation in the request's language is listed once, in that language.
     lang: tuple[str, ...] = ()
+    evidence: tuple[int, ...] = ()  # evidence levels 1-5 (the case's strongest outcome's)
+    size: tuple[str, ...] = ()  # city population bands (casestudies.evidence.SizeBand)
     # "More like this": the pages nearest in meaning to this page id (the query is then ignored).
     like: int | None = None
     doc_type: tuple[str, ...] = ()  # () means every type
-    sort: Literal["relevance", "newest"] = "relevance"
+    sort: Literal["relevance", "newest", "evidence"] = "relevance"
     page: int = 1
     page_size: int = PAGE_SIZE
 
@@ -80,6 +83,8 @@ class SearchHit:
     # language (False: found across languages, shown in its original language with a label).
     language: str = ""
     translated: bool = True
+    evidence: int | None = None  # the case's evidence level, 1-5
+    size: str = ""  # its city's population band
 
 
 @dataclass

@@ -130,7 +130,14 @@ def _labels(language: str, response: SearchResponse, search_request: SearchReque
     """Display names of every facet value on the page, in the page's language."""
     from django_countries import countries
 
-    from casestudies.models import Continent, MeasureType, PolicyArea
+    from casestudies.models import (
+        EVIDENCE_VALUES,
+        Continent,
+        MeasureType,
+        PolicyArea,
+        SizeBand,
+        evidence_label,
+    )
 
     area_rows = list(PolicyArea.objects.filter(locale__language_code=language).values_list("slug", "name"))
     areas = dict(area_rows)
@@ -151,6 +158,9 @@ def _labels(language: str, response: SearchResponse, search_request: SearchReque
         | {code: str(countries.name(code)) for code in search_request.country},
         "measure": measures,
         "lang": language_names(),
+        "evidence": {value: evidence_label(value) for value in EVIDENCE_VALUES},
+        "size": {value: str(label) for value, label in SizeBand.choices},
+        "size_order": {value: i for i, value in enumerate(SizeBand.values)},
         "type": {"case": _("Case studies"), "session": _("Summit sessions")},
     }
 
@@ -167,6 +177,8 @@ def _facet_title(facet: str) -> str:
         "measure": _("Measure type"),
         "year": _("Year"),
         "lang": _("Written in"),
+        "evidence": _("Evidence"),
+        "size": _("City size"),
         "type": _("Type"),
     }
     return titles[facet]
@@ -199,8 +211,10 @@ def _facet_groups(response: SearchResponse, search_request: SearchRequest, label
             options.sort(key=lambda o: labels["area_order"].get(o["value"], 99))
         elif facet == "continent":
             options.sort(key=lambda o: labels["continent_order"].get(o["value"], 99))
-        elif facet == "year":
+        elif facet in ("year", "evidence"):
             options.sort(key=lambda o: o["value"], reverse=True)
+        elif facet == "size":
+            options.sort(key=lambda o: labels["size_order"].get(o["value"], 99))
         else:
             options.sort(key=lambda o: (not o["selected"], -o["count"], o["label"]))
         # A short list shows whole; a long one shows its first values and "Show all (n)" (no

@@ -20,6 +20,8 @@ def case_form(page, **overrides):
         "outcomes": rich_text(""),
         "lessons_learned": rich_text(""),
         "sources": inline_formset([]),
+        "outcome_evidence": inline_formset([]),
+        "inspired_by": inline_formset([]),
         "contact_organisation": "",
         "contact_email": "",
         "contact_person": "",

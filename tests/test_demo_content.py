@@ -56,7 +56,7 @@ def test_load_demo_builds_the_bilingual_site_and_is_idempotent(client, demo_rows
         PolicyArea.objects.count(),
     )
     stats = load_demo()
-    assert stats == {"pages": 0, "translations": 0, "cities": 0}
+    assert stats == {"pages": 0, "translations": 0, "cities": 0, "graded": 0}
     assert (
         Page.objects.count(),
         Revision.objects.count(),
@@ -83,3 +83,30 @@ def test_curated_measure_types_carry_tracker_codes():
     assert (tracing.oxcgrt_code, tracing.phsm_code.startswith("3.")) == ("H3", True)
     assert tracing.name_ko
     assert Path(DATA_DIR).exists()
+
+
+def test_demo_cases_are_judged_with_sourced_figures(client):
+    """Issue 16: at least 15 cases with a graded outcome, 10 with costs or staff, each outcome's
+    source one of its case's sources, and drive-through testing spreading from Seoul abroad."""
+    from django.db.models import Q
+
+    load_demo()
+    en = CaseStudyPage.objects.live().filter(locale__language_code="en")
+    graded = en.filter(outcome_evidence__isnull=False).distinct()
+    assert graded.count() >= 15
+    assert en.filter(Q(cost_amount__isnull=False) | ~Q(staff="")).count() >= 10
+    for case in graded:
+        urls = {source.url for source in case.sources.all()}
+        for outcome in case.outcome_evidence.all():
+            assert outcome.source_url in urls, (case.slug, outcome.indicator)
+            assert case.evidence_level >= outcome.level
+    seoul = en.get(slug="seoul-drive-through-screening")
+    spread = seoul.spread()
+    assert {a.city.slug for a in spread.adoptions} >= {"los-angeles", "seoul"}
+    assert spread.city_count == 1  # Los Angeles; the walk-through station is Seoul's own
+    html = client.get(seoul.url).content.decode()
+    assert "Copied by 1 city" in html and "<svg" in html
+    ko = CaseStudyPage.objects.get(translation_key=seoul.translation_key, locale__language_code="ko")
+    assert "효과가 있었나요?" in client.get(ko.url).content.decode()
+    # Every city of the demo has a population (GeoNames, offline), so the size facet has values.
+    assert not City.objects.filter(population__isnull=True).exists()

@@ -353,3 +353,23 @@ def test_policy_areas_are_not_editable_by_editors(client, editor):
     assert response.status_code in (302, 403)
     city = CityFactory()
     assert client.get(f"/admin/snippets/casestudies/city/edit/{city.pk}/").status_code == 200
+
+
+def test_reviewer_sees_the_evidence_level_of_the_submitted_revision(client, editor, reviewer, case):
+    """Issue 16: the level an editor set is in the review panel and in the review preview."""
+    from django.urls import reverse
+
+    from wagtail.test.utils.form_data import inline_formset
+
+    outcomes = inline_formset(
+        [{"indicator": "Infections at clinics", "result_value": "", "level": "4", "source_url": ""}]
+    )
+    submit(login(client, editor), case, outcome_evidence=outcomes)
+    client.logout()
+    login(client, reviewer)
+    html = client.get("/admin/").content.decode()
+    assert "4 · Compared" in html  # the "awaiting review" panel: the submitted revision's level
+    task_state = TaskState.objects.get(workflow_state__object_id=str(case.pk), status="in_progress")
+    preview = client.get(reverse("wagtailadmin_pages:workflow_preview", args=[case.pk, task_state.task_id]))
+    assert preview.status_code == 200
+    assert "Evidence level 4 of 5" in preview.content.decode()

@@ -54,9 +54,14 @@ def test_browsing_shows_the_sort_it_applies(client, cases):
     html = client.get("/en/search/").content.decode()
     assert "results, newest first" in html
     select = re.search(r'<select id="search-sort"[^>]*>(.*?)</select>', html, re.S)
-    assert select and "disabled" in select.group(0)
+    assert select
     assert re.findall(r"<option[^>]*selected[^>]*>([^<]*)<", select.group(1)) == ["Newest first"]
     assert "Relevance" not in select.group(1)
+    # "Newest first" sends no sort: a search typed next is ranked by relevance again.
+    assert re.search(r'<option value="" selected>Newest first<', select.group(1))
+    # Browsing may also be sorted by strongest evidence (issue 16).
+    html = client.get("/en/search/?sort=evidence").content.decode()
+    assert "results, strongest evidence first" in html
     # With words, relevance is the default again and can be chosen.
     html = client.get("/en/search/?q=testing").content.decode()
     select = re.search(r'<select id="search-sort"[^>]*>(.*?)</select>', html, re.S)

@@ -1,6 +1,8 @@
 """export_casestudies writes the import format: export → import round-trips without loss."""
 
+import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from wagtail_factories import DocumentFactory, ImageFactory
@@ -11,7 +13,7 @@ from wagtail.models import Locale, Page
 
 from casestudies.exporter import content_to_row, page_to_row
 from casestudies.factories import CaseStudyPageFactory, CityFactory
-from casestudies.models import CaseStudyPage, CaseStudySource, MeasureType
+from casestudies.models import CaseInspiration, CaseOutcome, CaseStudyPage, CaseStudySource, MeasureType
 from editorial.models import ImportedCase
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +46,8 @@ def rich_cases(en_index, ko_index):
     document = DocumentFactory(title="Report")
     seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
     semicolon = MeasureType.objects.create(name="Masks; gloves", slug="masks-gloves")
+    draft = CaseStudyPageFactory(title="Only a draft", slug="draft", city=seoul, areas=["welfare"])
+    draft.unpublish()
     case = CaseStudyPageFactory(
         title="Drive-through testing",
         slug="drive-through",
@@ -75,13 +79,35 @@ def rich_cases(en_index, ko_index):
         CaseStudySource(title="Yonhap; 2 March", url="https://en.yna.co.kr/view/AEN20200302007000320"),
         CaseStudySource(title="https://example.org/plain", url="https://example.org/plain"),
     ]
+    # Issue 16: graded outcomes (a pipe in a value), what it takes, an inspiration with a note.
+    case.outcome_evidence = [
+        CaseOutcome(
+            indicator="Minutes per test | swab",
+            baseline_value="30",
+            baseline_date=datetime.date(2020, 2, 20),
+            result_value="10",
+            result_date=datetime.date(2020, 3, 2),
+            source_url="https://en.yna.co.kr/view/AEN20200302007000320",
+            level=3,
+        ),
+        CaseOutcome(indicator="Stations opened", result_value="", level=1),
+    ]
+    case.cost_amount = Decimal("1500000.50")
+    case.cost_currency = "KRW"
+    case.cost_year = 2020
+    case.staff = "4 per station"
+    case.launch_days = 3
+    case.legal_basis = "Infectious Disease Control and Prevention Act"
+    case.legal_basis_url = "https://elaw.klri.re.kr/eng_service/lawView.do?hseq=38877"
+    case.partners = "District health centres\nHospitals"
+    case.technology = "Tents; text messages"
+    case.prerequisites = "A car park"
+    case.inspired_by = [CaseInspiration(source=draft, note="same tents; fewer staff")]
     case.save_revision().publish()
     ko = case.copy_for_translation(Locale.objects.get(language_code="ko"))
     ko.title = "드라이브스루 검사"
     ko.summary = "차에서 검사."
     ko.save_revision().publish()
-    draft = CaseStudyPageFactory(title="Only a draft", slug="draft", city=seoul, areas=["welfare"])
-    draft.unpublish()
     live = CaseStudyPage.objects.get(pk=case.pk)
     live.title = "Drive-through testing (being edited)"
     live.save_revision()  # a newer draft over the live page
@@ -127,9 +153,13 @@ def test_the_export_lists_what_the_import_reads(rich_cases):
     rows = export().splitlines()
     assert rows[0] == (
         "key,locale,title,summary,city,country,continent,policy_areas,measure_types,start_date,end_date,"
-        "body,outcomes,source_urls,contact_email"
+        "body,outcomes,source_urls,contact_email,evidence,inspired_by,cost_amount,cost_currency,cost_year,"
+        "staff,launch_days,legal_basis,legal_basis_url,partners,technology,prerequisites"
     )
     text = export()
+    assert "3 | Minutes per test \\| swab | 30 | 2020-02-20 | 10 | 2020-03-02 | https://en.yna.co.kr/" in text
+    assert "draft | same tents\\; fewer staff" in text
+    assert ",1500000.5,KRW,2020," in text
     assert "quarantine; smart-city" in text
     assert "Masks\\; gloves; Testing" in text
     assert (

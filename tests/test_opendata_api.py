@@ -23,7 +23,15 @@ def api(client, opendata_cases, opendata_no_ratelimit):
 
 def test_index_lists_the_endpoints(api):
     data = get(api, "/api/v2/")
-    assert set(data["endpoints"]) == {"pages", "cases", "sessions", "cities", "areas", "measures"}
+    assert set(data["endpoints"]) == {
+        "pages",
+        "cases",
+        "sessions",
+        "cities",
+        "areas",
+        "measures",
+        "inspirations",
+    }
     assert data["openapi"].endswith("/api/v2/openapi.json")
 
 

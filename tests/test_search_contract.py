@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from wagtail.models import Page, PageViewRestriction
 
+from casestudies.models import CaseOutcome
 from search.factories import CityFactory, MeasureTypeFactory, index_page, make_case
 from search.types import SearchRequest
 
@@ -353,6 +354,7 @@ def masks(search_backend, corpus, indexing):
                 areas=["public-transportation"],
                 measures=[mandate],
                 start_date=D(2020, 7, 1),
+                outcome_evidence=[CaseOutcome(indicator="Riders masked", level=3)],
             ),
             "both": make_case(
                 "Free masks and a mask mandate",
@@ -360,6 +362,10 @@ def masks(search_backend, corpus, indexing):
                 areas=["public-transportation", "welfare"],
                 measures=[mask, mandate],
                 start_date=D(2021, 2, 1),
+                outcome_evidence=[
+                    CaseOutcome(indicator="Masks handed out", level=1),
+                    CaseOutcome(indicator="Infections", level=4),
+                ],
             ),
             "mask": make_case(
                 "Masks for pupils",
@@ -385,6 +391,8 @@ def reference(pages, request: SearchRequest) -> tuple[int, dict]:
             "country": page.city.country,
             "year": page.start_date.year if page.start_date else None,
             "lang": page.locale.language_code,
+            "evidence": page.evidence_level,
+            "size": page.city.size_band,
         }[facet]
         return {value} if value else set()
 
@@ -392,7 +400,7 @@ def reference(pages, request: SearchRequest) -> tuple[int, dict]:
         wanted = {str(v) for v in getattr(request, facet)}
         return not wanted or bool({str(v) for v in values(page, facet)} & wanted)
 
-    facets_ = ("area", "continent", "country", "measure", "year", "lang")
+    facets_ = ("area", "continent", "country", "measure", "year", "lang", "evidence", "size")
     count = sum(all(passes(page, f) for f in facets_) for page in pages)
     facets = {}
     for facet in facets_:
@@ -429,6 +437,10 @@ FILTER_SETS = [
     {"lang": ("en",), "area": ("quarantine",)},
     {"lang": ("ko",), "measure": ("testing",), "continent": ("asia",)},
     {"lang": ("en", "ko"), "year": (2020,)},
+    {"evidence": (3, 4)},
+    {"evidence": (4,), "measure": ("mask",)},
+    {"size": ("gt5m",)},
+    {"size": ("1m-5m", "gt5m"), "continent": ("asia",), "evidence": (3,)},
 ]
 
 
@@ -797,3 +809,16 @@ def test_suggest_respects_language_and_limit(search_backend, corpus):
     )
     assert len(search_backend.suggest("en", "s", limit=3)) <= 3
     assert search_backend.suggest("en", "zzzz") == []
+
+
+@pytest.mark.parametrize("query", ["", "mask"])
+def test_sort_by_strongest_evidence(search_backend, masks, query):
+    """Strongest evidence first, ungraded cases last; ties newest first (issue 16)."""
+    request = SearchRequest(language="en", query=query, sort="evidence", page_size=100)
+    response = search_backend.search(request)
+    by_id = {page.pk: page for page in masks.values()}
+    pages = [by_id[hit.page_id] for hit in response.hits if hit.page_id in by_id]
+    assert pages[0] == masks["both"] and pages[1] == masks["mandate"]
+    keys = [(page.evidence_level or 0, page.start_date) for page in pages]
+    assert keys == sorted(keys, reverse=True)
+    assert [hit.evidence for hit in response.hits[:2]] == [4, 3]

@@ -30,7 +30,7 @@ RESULT_KEYS = {
     "language",
     "translated",
 }
-FACET_KEYS = {"area", "continent", "country", "measure", "year", "lang"}
+FACET_KEYS = {"area", "continent", "country", "measure", "year", "lang", "evidence", "size"}
 
 
 @pytest.fixture
@@ -270,7 +270,7 @@ def test_sort_and_type_filters(client, cases):
         ("page=abc", "“page” must be a whole number from 1 to 10000."),
         (f"page={10**9}", "“page” must be a whole number from 1 to 10000."),
         ("page=10001", "“page” must be at most 10000."),
-        ("sort=random", "Unknown sort “random”: use one of relevance, newest."),
+        ("sort=random", "Unknown sort “random”: use one of relevance, newest, evidence."),
         ("page_size=1000", "“page_size” must be at most 100."),
     ],
 )

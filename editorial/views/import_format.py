@@ -51,6 +51,9 @@ TEMPLATE_ROWS: list[dict[str, str]] = [
         "outcomes": "Every pupil on free school meals kept *every* meal.",
         "source_urls": "[City press release](https://www.example.org/school-meals)",
         "contact_email": "meals@example.org",
+        "evidence": "2 | Meal boxes delivered per week | 0 | 2020-03-20 | 9000 | 2020-04-24",
+        "staff": "35 school cooks and drivers",
+        "launch_days": "3",
     },
     {
         "key": "example-city-school-meals",

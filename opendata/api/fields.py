@@ -74,6 +74,39 @@ class SourcesField(_Whole):
         return [{"title": source.title, "url": source.url} for source in page.sources.all()]
 
 
+class OutcomesField(_Whole):
+    """The graded outcomes (issue 16), each with its evidence level."""
+
+    def to_representation(self, page):
+        return [
+            {
+                "indicator": o.indicator,
+                "baseline_value": o.baseline_value,
+                "baseline_date": o.baseline_date.isoformat() if o.baseline_date else None,
+                "result_value": o.result_value,
+                "result_date": o.result_date.isoformat() if o.result_date else None,
+                "source_url": o.source_url,
+                "evidence_level": o.level,
+            }
+            for o in page.outcome_evidence.all()
+        ]
+
+
+class InspiredByField(_Whole):
+    """The cases this one names as its inspiration: their ids and notes (public ones only)."""
+
+    def to_representation(self, page):
+        from casestudies.visibility import public_now  # noqa: PLC0415
+
+        links = list(page.inspired_by.all())
+        visible = set(
+            public_now(type(page).objects.filter(pk__in=[link.source_id for link in links])).values_list(
+                "pk", flat=True
+            )
+        )
+        return [{"id": link.source_id, "note": link.note} for link in links if link.source_id in visible]
+
+
 class RichTextHTMLField(Field):
     def __init__(self, **kwargs):
         kwargs["read_only"] = True
@@ -162,6 +195,24 @@ def _case_fields():
         APIField("outcomes", serializer=RichTextHTMLField()),
         APIField("lessons_learned", serializer=RichTextHTMLField()),
         APIField("sources", serializer=SourcesField()),
+        APIField("evidence_level"),
+        APIField("outcome_evidence", serializer=OutcomesField()),
+        APIField("inspired_by", serializer=InspiredByField()),
+        *(
+            APIField(name)
+            for name in (
+                "cost_amount",
+                "cost_currency",
+                "cost_year",
+                "staff",
+                "launch_days",
+                "legal_basis",
+                "legal_basis_url",
+                "partners",
+                "technology",
+                "prerequisites",
+            )
+        ),
         APIField("contact_organisation"),
         APIField("contact_email"),
         APIField("contact_person"),
@@ -207,7 +258,7 @@ def model_api_fields(model) -> list:
     if label == "casestudies.City":
         return [
             APIField(n) for n in ("name", "name_ko", "slug", "country", "continent", "latitude", "longitude")
-        ]
+        ] + [APIField(n) for n in ("population", "population_year", "population_source")]
     if label == "casestudies.PolicyArea":
         return [APIField(n) for n in ("name", "slug", "description", "sort_order")]
     if label == "casestudies.MeasureType":

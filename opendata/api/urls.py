@@ -4,6 +4,7 @@ from django.urls import path
 
 from wagtail.api.v2.router import WagtailAPIRouter
 
+from ..inspirations import inspirations_api
 from .openapi import openapi_view
 from .views import ENDPOINTS, api_index
 
@@ -14,5 +15,6 @@ for name, endpoint in ENDPOINTS.items():
 urlpatterns = [
     path("", api_index, name="opendata_api_index"),
     path("openapi.json", openapi_view, name="opendata_openapi"),
+    path("inspirations/", inspirations_api, name="opendata_inspirations"),
     path("", api_router.urls),
 ]

@@ -236,6 +236,7 @@ class CaseFilter(BaseFilterBackend):
     def filter_queryset(self, request, queryset, view):
         from django_countries import countries
 
+        from casestudies.evidence import EVIDENCE_VALUES, SIZE_VALUES, size_q
         from casestudies.models import Continent, PolicyArea
 
         areas = _values(request, "area")
@@ -275,6 +276,12 @@ class CaseFilter(BaseFilterBackend):
         updated_since = _datetime(request, "updated_since")
         if updated_since:
             queryset = queryset.filter(last_published_at__gte=updated_since)
+        levels = _known(_values(request, "evidence"), set(EVIDENCE_VALUES), "evidence")
+        if levels:
+            queryset = queryset.filter(evidence_level__in=[int(level) for level in levels])
+        sizes = _known(_values(request, "size"), set(SIZE_VALUES), "size")
+        if sizes:
+            queryset = queryset.filter(size_q(sizes))
         return queryset.distinct() if (areas or measures) else queryset
 
 
@@ -306,6 +313,7 @@ class CasesAPIViewSet(OpenDataMixin, PagesAPIViewSet):
     known_query_parameters = frozenset(
         ["limit", "offset", "fields", "order", "search", "locale", "format", "_"]
         + ["area", "continent", "country", "measure", "city", "start_from", "start_to", "updated_since"]
+        + ["evidence", "size"]
     )
     extra_filters = {
         "area": "policy-area slug(s), comma-separated or repeated (any of them)",
@@ -316,6 +324,8 @@ class CasesAPIViewSet(OpenDataMixin, PagesAPIViewSet):
         "start_from": "started on or after this date (YYYY-MM-DD)",
         "start_to": "started on or before this date (YYYY-MM-DD)",
         "updated_since": "last published at or after this date or date-time (ISO 8601)",
+        "evidence": "evidence level(s) 1-5 (the case's strongest outcome's)",
+        "size": "city population band(s): lt100k, 100k-1m, 1m-5m, gt5m",
     }
     listing_default_fields = PagesAPIViewSet.listing_default_fields + [
         "summary",
@@ -544,7 +554,11 @@ def api_index(request):
     return JsonResponse(
         {
             "endpoints": {
-                name: request.build_absolute_uri(reverse(f"wagtailapi:{name}:listing")) for name in ENDPOINTS
+                **{
+                    name: request.build_absolute_uri(reverse(f"wagtailapi:{name}:listing"))
+                    for name in ENDPOINTS
+                },
+                "inspirations": request.build_absolute_uri(reverse("opendata_inspirations")),
             },
             "openapi": request.build_absolute_uri(reverse("opendata_openapi")),
             "licence": "Case study texts: CC BY 4.0, CAC Knowledge Platform",

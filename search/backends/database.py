@@ -68,6 +68,15 @@ LEXICAL_WINDOW = 1000
 # The facets with one value per document: the GROUP BY pass counts them.
 SINGLE_VALUED = ("continent", "country", "year", "lang")
 
+# Single-valued facets counted by a scan of their own (not in the continent/country/year/language
+# groups), and the document column behind each; the groups leave out the rows failing them.
+OWN_SCAN_FACETS: dict[str, str] = {"evidence": "evidence", "size": "size"}
+# The order of each sort without words to rank by (ties: newest start date, then page id).
+SORT_ORDERS = {
+    "newest": "start_date DESC NULLS LAST, page_id DESC",
+    "evidence": "evidence DESC NULLS LAST, start_date DESC NULLS LAST, page_id DESC",
+}
+
 _WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _TRAILING_WORD_RE = re.compile(r"[^\W_]+$")
 
@@ -270,6 +279,8 @@ class DatabaseSearchBackend:
             "d.start_date",
             "d.area_slugs",
             "d.measure_slugs",
+            "d.evidence",
+            "d.size",
         ]
         select_params: list = []
         for facet, expression, values in flags:
@@ -395,7 +406,7 @@ class DatabaseSearchBackend:
         as in every backend: newest start date (undated last), then page id.
         """
         active = [facet for facet in FACETS if getattr(request, facet)]
-        order = "start_date DESC NULLS LAST, page_id DESC"
+        order = SORT_ORDERS.get(request.sort, SORT_ORDERS["newest"])
         if (groups or semantic) and request.sort == "relevance":
             order = "score DESC, start_date DESC NULLS LAST, page_id DESC"
         # Browsing on SQLite scans the covering browse index directly; PostgreSQL reads table rows
@@ -430,10 +441,10 @@ class DatabaseSearchBackend:
         weight = f"(m.hits * 1.0 / {max(groups, 1)})"
         order = "m.hits DESC, m.lscore DESC, m.page_id DESC"
         top = (
-            ", top AS MATERIALIZED (SELECT t.id, t.page_id, t.start_date, t.sscore + "  # noqa: S608
+            ", top AS MATERIALIZED (SELECT t.id, t.page_id, t.start_date, t.evidence, t.sscore + "  # noqa: S608
             f"{weight.replace('m.', 't.')} / ({RRF_K} + ROW_NUMBER() OVER (ORDER BY "
             f"{order.replace('m.', 't.')})) AS score FROM (SELECT m.id, m.page_id, m.hits, m.lscore, m.sscore, "
-            f"m.start_date FROM m WHERE {results} AND m.lscore IS NOT NULL ORDER BY {order} LIMIT %s) t)"
+            f"m.start_date, m.evidence FROM m WHERE {results} AND m.lscore IS NOT NULL ORDER BY {order} LIMIT %s) t)"
         )
         beyond = (
             f"(CASE WHEN m.lscore IS NULL THEN 0.0 ELSE {weight} / ({RRF_K} + {window} + 1) END) + m.sscore"
@@ -441,13 +452,13 @@ class DatabaseSearchBackend:
         if by_score:
             select = (
                 # top carries what the page needs: joined back to m, SQLite would scan m per row.
-                "SELECT top.id, top.page_id, top.score, top.start_date FROM top "  # noqa: S608
-                f"UNION ALL SELECT m.id, m.page_id, {beyond}, m.start_date FROM m "
+                "SELECT top.id, top.page_id, top.score, top.start_date, top.evidence FROM top "  # noqa: S608
+                f"UNION ALL SELECT m.id, m.page_id, {beyond}, m.start_date, m.evidence FROM m "
                 f"WHERE {results} AND m.sscore > 0 AND m.id NOT IN (SELECT id FROM top)"
             )
         else:
             select = (
-                f"SELECT m.id, m.page_id, COALESCE(top.score, {beyond}) AS score, m.start_date "  # noqa: S608
+                f"SELECT m.id, m.page_id, COALESCE(top.score, {beyond}) AS score, m.start_date, m.evidence "  # noqa: S608
                 f"FROM m LEFT JOIN top ON top.id = m.id WHERE {results}"
             )
         return top, select, [window]
@@ -480,14 +491,16 @@ class DatabaseSearchBackend:
             statement += top_cte
             params += top_params
         else:  # browsing on PostgreSQL
-            results = f"SELECT m.id, m.page_id, NULL AS score, m.start_date FROM m WHERE {where()}"  # noqa: S608
+            results = (
+                f"SELECT m.id, m.page_id, NULL AS score, m.start_date, m.evidence FROM m WHERE {where()}"  # noqa: S608
+            )
         page = f"SELECT * FROM ({results}) r ORDER BY {order} LIMIT %s OFFSET %s"  # noqa: S608
         params += [request.page_size, (request.page - 1) * request.page_size]
 
         # m holds no row failing two filters (see _matching); the groups leave out those failing
         # the area or measure filter, which count for that facet only (a row failing the
         # language filter is told apart by its language, as the single-valued facets).
-        multi = [f"m.f_{facet} = 1" for facet in ("area", "measure") if facet in active]
+        multi = [f"m.f_{facet} = 1" for facet in ("area", "measure", *OWN_SCAN_FACETS) if facet in active]
         words = "CASE WHEN m.hits > 0 THEN 1 ELSE 0 END" if groups else "NULL"
         parts = [
             self._hit_part(page, order),
@@ -500,6 +513,11 @@ class DatabaseSearchBackend:
             parts.append(
                 f"SELECT '{facet}', NULL, NULL, NULL, NULL, {column}, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
                 f"WHERE {where(facet)} AND {column} <> '' GROUP BY {column}"
+            )
+        for facet, column in OWN_SCAN_FACETS.items():
+            parts.append(
+                f"SELECT '{facet}', NULL, NULL, NULL, NULL, m.{column}, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+                f"WHERE {where(facet)} GROUP BY m.{column}"
             )
         return f"{statement} " + " UNION ALL ".join(parts), params
 
@@ -524,7 +542,7 @@ class DatabaseSearchBackend:
 
         page_where, params = where()
         page = (
-            f"SELECT d.id, d.page_id, NULL AS score, d.start_date FROM {DOC} d "  # noqa: S608
+            f"SELECT d.id, d.page_id, NULL AS score, d.start_date, d.evidence FROM {DOC} d "  # noqa: S608
             f"WHERE {page_where} ORDER BY d.{order.replace(', ', ', d.')} LIMIT %s OFFSET %s"
         )
         params += [request.page_size, (request.page - 1) * request.page_size]
@@ -557,6 +575,13 @@ class DatabaseSearchBackend:
                 f"FROM {DOC} d WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
             )
             params += facet_params
+        for facet, column in OWN_SCAN_FACETS.items():
+            own_where, own_params = where(skip=(facet,))
+            parts.append(
+                f"SELECT '{facet}', NULL, NULL, NULL, NULL, d.{column}, NULL, COUNT(*), NULL, NULL "  # noqa: S608
+                f"FROM {DOC} d WHERE {own_where} GROUP BY d.{column}"
+            )
+            params += own_params
         return " UNION ALL ".join(parts), params
 
     def _semantic(self, request: SearchRequest) -> dict[int, float]:
@@ -623,6 +648,9 @@ class DatabaseSearchBackend:
                     years[str(year)] = years.get(str(year), 0) + n
                 if lang and continent_ok and country_ok and year_ok:
                     langs[lang] = langs.get(lang, 0) + n
+            elif kind in OWN_SCAN_FACETS:  # one value of the evidence or size column
+                if slugs not in (None, ""):
+                    facets[kind][str(slugs)] = facets[kind].get(str(slugs), 0) + n
             else:  # a combination of area or measure slugs: count each slug
                 counts = facets[kind]
                 for slug in _slug_set(slugs):
@@ -683,6 +711,8 @@ class DatabaseSearchBackend:
                     score=float(score) if score is not None else None,
                     language=doc.content_language or doc.language,
                     translated=(doc.content_language or doc.language) == request.language,
+                    evidence=doc.evidence,
+                    size=doc.size,
                 )
             )
         return hits
@@ -834,6 +864,8 @@ class DatabaseSearchBackend:
             # Padded (" a b "): a filter finds " a " as a whole word without concatenating.
             area_slugs=_padded(document.area_slugs),
             measure_slugs=_padded(document.measure_slugs),
+            evidence=document.evidence,
+            size=document.size,
         )
 
     @staticmethod

@@ -164,6 +164,8 @@ FACET_SIZES: dict[str, int] = {
     "measure": 500,
     "year": 200,
     "lang": 20,
+    "evidence": 10,
+    "size": 10,
 }
 # The index field behind each facet of search.types.FACETS (the same name, but for `lang`: the
 # language a result is written in).
@@ -293,6 +295,8 @@ class PageDocument(Document):
     area = Keyword(multi=True)
     measure = Keyword(multi=True)
     year = Integer()
+    evidence = Integer()  # the case's evidence level, 1-5
+    size = Keyword()  # its city's population band
     start_date = Date()
     published_at = Date()
     expire_at = Date()  # a page past its expiry is hidden at query time, before any unpublish job runs
@@ -383,6 +387,8 @@ def document_source(
         "area": list(doc.area_slugs or ()),
         "measure": list(doc.measure_slugs or ()),
         "year": doc.year,
+        "evidence": getattr(doc, "evidence", None),
+        "size": getattr(doc, "size", "") or None,
         "start_date": _iso(doc.start_date),
         "published_at": _iso(doc.published_at),
         "url": doc.url_path,
@@ -607,6 +613,11 @@ NEWEST: tuple[dict, ...] = (
     {"start_date": {"order": "desc", "missing": "_last"}},
     {"page_id": {"order": "desc"}},
 )
+# Each sort without words to rank by.
+SORT_ORDERS: dict[str, tuple[dict, ...]] = {
+    "newest": NEWEST,
+    "evidence": ({"evidence": {"order": "desc", "missing": "_last"}}, *NEWEST),
+}
 
 
 def _highlighted(search: Search) -> Search:
@@ -656,8 +667,8 @@ def build_search(
     search = search.query(_scope(request, groups, semantic_ids))
     if aggregations:
         search = _with_facets(search, request)
-    if request.sort == "newest" or not groups:
-        search = search.sort(*NEWEST)
+    if request.sort in SORT_ORDERS or not groups:
+        search = search.sort(*SORT_ORDERS.get(request.sort, NEWEST))
         if groups:
             search = search.extra(track_scores=True)
     else:
@@ -890,6 +901,8 @@ def _hit(raw_hit: dict[str, Any], request: SearchRequest, score: object = _NO_SC
         score=float(score) if score is not None else None,  # type: ignore[arg-type]
         language=written_in,
         translated=written_in == request.language,
+        evidence=src.get("evidence"),
+        size=src.get("size") or "",
     )
 
 
@@ -1256,7 +1269,7 @@ class ElasticsearchSearchBackend:
         past_window = 1.0 / (RRF_K + len(lexical) + 1)  # what a result past the window scores at most
 
         start, size = _page_window(request)
-        if request.sort == "newest":
+        if request.sort in SORT_ORDERS:
             body = build_search(request, targets, candidates, groups=groups, aggregations=False).to_dict()
             with self._guard("search", read=True):
                 raw = _raw(self.client.search(index=targets, body=body))
