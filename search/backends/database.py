@@ -65,12 +65,13 @@ SUGGEST_CANDIDATES = 200
 RRF_K = vectors.RRF_K
 # How many results by words are ranked for the fusion (see `_ranked_page`).
 LEXICAL_WINDOW = 1000
-# The facets with one value per document: the GROUP BY pass counts them.
-SINGLE_VALUED = ("continent", "country", "year", "lang")
+# The facets with one value per document, counted by one GROUP BY pass over their columns, and
+# those with several (a padded slug list), counted by one pass each.
+SINGLE_VALUED = ("continent", "country", "year", "lang", "evidence", "size")
+GROUPED_COLUMNS = ("continent", "country", "year", "content_language", "evidence", "size")
+MULTI_VALUED = ("area", "measure")
+_NO_GROUP = ", ".join(["NULL"] * len(GROUPED_COLUMNS))
 
-# Single-valued facets counted by a scan of their own (not in the continent/country/year/language
-# groups), and the document column behind each; the groups leave out the rows failing them.
-OWN_SCAN_FACETS: dict[str, str] = {"evidence": "evidence", "size": "size"}
 # The order of each sort without words to rank by (ties: newest start date, then page id).
 SORT_ORDERS = {
     "newest": "start_date DESC NULLS LAST, page_id DESC",
@@ -79,6 +80,12 @@ SORT_ORDERS = {
 
 _WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _TRAILING_WORD_RE = re.compile(r"[^\W_]+$")
+
+
+def _indexed(name: str) -> str:
+    """SQLite: scan this covering index of the documents (search.models), in its order, whatever
+    the planner statistics say (the browse statement runs on SQLite only)."""
+    return f" INDEXED BY search_doc_{name}"
 
 
 def _placeholders(values: Iterable) -> str:
@@ -153,6 +160,28 @@ def _fts5_group(group: TermGroup) -> str:
         "(" + " AND ".join(_fts5_phrase(token) for token in alternative) + ")" for alternative in group
     ]
     return " OR ".join(alternatives)
+
+
+# Up to this many term groups, the documents matching enough of them are found by FTS5 alone.
+PARTITIONED_GROUPS = 4
+
+
+def _fts5_partitions(groups: list[TermGroup]) -> list[tuple[str, int]]:
+    """The documents matching enough term groups as disjoint FTS5 queries, each with how many
+    groups its documents match: every group; then (when fewer are needed) every group but one,
+    and not that one. Each document comes from exactly one query, so no GROUP BY has to count
+    the groups per document (a sort of every match: the cost of a query matching nearly
+    everything). [] for longer queries, whose combinations grow too fast."""
+    n = len(groups)
+    if not n or n > PARTITIONED_GROUPS:
+        return []
+    expressions = [f"({_fts5_group(group)})" for group in groups]
+    partitions = [(" AND ".join(expressions), n)]
+    if minimum_should_match(n) < n:  # one group may be missing (n = 2: one of two)
+        for missing in range(n):
+            others = " AND ".join(e for i, e in enumerate(expressions) if i != missing)
+            partitions.append((f"({others}) NOT {expressions[missing]}", n - 1))
+    return partitions
 
 
 def _tsquery_group(group: TermGroup) -> str:
@@ -330,11 +359,9 @@ class DatabaseSearchBackend:
             # One FTS5 query per group: bm25() only works in the query of its MATCH.
             bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
             match = f"FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH %s"
-            if len(groups) == 1 and not semantic:  # nothing to count: the match itself
-                ctes.append(
-                    f"cand AS MATERIALIZED (SELECT rowid AS id, 1 AS hits, {bm25} AS lscore, 0.0 AS sscore {match})"  # noqa: S608
-                )
-                return ctes, [_fts5_group(groups[0])]
+            partitions = _fts5_partitions(groups)
+            if partitions:
+                return self._partitioned_candidates(request, partitions, semantic)
             parts += [f"SELECT rowid AS id, 1 AS g, {bm25} AS s, 0.0 AS v {match}" for _group in groups]
             params += [_fts5_group(group) for group in groups]
         elif groups:
@@ -384,6 +411,40 @@ class DatabaseSearchBackend:
         )
         return ctes, params
 
+    def _partitioned_candidates(
+        self, request: SearchRequest, partitions: list[tuple[str, int]], semantic: dict[int, float]
+    ) -> tuple[list[str], list]:
+        """SQLite, a short query (`_fts5_partitions`): `cand` is the disjoint FTS5 matches, each
+        meaning candidate's score joined to its row, and the meaning candidates that match
+        no partition (NOT IN builds a lookup of the matches once: asking FTS5 about each
+        candidate's rowid cost more)."""
+        bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+        lexical = " UNION ALL ".join(
+            f"SELECT rowid AS id, {hits} AS hits, {bm25} AS lscore FROM {fts.FTS_TABLE} "  # noqa: S608
+            f"WHERE {fts.FTS_TABLE} MATCH %s"
+            for _expression, hits in partitions
+        )
+        params: list = [expression for expression, _hits in partitions]
+        if not semantic:
+            cand = f"SELECT id, hits, lscore, 0.0 AS sscore FROM ({lexical}) u"  # noqa: S608
+            return [f"cand AS MATERIALIZED ({cand})"], params
+        pairs = sorted(semantic.items())
+        sem = (
+            f"sem_in(page_id, s) AS (VALUES {', '.join(['(%s, %s)'] * len(pairs))}), "  # noqa: S608
+            f"sem AS MATERIALIZED (SELECT d2.id AS id, sem_in.s AS s FROM sem_in CROSS JOIN {DOC} d2 "
+            "ON d2.page_id = sem_in.page_id AND d2.language = %s)"
+        )
+        sem_params = [value for pair in pairs for value in pair] + [request.language]
+        cand = (
+            # IN builds a lookup of the few meaning candidates once; a join to them would scan them
+            # once per word match.
+            "cand AS MATERIALIZED (SELECT lex.id, lex.hits, lex.lscore, CASE WHEN lex.id IN (SELECT id FROM sem) "  # noqa: S608
+            "THEN (SELECT sem.s FROM sem WHERE sem.id = lex.id) ELSE 0.0 END AS sscore "
+            f"FROM lex UNION ALL SELECT sem.id, 0, NULL, sem.s FROM sem "
+            "WHERE sem.id NOT IN (SELECT id FROM lex))"
+        )
+        return [sem, f"lex AS MATERIALIZED ({lexical})", cand], [*sem_params, *params]
+
     def _statement(
         self, request: SearchRequest, groups: list[TermGroup], semantic: dict[int, float] | None = None
     ) -> tuple[str, list]:
@@ -420,7 +481,8 @@ class DatabaseSearchBackend:
     def _hit_part(page_sql: str, order: str) -> str:
         return (
             "SELECT 'hit' AS kind, NULL AS continent, NULL AS country, NULL AS year, NULL AS lang, "  # noqa: S608
-            f"NULL AS slugs, NULL AS words, ROW_NUMBER() OVER (ORDER BY {order}) AS n, h.id AS id, "
+            "NULL AS evidence, NULL AS size, NULL AS slugs, NULL AS words, "
+            f"ROW_NUMBER() OVER (ORDER BY {order}) AS n, h.id AS id, "
             f"h.score AS score FROM ({page_sql}) h"
         )
 
@@ -500,24 +562,20 @@ class DatabaseSearchBackend:
         # m holds no row failing two filters (see _matching); the groups leave out those failing
         # the area or measure filter, which count for that facet only (a row failing the
         # language filter is told apart by its language, as the single-valued facets).
-        multi = [f"m.f_{facet} = 1" for facet in ("area", "measure", *OWN_SCAN_FACETS) if facet in active]
+        multi = [f"m.f_{facet} = 1" for facet in MULTI_VALUED if facet in active]
         words = "CASE WHEN m.hits > 0 THEN 1 ELSE 0 END" if groups else "NULL"
+        grouped = ", ".join(f"m.{column}" for column in GROUPED_COLUMNS)
         parts = [
             self._hit_part(page, order),
-            f"SELECT 'group', m.continent, m.country, m.year, m.content_language, NULL, {words}, "  # noqa: S608
+            f"SELECT 'group', {grouped}, NULL, {words}, "  # noqa: S608
             f"COUNT(*), NULL, NULL FROM m WHERE {' AND '.join(multi) or '1 = 1'} "
-            f"GROUP BY m.continent, m.country, m.year, m.content_language{', ' + words if groups else ''}",
+            f"GROUP BY {grouped}{', ' + words if groups else ''}",
         ]
-        for facet in ("area", "measure"):
+        for facet in MULTI_VALUED:
             column = f"m.{facet}_slugs"
             parts.append(
-                f"SELECT '{facet}', NULL, NULL, NULL, NULL, {column}, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
+                f"SELECT '{facet}', {_NO_GROUP}, {column}, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
                 f"WHERE {where(facet)} AND {column} <> '' GROUP BY {column}"
-            )
-        for facet, column in OWN_SCAN_FACETS.items():
-            parts.append(
-                f"SELECT '{facet}', NULL, NULL, NULL, NULL, m.{column}, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
-                f"WHERE {where(facet)} GROUP BY m.{column}"
             )
         return f"{statement} " + " UNION ALL ".join(parts), params
 
@@ -542,16 +600,14 @@ class DatabaseSearchBackend:
 
         page_where, params = where()
         page = (
-            f"SELECT d.id, d.page_id, NULL AS score, d.start_date, d.evidence FROM {DOC} d "  # noqa: S608
+            f"SELECT d.id, d.page_id, NULL AS score, d.start_date, d.evidence FROM {DOC} d{_indexed('browse')} "  # noqa: S608
             f"WHERE {page_where} ORDER BY d.{order.replace(', ', ', d.')} LIMIT %s OFFSET %s"
         )
         params += [request.page_size, (request.page - 1) * request.page_size]
         parts = [self._hit_part(page, order)]
 
         # The groups: every filter but the single-valued ones, and of those at most one failing
-        # (which one follows from the group's values). Without an area filter the groups are
-        # per combination of areas too and give the area facet (one scan fewer); with one, they
-        # would also hold the rows failing it and cost more than the scan they save.
+        # (which one follows from the group's values).
         single = [facet for facet in active if facet in SINGLE_VALUED]
         group_where, group_params = where(skip=single)
         if len(single) > 1:
@@ -559,29 +615,20 @@ class DatabaseSearchBackend:
             group_where += f" AND {' + '.join(flag for flag, _values in flags)} >= {len(single) - 1}"
             for _flag, values in flags:
                 group_params += values
-        areas = "area" not in active
-        group_by = "d.continent, d.country, d.year, d.content_language" + (", d.area_slugs" if areas else "")
+        grouped = ", ".join(f"d.{column}" for column in GROUPED_COLUMNS)
         parts.append(
-            "SELECT 'group', d.continent, d.country, d.year, d.content_language, "  # noqa: S608
-            f"{'d.area_slugs' if areas else 'NULL'}, NULL, COUNT(*), NULL, NULL FROM {DOC} d "
-            f"WHERE {group_where} GROUP BY {group_by}"
+            f"SELECT 'group', {grouped}, NULL, NULL, COUNT(*), NULL, NULL FROM {DOC} d{_indexed('groups')} "  # noqa: S608
+            f"WHERE {group_where} GROUP BY {grouped}"
         )
         params += group_params
-        for facet in ("measure",) if areas else ("area", "measure"):
+        for facet in MULTI_VALUED:
             facet_where, facet_params = where(skip=(facet,))
             column = f"d.{facet}_slugs"
             parts.append(
-                f"SELECT '{facet}', NULL, NULL, NULL, NULL, {column}, NULL, COUNT(*), NULL, NULL "  # noqa: S608
-                f"FROM {DOC} d WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
+                f"SELECT '{facet}', {_NO_GROUP}, {column}, NULL, COUNT(*), NULL, NULL "  # noqa: S608
+                f"FROM {DOC} d{_indexed(facet + 's')} WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
             )
             params += facet_params
-        for facet, column in OWN_SCAN_FACETS.items():
-            own_where, own_params = where(skip=(facet,))
-            parts.append(
-                f"SELECT '{facet}', NULL, NULL, NULL, NULL, d.{column}, NULL, COUNT(*), NULL, NULL "  # noqa: S608
-                f"FROM {DOC} d WHERE {own_where} GROUP BY d.{column}"
-            )
-            params += own_params
         return " UNION ALL ".join(parts), params
 
     def _semantic(self, request: SearchRequest) -> dict[int, float]:
@@ -618,39 +665,29 @@ class DatabaseSearchBackend:
         word_matches = 0
         hits_order: list[tuple[int, int, float | None]] = []
         facets: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-        areas, continents = facets["area"], facets["continent"]
-        countries, years, langs = facets["country"], facets["year"], facets["lang"]
-        selected_continents, selected_countries = set(request.continent), set(request.country)
-        selected_years, selected_langs = set(request.year), set(request.lang)
-        for kind, continent, country, year, lang, slugs, words, n, doc_id, score in rows:
+        selected = [(facet, {str(value) for value in getattr(request, facet)}) for facet in SINGLE_VALUED]
+        for kind, *values, slugs, words, n, doc_id, score in rows:
             if kind == "hit":
                 hits_order.append((n, doc_id, score))
             elif kind == "group":
-                # Rows of one (continent, country, year, language) (and areas when grouped by
-                # them) that fail at most one of those four filters: which one follows from the
-                # values.
-                continent_ok = not selected_continents or continent in selected_continents
-                country_ok = not selected_countries or country in selected_countries
-                year_ok = not selected_years or year in selected_years
-                lang_ok = not selected_langs or lang in selected_langs
-                if continent_ok and country_ok and year_ok and lang_ok:
+                # Rows of one combination of the single-valued facets' values that fail at most
+                # one of their filters: which one follows from the values. They count for the
+                # results when none fails, else for the failing filter's facet only.
+                keys = [None if value is None or value == "" else str(value) for value in values]
+                failing = [
+                    i for i, (_facet, chosen) in enumerate(selected) if chosen and keys[i] not in chosen
+                ]
+                if not failing:
                     count += n
                     if words:
                         word_matches += n
-                    if slugs is not None:  # no area filter: these rows count for the area facet
-                        for slug in _slug_set(slugs):
-                            areas[slug] = areas.get(slug, 0) + n
-                if continent and country_ok and year_ok and lang_ok:
-                    continents[continent] = continents.get(continent, 0) + n
-                if country and continent_ok and year_ok and lang_ok:
-                    countries[country] = countries.get(country, 0) + n
-                if year and continent_ok and country_ok and lang_ok:
-                    years[str(year)] = years.get(str(year), 0) + n
-                if lang and continent_ok and country_ok and year_ok:
-                    langs[lang] = langs.get(lang, 0) + n
-            elif kind in OWN_SCAN_FACETS:  # one value of the evidence or size column
-                if slugs not in (None, ""):
-                    facets[kind][str(slugs)] = facets[kind].get(str(slugs), 0) + n
+                    counted = range(len(selected))
+                else:
+                    counted = failing if len(failing) == 1 else ()
+                for i in counted:
+                    if keys[i] is not None:
+                        counts = facets[selected[i][0]]
+                        counts[keys[i]] = counts.get(keys[i], 0) + n
             else:  # a combination of area or measure slugs: count each slug
                 counts = facets[kind]
                 for slug in _slug_set(slugs):
