@@ -440,7 +440,7 @@ class DatabaseSearchBackend:
             # once per word match.
             "cand AS MATERIALIZED (SELECT lex.id, lex.hits, lex.lscore, CASE WHEN lex.id IN (SELECT id FROM sem) "  # noqa: S608
             "THEN (SELECT sem.s FROM sem WHERE sem.id = lex.id) ELSE 0.0 END AS sscore "
-            f"FROM lex UNION ALL SELECT sem.id, 0, NULL, sem.s FROM sem "
+            "FROM lex UNION ALL SELECT sem.id, 0, NULL, sem.s FROM sem "
             "WHERE sem.id NOT IN (SELECT id FROM lex))"
         )
         return [sem, f"lex AS MATERIALIZED ({lexical})", cand], [*sem_params, *params]
