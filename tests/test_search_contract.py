@@ -186,6 +186,24 @@ def test_query_words_are_a_soft_and(search_backend, corpus):
     }
 
 
+def test_pages_beyond_the_ranked_window_keep_the_relevance_order(search_backend, corpus, monkeypatch):
+    # The database backend ranks only the first LEXICAL_WINDOW results by words (at least up to
+    # the page asked for): paging one result at a time with a window of one must give the order
+    # of a single page of every result.
+    if search_backend.name != "database":
+        pytest.skip("the ranked window is the database backend's")
+    from search.backends import database
+
+    everything = titles(search_backend.search(own(query="testing school", page_size=100)))
+    assert len(everything) >= 3
+    monkeypatch.setattr(database, "LEXICAL_WINDOW", 1)
+    one_by_one = [
+        titles(search_backend.search(own(query="testing school", page_size=1, page=page)))[0]
+        for page in range(1, len(everything) + 1)
+    ]
+    assert one_by_one == everything
+
+
 def test_body_text_city_and_measure_names_are_searchable(search_backend, corpus):
     assert "Pop-up cycle lanes" in found(search_backend, "kilometres")  # StreamField body
     assert found(search_backend, "Berlin") == {
