@@ -69,11 +69,10 @@ def main() -> None:
     setup_django()
     print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
 
-    import synthetic
-
     from django.core.management import call_command
     from django.test import Client
 
+    from bench import synthetic
     from casestudies.models import CaseStudyPage, City
     from opendata import views
 

@@ -383,6 +383,8 @@ SELECTIONS = {
     "measure": ("drive-through-testing",),
     "year": (2020, 2021),
     "lang": ("ko",),
+    "evidence": (2, 3),
+    "size": ("1m-5m",),
 }
 SELECTION_FILTERS = {
     facet: {"terms": {es.FACET_FIELDS[facet]: list(values)}} for facet, values in SELECTIONS.items()
@@ -530,6 +532,8 @@ def test_control_characters_and_lone_surrogates_never_reach_the_server(query, se
             "measure": st.lists(st.text(min_size=1, max_size=20), max_size=3),
             "year": st.lists(st.integers(min_value=1900, max_value=2100), max_size=3),
             "lang": st.lists(st.sampled_from(["en", "ko"]), max_size=2),
+            "evidence": st.lists(st.integers(min_value=1, max_value=5), max_size=3),
+            "size": st.lists(st.sampled_from(["lt100k", "100k-1m", "1m-5m", "gt5m"]), max_size=2),
         }
     ),
     language=st.sampled_from(["en", "ko"]),
@@ -761,6 +765,8 @@ def canned_response(**overrides) -> dict:
                 "doc_count": 45,
                 "counts": {"buckets": [{"key": "en", "doc_count": 44}, {"key": "ko", "doc_count": 1}]},
             },
+            "facet_evidence": {"doc_count": 45, "counts": {"buckets": [{"key": 2, "doc_count": 12}]}},
+            "facet_size": {"doc_count": 45, "counts": {"buckets": [{"key": "gt5m", "doc_count": 30}]}},
         },
     }
     response.update(overrides)
@@ -803,6 +809,8 @@ def test_parse_response_builds_the_contract_types():
         "measure": {"masks": 0},
         "year": {"2020": 40, "2021": 5},
         "lang": {"en": 44, "ko": 1},
+        "evidence": {"2": 12},
+        "size": {"gt5m": 30},
     }
     assert list(result.facets["year"]) == ["2020", "2021"]
 
@@ -842,6 +850,8 @@ def test_parse_response_of_an_empty_result():
         "measure": {},
         "year": {"2020": 0},
         "lang": {},
+        "evidence": {},
+        "size": {},
     }
     selected = parse_response(empty, SearchRequest(language="en", query="zzz", lang=("ko",)))
     assert selected.facets["lang"] == {"ko": 0}
@@ -1690,17 +1700,21 @@ def test_hybrid_search_fuses_words_and_meaning_by_reciprocal_rank(cluster, hybri
         "8",
         "9",
     ]
-    # 6: words rank 2 + meaning rank 2; 5, 8, 9: rank 1 of one list each (ties: newest, then id).
-    assert [hit.page_id for hit in result.hits] == [6, 9, 8, 5]
-    assert result.hits[0].score == pytest.approx(1 / (RRF_K + 2) * 2)
-    assert result.hits[1].score == pytest.approx(1 / (RRF_K + 1))
-    english = result.hits[2]
+    # 6: words rank 2 + meaning rank 2 of the English pool; 5, 8, 9: rank 1 of one list each. For
+    # a Korean query the English pool weighs CROSS_LANGUAGE_WEIGHT, as in the database backend, so
+    # 8 comes before 9 and 5 (ties: newest, then id).
+    from search.vectors import CROSS_LANGUAGE_WEIGHT
+
+    assert [hit.page_id for hit in result.hits] == [6, 8, 9, 5]
+    assert result.hits[0].score == pytest.approx((1 + CROSS_LANGUAGE_WEIGHT) / (RRF_K + 2))
+    assert result.hits[1].score == pytest.approx(CROSS_LANGUAGE_WEIGHT / (RRF_K + 1))
+    english = result.hits[1]
     assert (english.language, english.translated, english.title) == ("en", False, "Case 8")
-    assert result.hits[1].translated is True
+    assert result.hits[2].translated is True
     # The count and the facets come from the words and the candidates together.
     assert result.count == 4 and result.facets["lang"] == {"en": 44, "ko": 1}
     (fetch,) = cluster.searches("fetch")
-    assert fetch["query"]["bool"]["filter"][0]["ids"]["values"] == ["6", "9", "8", "5"]
+    assert fetch["query"]["bool"]["filter"][0]["ids"]["values"] == ["6", "8", "9", "5"]
     assert cluster.searches("rest") == []  # the page fits in the fused head
 
 
