@@ -53,6 +53,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/djlint . --lint
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

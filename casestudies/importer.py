@@ -45,6 +45,7 @@ from wagtail.rich_text import RichText
 from ops.spreadsheet import neutralise_row
 from ops.spreadsheet import restore as restore_cell
 from ops.text import ascii_slug, strip_controls
+from search import indexing
 
 from . import gazetteer
 from .exporter import (
@@ -92,7 +93,6 @@ MAX_MEASURE = 100
 MAX_URL = 2000
 MAX_SOURCE_TITLE = 255
 MAX_ERRORS = 500
-INDEX_BATCH = 500
 
 
 # --------------------------------------------------------------------------------------------
@@ -1714,42 +1714,19 @@ def _name_new_measures(validator: _Validator) -> None:
 # Writing
 # --------------------------------------------------------------------------------------------
 @contextlib.contextmanager
-def deferred_indexing() -> Iterator[None]:
-    """Per-save search and reference indexing off while the import writes; the import reindexes once.
+def deferred_indexing() -> Iterator[indexing.PausedIndexing]:
+    """Per-save search and reference indexing off while the import writes; it indexes each batch once.
 
+    Search's own seam (search.indexing.paused) and Wagtail's public switch for the reference index.
     Signals are process-wide: this is meant for the management command and for admin requests
     served one at a time per process (gunicorn's sync workers).
     """
-    from django.db.models.signals import post_save
-
-    from modelsearch import signal_handlers as modelsearch_signals
     from wagtail.signal_handlers import disable_reference_index_auto_update
-    from wagtail.signals import page_published
 
     from casestudies.models import CaseStudyPage
 
-    disconnected = []
-    if post_save.disconnect(modelsearch_signals.post_save_signal_handler, sender=CaseStudyPage):
-        disconnected.append(
-            lambda: post_save.connect(modelsearch_signals.post_save_signal_handler, sender=CaseStudyPage)
-        )
-    try:
-        from search import signals as search_signals
-
-        if page_published.disconnect(dispatch_uid="search.page_published"):
-            disconnected.append(
-                lambda: page_published.connect(
-                    search_signals.on_page_published, dispatch_uid="search.page_published"
-                )
-            )
-    except ImportError:  # pragma: no cover - the search app is optional for the importer
-        pass
-    try:
-        with disable_reference_index_auto_update():
-            yield
-    finally:
-        for reconnect in disconnected:
-            reconnect()
+    with indexing.paused(CaseStudyPage) as paused, disable_reference_index_auto_update():
+        yield paused
 
 
 @contextlib.contextmanager
@@ -1783,24 +1760,6 @@ def quiet_workflow_notifications() -> Iterator[None]:
     finally:
         for signal, handler, sender, uid in removed:
             signal.connect(handler, sender=sender, dispatch_uid=uid)
-
-
-def _reindex(pages: list) -> None:
-    """Index the written pages once, in batches: Wagtail's (admin) search index and the site's own."""
-    from modelsearch.backends import get_search_backends
-
-    from casestudies.models import CaseStudyPage
-
-    backends = list(get_search_backends(with_auto_update=True))
-    for start in range(0, len(pages), INDEX_BATCH):
-        batch = pages[start : start + INDEX_BATCH]
-        for backend in backends:
-            backend.add_bulk(CaseStudyPage, batch)
-        try:
-            from search import service
-        except ImportError:  # pragma: no cover - the site search is optional for the importer
-            continue
-        service.index_pages([page.pk for page in batch])
 
 
 def insert_rows(model, objects: list) -> None:
@@ -2044,7 +2003,7 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
 
     whole = contextlib.nullcontext() if chunked else transaction.atomic()
     try:
-        with whole, deferred_indexing(), quiet_workflow_notifications():
+        with whole, deferred_indexing() as paused, quiet_workflow_notifications():
             with step():
                 cities = {}
                 for new_city in plan.new_cities:
@@ -2089,7 +2048,7 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
                     writer.next_step.clear()  # tree positions from the database: pages may have been added
                     indexed = len(writer.written)
                     ids = writer.create(batch)
-                    _reindex(writer.written[indexed:])
+                    paused.index(writer.written[indexed:])
                 created.extend(ids)
                 advance(len(batch))
                 if chunked and (start + BULK_BATCH < len(creates) or updates):
@@ -2108,7 +2067,7 @@ def _apply(plan: ImportPlan, user=None, progress=None) -> ImportResult:
                     for row in updates:
                         touched.append(writer.update(row))
                         advance(1)
-                    _reindex(writer.written[indexed:])
+                    paused.index(writer.written[indexed:])
     except BaseException:
         if chunked:
             _undo_creates(plan, created)

@@ -74,6 +74,11 @@ class Chart:
     def is_empty(self) -> bool:
         return self.total == 0
 
+    @property
+    def counted_bars(self) -> list[Bar]:
+        """The bars with a count, for the chart's text description (none when the chart is empty)."""
+        return [bar for bar in self.bars if bar.value]
+
 
 # ----------------------------------------------------------------------------------------------
 # Counts

@@ -18,6 +18,8 @@ from search import service
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+# The uid of the handler that search.indexing.paused() turns off while a bulk writer works.
+PAGE_PUBLISHED_UID = "search.page_published"
 
 
 def subtree_ids(page: Page) -> list[int]:
@@ -98,7 +100,7 @@ def on_measure_deleted(sender, instance, **kwargs):
 def connect() -> None:
     from casestudies.models import City, MeasureType
 
-    page_published.connect(on_page_published, dispatch_uid="search.page_published")
+    page_published.connect(on_page_published, dispatch_uid=PAGE_PUBLISHED_UID)
     page_unpublished.connect(on_page_unpublished, dispatch_uid="search.page_unpublished")
     post_page_move.connect(on_page_moved, dispatch_uid="search.post_page_move")
     page_slug_changed.connect(on_slug_changed, dispatch_uid="search.page_slug_changed")

@@ -71,3 +71,16 @@ def test_finishing_a_bar_that_never_drew_writes_nothing():
     stream = Terminal()
     ProgressBar(stream).finish()
     assert stream.getvalue() == ""
+
+
+def test_site_tags_read_the_language_through_the_shared_helper(db):
+    """The language switcher's and the menu's locale: a regional variant is its site language."""
+    from wagtail.models import Locale
+
+    from home.templatetags.site_tags import active_locale
+
+    korean, _ = Locale.objects.get_or_create(language_code="ko")
+    with translation.override("ko-kr"):
+        assert active_locale() == korean
+    with translation.override("fr"):  # not a site language: the default language's locale
+        assert active_locale() == Locale.objects.get(language_code="en")

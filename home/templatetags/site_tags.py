@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 from django.urls import translate_url
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language_info
 
 from wagtail.models import Locale, Page, Site
 
 from casestudies.visibility import public_now
 from ops.http import local_path
+from ops.i18n import current_language
 
 register = template.Library()
 
@@ -31,7 +32,7 @@ def language_versions(context) -> list[dict]:
     """Each language with the URL of this page in it, or None when no translation is live."""
     request = context["request"]
     page = context.get("page") or context.get("self")
-    current = get_language() or settings.LANGUAGE_CODE
+    current = current_language()
     versions = []
     for code, _name in settings.LANGUAGES:
         info = get_language_info(code)
@@ -77,12 +78,12 @@ def hreflang_alternates(context):
 
 @register.simple_tag(takes_context=True)
 def locale_home(context) -> Page | None:
-    return _home_for(get_language() or settings.LANGUAGE_CODE, context["request"])
+    return _home_for(current_language(), context["request"])
 
 
 @register.simple_tag(takes_context=True)
 def main_menu(context) -> list[Page]:
-    home = _home_for(get_language() or settings.LANGUAGE_CODE, context["request"])
+    home = _home_for(current_language(), context["request"])
     if home is None:
         return []
     return list(public_now(home.get_children()).in_menu())
@@ -90,7 +91,7 @@ def main_menu(context) -> list[Page]:
 
 @register.simple_tag
 def active_locale() -> Locale | None:
-    return Locale.objects.filter(language_code=get_language() or settings.LANGUAGE_CODE).first()
+    return Locale.objects.filter(language_code=current_language()).first()
 
 
 @register.simple_tag(takes_context=True)
