@@ -6,6 +6,7 @@ by hand.
 
     .venv/bin/python bench/pages.py                       # 10,000 cases (en + ko), ~2,000 cities
     .venv/bin/python bench/pages.py --cases 2000 --cities 500 --repeat 5
+    .venv/bin/python bench/pages.py --database /tmp/cac-bench-pages-xxxx/bench.sqlite3  # reuse one
 
 It builds a fresh SQLite database (temporary file), migrates it, makes ~2,000 cities in ~100
 countries (`synthetic.make_cities`: most without coordinates, many named in another script),
@@ -33,8 +34,8 @@ for folder in (ROOT, ROOT / "bench"):
         sys.path.insert(0, str(folder))
 
 
-def setup_django() -> None:
-    path = Path(tempfile.mkdtemp(prefix="cac-bench-pages-")) / "bench.sqlite3"
+def setup_django(database: str | None = None) -> None:
+    path = Path(database) if database else Path(tempfile.mkdtemp(prefix="cac-bench-pages-")) / "bench.sqlite3"
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cac_platform.settings.dev")
     os.environ["DEBUG"] = "0"  # no query log
@@ -63,12 +64,18 @@ def main() -> None:
     parser.add_argument("--cities", type=int, default=2000)
     parser.add_argument("--countries", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument(
+        "--database",
+        help="an SQLite file an earlier run built (its path is printed): time the pages on the same "
+        "data again (before and after a change) without building it",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
-    setup_django()
+    setup_django(args.database)
     print(f"migrated in {time.perf_counter() - started:.1f} s", flush=True)
 
+    from django.conf import settings
     from django.core.management import call_command
     from django.test import Client
 
@@ -76,25 +83,33 @@ def main() -> None:
     from casestudies.models import CaseStudyPage, City
     from opendata import views
 
-    cities = synthetic.make_cities(args.cities, args.countries)
-    started = time.perf_counter()
-    synthetic.bulk_insert_cases(args.cases, cities=cities)
-    print(
-        f"{len(cities)} cities, {args.cases} cases inserted in {time.perf_counter() - started:.1f} s",
-        flush=True,
-    )
-    before = City.objects.filter(latitude__isnull=False).count()
-    out = io.StringIO()
-    started = time.perf_counter()
-    call_command("fill_city_coordinates", stdout=out)
-    fill_seconds = time.perf_counter() - started
-    after = City.objects.filter(latitude__isnull=False).count()
-    total_cities = City.objects.count()
-    print(
-        f"gazetteer: {before} of {total_cities} cities located before, {after} after, in {fill_seconds:.1f} s "
-        f"({out.getvalue().splitlines()[0]})",
-        flush=True,
-    )
+    print(f"database: {settings.DATABASES['default']['NAME']}", flush=True)
+    if args.database:
+        args.cases = CaseStudyPage.objects.filter(locale__language_code="en").count()
+        after = City.objects.filter(latitude__isnull=False).count()
+        total_cities = City.objects.count()
+        countries = City.objects.values("country").distinct().count()
+    else:
+        cities = synthetic.make_cities(args.cities, args.countries)
+        countries = len({c[2] for c in cities})
+        started = time.perf_counter()
+        synthetic.bulk_insert_cases(args.cases, cities=cities)
+        print(
+            f"{len(cities)} cities, {args.cases} cases inserted in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        before = City.objects.filter(latitude__isnull=False).count()
+        out = io.StringIO()
+        started = time.perf_counter()
+        call_command("fill_city_coordinates", stdout=out)
+        fill_seconds = time.perf_counter() - started
+        after = City.objects.filter(latitude__isnull=False).count()
+        total_cities = City.objects.count()
+        print(
+            f"gazetteer: {before} of {total_cities} cities located before, {after} after, in {fill_seconds:.1f} s "
+            f"({out.getvalue().splitlines()[0]})",
+            flush=True,
+        )
 
     case = CaseStudyPage.objects.filter(locale__language_code="en").order_by("pk")[args.cases // 2]
     case_url = case.get_url()
@@ -156,7 +171,7 @@ def main() -> None:
     on_map = sum(1 for m in markers if m["on_map"])
     print()
     print(f"{args.cases:,} bilingual cases ({2 * args.cases:,} pages), {total_cities:,} cities in "
-          f"{len({c[2] for c in cities})} countries; {after:,} with coordinates after the gazetteer")  # fmt: skip
+          f"{countries} countries; {after:,} with coordinates after the gazetteer")  # fmt: skip
     print()
     print("| page | p50 | p95 | HTML | circles drawn |")
     print("| --- | --- | --- | --- | --- |")

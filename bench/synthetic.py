@@ -595,6 +595,20 @@ def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None
         "contact_person",
         "ongoing",
         "publication_date",
+        "timeline",
+        # What it takes (issue 16) and the evidence level kept on save: empty, as an import of a
+        # case without them leaves them.
+        "cost_amount",
+        "cost_currency",
+        "cost_year",
+        "staff",
+        "launch_days",
+        "legal_basis",
+        "legal_basis_url",
+        "partners",
+        "technology",
+        "prerequisites",
+        "evidence_level",
     ]
     known = {f.column for f in CaseStudyPage._meta.local_concrete_fields}
     missing = known - set(child_columns)
@@ -657,6 +671,18 @@ def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None
                         "",
                         "",
                         False,
+                        None,
+                        "[]",
+                        None,
+                        "",
+                        None,
+                        "",
+                        None,
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
                         None,
                     )
                 )

@@ -65,21 +65,39 @@ def case_ris(request, pk: int):
 # ----------------------------------------------------------------------------------------------
 # Explore: charts and the map
 # ----------------------------------------------------------------------------------------------
-def _filter_options(language: str):
-    """What the explore form offers: every area and continent; countries, measures and years in use."""
+def _filter_options(language: str, selection: sel.Selection | None = None):
+    """What the explore form offers: every area and continent; countries, measures and years in use.
+
+    Given the unfiltered `selection` of the same language, its counts (`charts.case_counts`) are
+    taken from the same read: the same public cases but aliases, so the default page reads its
+    cases once.
+    """
     from django_countries import countries
 
-    from casestudies.models import Continent, MeasureType, PolicyArea
+    from casestudies.models import Continent, MeasureType, PolicyArea, TaggedCaseStudy
 
     live = public_cases(language)
-    country_codes = sorted(
-        {str(code) for code in live.exclude(city__isnull=True).values_list("city__country", flat=True)}
-    )
+    # Countries and years from one read of the language's public cases (two queries over the
+    # same join before); measure types by their ids, without DISTINCT over the tagged rows.
+    country_codes: set[str] = set()
+    years: set[int] = set()
+    shared = selection is not None and selection.language == language and not selection.is_filtered()
+    counts = charts.CaseCounts()
+    rows = live.values_list("alias_of_id", "city_id", "city__continent", "city__country", "start_date")
+    for alias_of, city_id, continent, code, start in rows.order_by():
+        if code is not None:  # None: no city
+            country_codes.add(str(code))
+        if start is not None:
+            years.add(start.year)
+        if shared and alias_of is None:  # the selection's rule: not an alias
+            counts.add(city_id, continent, start)
+    if shared:
+        selection.__dict__.setdefault("_case_counts", counts)
+    used = TaggedCaseStudy.objects.filter(content_object__in=live.values("pk")).values("tag_id")
     measures = [
         (m.slug, m.name_ko if language == "ko" and m.name_ko else m.name)
-        for m in MeasureType.objects.filter(tagged_cases__content_object__in=live.values("pk")).distinct()
+        for m in MeasureType.objects.filter(pk__in=used).only("slug", "name", "name_ko")
     ]
-    years = sorted({day.year for day in live.dates("start_date", "year")}, reverse=True)
     return {
         "areas": list(PolicyArea.objects.filter(locale__language_code=language).values_list("slug", "name")),
         "continents": [(value, str(label)) for value, label in Continent.choices],
@@ -87,7 +105,7 @@ def _filter_options(language: str):
             ((code, str(countries.name(code))) for code in country_codes), key=lambda c: c[1]
         ),
         "measures": sorted(measures, key=lambda m: m[1].casefold()),
-        "years": years,
+        "years": sorted(years, reverse=True),
     }
 
 
@@ -276,6 +294,7 @@ def explore(request):
         error, status = exc.message, 400
         selection = sel.parse_selection(QueryDict(), language, strict=False)
     query = _query_with(request)
+    options = _filter_options(language, selection)  # first: it may count the selection too
     markers = city_markers(selection)
     context = {
         "error": error,
@@ -295,7 +314,7 @@ def explore(request):
         "clusters": map_clusters(markers),
         "cities_url": reverse("opendata:city_index"),
         "map": {"width": geo.WIDTH, "height": geo.HEIGHT},
-        "options": _filter_options(language),
+        "options": options,
         "query": query,
         "search_url": reverse("search") + query,
         "downloads": download_list(query),
