@@ -809,26 +809,46 @@ class CaseStudyPage(Page):
             )
             for pk, count in measures:
                 shares.setdefault(pk, [0, 0])[0] = count
-        if area_slugs:
-            links = CaseStudyPage.policy_areas.through.objects
-            areas = (
-                links.filter(policyarea__slug__in=area_slugs, casestudypage__locale_id=self.locale_id)
-                .values_list("casestudypage_id")
-                .annotate(n=Count("policyarea_id", distinct=True))
-                .order_by()
-            )
-            for pk, count in areas:
-                shares.setdefault(pk, [0, 0])[1] = count
-        shares.pop(self.pk, None)
-        tiers: dict[tuple[int, int], list[int]] = {}
-        for pk, (measures_shared, areas_shared) in shares.items():
-            tiers.setdefault((measures_shared, areas_shared), []).append(pk)
         visible = public_now(CaseStudyPage.objects).select_related("city").order_by("-start_date", "-pk")
         found: list[CaseStudyPage] = []
-        for key in sorted(tiers, reverse=True):
-            if len(found) >= limit:
-                break
-            found.extend(visible.filter(pk__in=tiers[key])[: limit - len(found)])
+
+        def count_areas(among_measure_sharers: bool) -> None:
+            links = CaseStudyPage.policy_areas.through.objects.filter(
+                policyarea__slug__in=area_slugs, casestudypage__locale_id=self.locale_id
+            )
+            if among_measure_sharers:
+                links = links.filter(
+                    casestudypage_id__in=TaggedCaseStudy.objects.filter(tag_id__in=measure_ids).values(
+                        "content_object_id"
+                    )
+                )
+            rows = links.values_list("casestudypage_id").annotate(n=Count("policyarea_id", distinct=True))
+            for pk, count in rows.order_by():
+                if among_measure_sharers or pk not in shares:
+                    shares.setdefault(pk, [0, 0])[1] = count
+
+        def take(measure_sharers: bool) -> None:
+            shares.pop(self.pk, None)
+            tiers: dict[tuple[int, int], list[int]] = {}
+            for pk, (measures_shared, areas_shared) in shares.items():
+                if (measures_shared > 0) == measure_sharers:
+                    tiers.setdefault((measures_shared, areas_shared), []).append(pk)
+            for key in sorted(tiers, reverse=True):
+                if len(found) >= limit:
+                    break
+                found.extend(visible.filter(pk__in=tiers[key])[: limit - len(found)])
+
+        # Every case sharing a measure type ranks above every case sharing areas only: rank those
+        # first (their shared areas counted among them alone), and count the areas of the whole
+        # language (thousands of cases at 10,000: half of a case page's time) only if they are
+        # too few.
+        if shares:
+            if area_slugs:
+                count_areas(among_measure_sharers=True)
+            take(measure_sharers=True)
+        if len(found) < limit and area_slugs:
+            count_areas(among_measure_sharers=False)
+            take(measure_sharers=False)
         return found
 
     def get_context(self, request, *args, **kwargs):
