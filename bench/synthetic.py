@@ -574,6 +574,7 @@ def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None
 
     from wagtail.models import Page
 
+    from casestudies.evidence import REQUIREMENT_FIELDS
     from casestudies.models import CaseStudyPage, TaggedCaseStudy
 
     taxonomy = ensure_taxonomy(cities)
@@ -598,16 +599,7 @@ def bulk_insert_cases(n: int, seed: int = 2020, batch: int = 2000, progress=None
         "timeline",
         # What it takes (issue 16) and the evidence level kept on save: empty, as an import of a
         # case without them leaves them.
-        "cost_amount",
-        "cost_currency",
-        "cost_year",
-        "staff",
-        "launch_days",
-        "legal_basis",
-        "legal_basis_url",
-        "partners",
-        "technology",
-        "prerequisites",
+        *REQUIREMENT_FIELDS,
         "evidence_level",
     ]
     known = {f.column for f in CaseStudyPage._meta.local_concrete_fields}

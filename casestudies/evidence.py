@@ -73,6 +73,21 @@ EVIDENCE_SHORT = {
 
 EVIDENCE_VALUES = tuple(str(level) for level in EvidenceLevel.values)
 
+# "What it takes": the case page's fields, in the order the panel, the import/export columns and
+# the API list them.
+REQUIREMENT_FIELDS = (
+    "cost_amount",
+    "cost_currency",
+    "cost_year",
+    "staff",
+    "launch_days",
+    "legal_basis",
+    "legal_basis_url",
+    "partners",
+    "technology",
+    "prerequisites",
+)
+
 
 def evidence_label(level: int | str | None) -> str:
     """ "3 · Before/after": the facet's and the listing's name of a level ("" for none)."""

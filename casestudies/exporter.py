@@ -20,6 +20,8 @@ from wagtail.rich_text import RichText
 
 from ops.spreadsheet import neutralise_row
 
+from .evidence import REQUIREMENT_FIELDS
+
 BASE_COLUMNS = [
     "key",
     "locale",
@@ -39,20 +41,7 @@ BASE_COLUMNS = [
 ]
 # Issue 16: graded outcomes, "what it takes" and "inspired by". Optional in a file: an older file
 # without them imports as before, and leaves these fields of existing cases as they are.
-OPTIONAL_COLUMNS = [
-    "evidence",
-    "inspired_by",
-    "cost_amount",
-    "cost_currency",
-    "cost_year",
-    "staff",
-    "launch_days",
-    "legal_basis",
-    "legal_basis_url",
-    "partners",
-    "technology",
-    "prerequisites",
-]
+OPTIONAL_COLUMNS = ["evidence", "inspired_by", *REQUIREMENT_FIELDS]
 COLUMNS = BASE_COLUMNS + OPTIONAL_COLUMNS
 # The "what it takes" columns, each the case-study field of the same name.
 REQUIREMENT_COLUMNS = tuple(OPTIONAL_COLUMNS[2:])

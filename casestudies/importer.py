@@ -146,7 +146,8 @@ def detect_format(name: str) -> str | None:
     return None
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
+    """A file's bytes as text (UTF-8, with or without a BOM), or a line-numbered import error."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -300,7 +301,7 @@ def read_jsonl(text: str) -> tuple[list[RawRow], list[RowError]]:
 
 def read_rows(data: bytes, fmt: str) -> tuple[list[RawRow], list[RowError]]:
     """The rows of a file and the errors of rows that could not be read (reported with the rest)."""
-    text = _decode(data)
+    text = decode_text(data)
     _refuse_nul(text)
     rows, errors = read_jsonl(text) if fmt == "jsonl" else read_csv(text)
     _clean_cells(rows, errors)

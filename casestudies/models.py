@@ -41,6 +41,7 @@ from .evidence import (
     EVIDENCE_MEANING,
     EVIDENCE_NAMES,
     EVIDENCE_VALUES,
+    REQUIREMENT_FIELDS,
     SIZE_VALUES,
     EvidenceLevel,
     SizeBand,
@@ -712,19 +713,9 @@ class CaseStudyPage(Page):
     @property
     def has_requirements(self) -> bool:
         """Whether the "what it takes" panel has anything to show."""
-        return any(
-            value not in (None, "")
-            for value in (
-                self.cost_amount,
-                self.staff,
-                self.launch_days,
-                self.legal_basis,
-                self.legal_basis_url,
-                self.partners,
-                self.technology,
-                self.prerequisites,
-            )
-        )
+        # Currency and year qualify an amount: alone they show nothing.
+        shown = (name for name in REQUIREMENT_FIELDS if name not in ("cost_currency", "cost_year"))
+        return any(getattr(self, name) not in (None, "") for name in shown)
 
     def visible_inspirations(self) -> list[dict]:
         """The cases this one names as its inspiration, as visitors may see them, in their language."""

@@ -40,6 +40,7 @@ from .importer import (
     ImportResult,
     Rejected,
     RowError,
+    decode_text,
     prepare,
     prepare_skipping,
 )
@@ -165,20 +166,10 @@ class Release:
     several_places: list[int] = field(default_factory=list)
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportFailed(
-            [RowError(line, None, _("the file is not UTF-8 text (byte %(byte)d).") % {"byte": exc.start + 1})]
-        ) from exc
-
-
 def read_release(data: bytes) -> Release:
     """Every row of a CoronaNet release CSV, checked one by one (line-numbered errors); a file
     that cannot be read at all (not UTF-8, no header, a required column missing) raises."""
-    text = _decode(data)
+    text = decode_text(data)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     names: list[str] = []

@@ -11,6 +11,7 @@ from rest_framework.fields import Field
 from wagtail.api import APIField
 from wagtail.rich_text import expand_db_html
 
+from casestudies.evidence import REQUIREMENT_FIELDS
 from casestudies.visibility import is_public_now, public_now
 
 
@@ -198,21 +199,7 @@ def _case_fields():
         APIField("evidence_level"),
         APIField("outcome_evidence", serializer=OutcomesField()),
         APIField("inspired_by", serializer=InspiredByField()),
-        *(
-            APIField(name)
-            for name in (
-                "cost_amount",
-                "cost_currency",
-                "cost_year",
-                "staff",
-                "launch_days",
-                "legal_basis",
-                "legal_basis_url",
-                "partners",
-                "technology",
-                "prerequisites",
-            )
-        ),
+        *(APIField(name) for name in REQUIREMENT_FIELDS),
         APIField("contact_organisation"),
         APIField("contact_email"),
         APIField("contact_person"),
