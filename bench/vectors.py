@@ -6,6 +6,7 @@ Not a timed test: figures go into docs/benchmarks.md ("Search by meaning").
     .venv/bin/python bench/vectors.py throughput --passages 300
     .venv/bin/python bench/vectors.py fill --database sqlite:////tmp/cac-bench-100000.sqlite3
     .venv/bin/python bench/vectors.py memory --database sqlite:////tmp/cac-bench-100000.sqlite3
+    .venv/bin/python bench/vectors.py recall --database sqlite:////tmp/cac-bench-100000.sqlite3
 
 `throughput` embeds synthetic passages (title + summary + measure names, as the index does) with
 the bundled model on one thread and reports passages per second, hence the time to embed N cases.
@@ -19,6 +20,11 @@ size; relevance is measured by bench/relevance.py on real vectors.
 
 `memory` loads the vectors as a gunicorn worker does and reports the memory they add (RSS before
 and after, and the matrices' own size) and the load time.
+
+`recall` loads the vectors, waits for the HNSW graphs (search/vectors.py: pools of at least
+`--approximate-from` rows, default the setting) and asks both searches for the 40 nearest pages
+of a sample of stored vectors (`--sample`): recall@40 of the graph against the exact search per
+language, and milliseconds per query of each.
 """
 
 from __future__ import annotations
@@ -166,19 +172,71 @@ def memory() -> None:
     print(f"nearest pages, every language: p50 {timings[15]:.1f} ms, p95 {timings[28]:.1f} ms")
 
 
+def recall_report(index, k: int = 40, sample: int = 400, seed: int = 2020) -> dict[str, dict]:
+    """Per language: the graph's source ("built", "restored", or "exact" without one), recall@k
+    against the exact search, and ms per query of each, with stored vectors as queries."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    report: dict[str, dict] = {}
+    for language, pool in index._pools.items():
+        picks = rng.choice(len(pool.ids), size=min(sample, len(pool.ids)), replace=False)
+        queries = [pool.matrix[i : i + 1] for i in picks]
+        answers = {}
+        for exact in (True, False):
+            started = time.perf_counter()
+            answers[exact] = [pool.nearest(query, k, exact=exact)[0] for query in queries]
+            answers[exact, "ms"] = (time.perf_counter() - started) * 1000 / len(queries)
+        found = sum(
+            len({p for p, _s in approximate} & {p for p, _s in exact})
+            for approximate, exact in zip(answers[False], answers[True], strict=True)
+        )
+        graph = pool.graph
+        report[language] = {
+            "rows": len(pool.ids),
+            "graph": graph.source if graph is not None and graph.index is not None else "exact",
+            "recall": found / max(1, sum(len(exact) for exact in answers[True])),
+            "exact_ms": answers[True, "ms"],
+            "approximate_ms": answers[False, "ms"],
+        }
+    return report
+
+
+def recall(sample: int, seed: int, approximate_from: int | None) -> None:
+    from django.conf import settings
+
+    from search import embeddings, vectors
+
+    if approximate_from is not None:
+        settings.SEARCH_VECTOR_APPROXIMATE_FROM = approximate_from
+    index = vectors.get_index()
+    started = time.perf_counter()
+    index.refresh(embeddings.model_name(), force=True)
+    index.wait_for_graphs()
+    print(f"{index.size()} vectors loaded, graphs ready in {time.perf_counter() - started:.1f} s")
+    for language, row in recall_report(index, sample=sample, seed=seed).items():
+        print(
+            f"{language}: {row['rows']} rows, graph {row['graph']}: recall@40 {row['recall']:.3f}; "
+            f"exact {row['exact_ms']:.2f} ms, approximate {row['approximate_ms']:.2f} ms per query"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["throughput", "fill", "memory"])
+    parser.add_argument("command", choices=["throughput", "fill", "memory", "recall"])
     parser.add_argument("--database", help="DATABASE_URL of the database (default: the dev database)")
     parser.add_argument("--passages", type=int, default=300)
     parser.add_argument("--sample", type=int, default=400)
     parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--approximate-from", type=int, help="graph for pools of this many rows (recall)")
     args = parser.parse_args()
     setup_django(args.database)
     if args.command == "throughput":
         throughput(args.passages)
     elif args.command == "fill":
         fill(args.sample, args.seed)
+    elif args.command == "recall":
+        recall(args.sample, args.seed, args.approximate_from)
     else:
         memory()
 

