@@ -306,7 +306,9 @@ def load_or_build_graph(model: str, language: str, ids: np.ndarray, matrix: np.n
         try:
             _save_hnsw(index, path)
             for old in directory.glob(f"{prefix}.*"):
-                if old.suffix in (".usearch", ".b2") and old.stem != path.stem:
+                # Older graphs, and what a process killed while saving left behind.
+                current = old.name.startswith(f"{path.stem}.")
+                if old.suffix == ".part" or (old.suffix in (".usearch", ".b2") and not current):
                     old.unlink(missing_ok=True)
             index = _restore_hnsw(path, matrix)  # the shared, memory-mapped copy
         except Exception as error:  # disk full, read-only: the built graph serves
