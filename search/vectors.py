@@ -480,6 +480,15 @@ class VectorIndex:
             if current is not None and current.pending is graph:
                 current.graph, current.pending = graph, None
 
+    def graph_sources(self) -> dict[str, str]:
+        """How each pool is searched now: "built" or "restored" (a graph), else "exact"."""
+        return {
+            language: pool.graph.source
+            if pool.graph is not None and pool.graph.index is not None
+            else "exact"
+            for language, pool in self._pools.items()
+        }
+
     def wait_for_graphs(self, timeout: float | None = None) -> None:
         """Wait until the graphs being built are ready (tests, benchmarks)."""
         for builder in list(self._builders):
