@@ -1,0 +1,347 @@
+"""The Markdown subset of the import format (docs/import-format.md) → Wagtail content: the body's
+blocks (headings, quotes, key-figure tables, images, documents, paragraphs and lists) and the
+outcomes' rich text. `MarkupError` says what is wrong; validation reports it on the row's cell.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+
+
+class MarkupError(ValueError):
+    pass
+
+
+_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_HEADING_RE = re.compile(r"^(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*$")
+_BULLET_RE = re.compile(r"^[-*+]\s+(.*)$")
+_ORDERED_RE = re.compile(r"^\d{1,9}[.)]\s+(.*)$")
+_TABLE_SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+_IMAGE_RE = re.compile(r'^!\[((?:[^\]\\]|\\.)*)\]\(image:(\d+)(?:\s+"((?:[^"\\]|\\.)*)")?\)$')
+_DOCUMENT_RE = re.compile(r"^\[((?:[^\]\\]|\\.)*)\]\(document:(\d+)\)$")
+_ATTRIBUTION_RE = re.compile(r"^(?:—|--|―)\s+(.*)$")
+
+
+def unescape(text: str) -> str:
+    out = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _PUNCT:
+            out.append(text[i + 1])
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+@dataclass
+class Refs:
+    """Ids of pages, documents and images that Markdown links and blocks refer to."""
+
+    pages: set[int] = field(default_factory=set)
+    documents: set[int] = field(default_factory=set)
+    images: set[int] = field(default_factory=set)
+
+
+_INLINE_SPECIAL = re.compile(r"[\\\n*_\[]")
+
+
+def _destination_end(s: str, start: int) -> int:
+    """Index of the ")" closing a link destination that starts at `start` (balanced parentheses)."""
+    depth = 0
+    for i in range(start, len(s)):
+        ch = s[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif ch.isspace() and depth == 0:
+            return -1
+    return -1
+
+
+class InlineParser:
+    """Bold, italic, links and hard breaks of the Markdown subset, as Wagtail rich-text HTML."""
+
+    def __init__(self, refs: Refs):
+        self.refs = refs
+
+    def _find_closing(self, s: str, delim: str, start: int) -> int:
+        i = start
+        while i < len(s):
+            ch = s[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == "[":
+                end = self._link_end(s, i)
+                if end is not None:
+                    i = end
+                    continue
+            if s.startswith(delim, i):
+                if delim == "*" and s.startswith("**", i):
+                    close = self._find_closing(s, "**", i + 2)
+                    if close == -1:
+                        return -1
+                    i = close + 2
+                    continue
+                if i > start and not s[i - 1].isspace():
+                    after = s[i + len(delim)] if i + len(delim) < len(s) else ""
+                    if delim != "_" or not after.isalnum():
+                        return i
+            i += 1
+        return -1
+
+    def _bracket_end(self, s: str, start: int) -> int | None:
+        depth = 0
+        i = start
+        while i < len(s):
+            ch = s[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == "[":
+                depth += 1
+            elif ch == "]":
+                depth -= 1
+                if depth == 0:
+                    return i
+            i += 1
+        return None
+
+    def _link_end(self, s: str, start: int) -> int | None:
+        close = self._bracket_end(s, start)
+        if close is None or close + 1 >= len(s) or s[close + 1] != "(":
+            return None
+        end = _destination_end(s, close + 2)
+        if end == -1:
+            return None
+        return end + 1
+
+    def _anchor(self, target: str, inner: str) -> str:
+        target = target.strip()
+        kind, _sep, ident = target.partition(":")
+        if kind in ("page", "document") and ident.isdigit():
+            (self.refs.pages if kind == "page" else self.refs.documents).add(int(ident))
+            return f'<a linktype="{kind}" id="{ident}">{inner}</a>'
+        if target.startswith("/") or re.match(r"^(https?|mailto|tel):", target, re.IGNORECASE):
+            if target.lower().startswith(("http:", "https:")):
+                try:
+                    URLValidator()(target)
+                except ValidationError as exc:
+                    raise MarkupError(_("“%(url)s” is not a valid link.") % {"url": target}) from exc
+            return f'<a href="{html.escape(target, quote=True)}">{inner}</a>'
+        raise MarkupError(
+            _("“%(url)s” is not a link target (use http(s)://…, mailto:…, page:ID or document:ID).")
+            % {"url": target}
+        )
+
+    def parse(self, s: str) -> str:
+        out: list[str] = []
+        i = 0
+        n = len(s)
+        while i < n:
+            # Plain text up to the next character that may start markup, in one piece.
+            special = _INLINE_SPECIAL.search(s, i)
+            if special is None:
+                out.append(html.escape(s[i:], quote=False))
+                break
+            if special.start() > i:
+                out.append(html.escape(s[i : special.start()], quote=False))
+                i = special.start()
+            ch = s[i]
+            if ch == "\\":
+                if i + 1 < n and s[i + 1] == "\n":
+                    out.append("<br/>")
+                    i += 2
+                    continue
+                if i + 1 < n and s[i + 1] in _PUNCT:
+                    out.append(html.escape(s[i + 1], quote=False))
+                    i += 2
+                    continue
+            if ch == "\n":
+                out.append(" ")
+                i += 1
+                continue
+            if s.startswith("**", i) and i + 2 < n and not s[i + 2].isspace():
+                close = self._find_closing(s, "**", i + 2)
+                if close != -1:
+                    out.append(f"<b>{self.parse(s[i + 2 : close])}</b>")
+                    i = close + 2
+                    continue
+            if ch in "*_" and i + 1 < n and not s[i + 1].isspace() and s[i + 1] != ch:
+                if ch == "_" and i > 0 and s[i - 1].isalnum():
+                    out.append(ch)
+                    i += 1
+                    continue
+                close = self._find_closing(s, ch, i + 1)
+                if close != -1:
+                    out.append(f"<i>{self.parse(s[i + 1 : close])}</i>")
+                    i = close + 1
+                    continue
+            if ch == "[":
+                close = self._bracket_end(s, i)
+                if close is not None and close + 1 < n and s[close + 1] == "(":
+                    end = _destination_end(s, close + 2)
+                    if end != -1:
+                        inner = self.parse(s[i + 1 : close])
+                        out.append(self._anchor(s[close + 2 : end], inner))
+                        i = end + 1
+                        continue
+            out.append(html.escape(ch, quote=False))
+            i += 1
+        return "".join(out)
+
+
+def _starts_block(line: str) -> bool:
+    stripped = line.strip()
+    return bool(
+        _HEADING_RE.match(stripped)
+        or stripped.startswith(">")
+        or (stripped.startswith("|") and not stripped.startswith("\\"))
+        or _BULLET_RE.match(stripped)
+    )
+
+
+def _split_cells(line: str) -> list[str]:
+    line = line.strip()
+    if line.startswith("|"):
+        line = line[1:]
+    if line.endswith("|") and not line.endswith("\\|"):
+        line = line[:-1]
+    cells = re.split(r"(?<!\\)\|", line)
+    return [unescape(cell.strip().replace("\\|", "|")) for cell in cells]
+
+
+def markdown_to_blocks(text: str, refs: Refs, rich_only: bool = False) -> list[tuple[str, object]]:
+    """Markdown (or plain text) → [(block type, value)] for the case-study body.
+
+    `rich_only=True` (the outcomes field): paragraphs and lists only; other blocks are an error.
+    """
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    inline = InlineParser(refs)
+    blocks: list[tuple[str, object]] = []
+    i = 0
+    n = len(lines)
+
+    def forbid(what: str):
+        if rich_only:
+            raise MarkupError(_("%(what)s are not allowed here, only paragraphs and lists.") % {"what": what})
+
+    while i < n:
+        line = lines[i].strip()
+        if not line:
+            i += 1
+            continue
+        heading = _HEADING_RE.match(line)
+        if heading:
+            forbid(_("headings"))
+            level = "h2" if len(heading.group(1)) <= 2 else "h3"
+            heading_text = unescape(heading.group(2) or "")
+            if not heading_text:
+                raise MarkupError(_("a heading has no text."))
+            if len(heading_text) > 120:
+                raise MarkupError(_("a heading is longer than 120 characters."))
+            blocks.append(("heading", {"text": heading_text, "level": level}))
+            i += 1
+            continue
+        if line.startswith(">"):
+            forbid(_("quotes"))
+            quoted = []
+            while i < n and lines[i].strip().startswith(">"):
+                content = lines[i].strip()[1:]
+                quoted.append(content[1:] if content.startswith(" ") else content)
+                i += 1
+            attribution = ""
+            last = _ATTRIBUTION_RE.match(quoted[-1]) if quoted else None
+            if last and len(quoted) > 1:
+                attribution = unescape(last.group(1))
+                quoted = quoted[:-1]
+            blocks.append(
+                ("quote", {"text": unescape("\n".join(quoted)).strip(), "attribution": attribution})
+            )
+            continue
+        if line.startswith("|"):
+            forbid(_("tables"))
+            table = []
+            while i < n and lines[i].strip().startswith("|"):
+                table.append(lines[i].strip())
+                i += 1
+            if len(table) < 2 or not _TABLE_SEPARATOR_RE.match(table[1]):
+                raise MarkupError(_("a table needs a header row and a separator row (| --- | --- |)."))
+            header = _split_cells(table[0])
+            figures = []
+            for row in table[2:]:
+                cells = _split_cells(row)
+                if len(cells) != 2 or not cells[0] or not cells[1]:
+                    raise MarkupError(_("each key-figure row has two cells: a label and a value."))
+                if len(cells[0]) > 120 or len(cells[1]) > 60:
+                    raise MarkupError(_("a key-figure label is at most 120 characters, a value 60."))
+                figures.append({"label": cells[0], "value": cells[1]})
+            if not figures:
+                raise MarkupError(_("a key-figures table has no rows."))
+            blocks.append(("key_figures", {"title": header[0] if header else "", "figures": figures}))
+            continue
+        image = _IMAGE_RE.match(line)
+        if image and (i + 1 >= n or not lines[i + 1].strip()):
+            forbid(_("images"))
+            refs.images.add(int(image.group(2)))
+            blocks.append(
+                (
+                    "image",
+                    {
+                        "image": int(image.group(2)),
+                        "caption": unescape(image.group(1)),
+                        "attribution": unescape(image.group(3) or ""),
+                    },
+                )
+            )
+            i += 1
+            continue
+        document = _DOCUMENT_RE.match(line)
+        if document and (i + 1 >= n or not lines[i + 1].strip()) and not rich_only:
+            refs.documents.add(int(document.group(2)))
+            blocks.append(
+                ("document", {"document": int(document.group(2)), "title": unescape(document.group(1))})
+            )
+            i += 1
+            continue
+        bullet, ordered = _BULLET_RE.match(line), _ORDERED_RE.match(line)
+        if bullet or ordered:
+            kind_re = _BULLET_RE if bullet else _ORDERED_RE
+            items: list[str] = []
+            while i < n and lines[i].strip():
+                current = lines[i].strip()
+                item = kind_re.match(current)
+                if item:
+                    items.append(item.group(1))
+                elif _starts_block(current) or (_ORDERED_RE if bullet else _BULLET_RE).match(current):
+                    break
+                else:  # a continuation line of the item
+                    items[-1] += "\n" + current
+                i += 1
+            tag = "ul" if bullet else "ol"
+            html_items = "".join(f"<li>{inline.parse(item)}</li>" for item in items)
+            blocks.append(("paragraph", f"<{tag}>{html_items}</{tag}>"))
+            continue
+        paragraph = [line]
+        i += 1
+        while i < n and lines[i].strip() and not _starts_block(lines[i]):
+            paragraph.append(lines[i].strip())
+            i += 1
+        blocks.append(("paragraph", f"<p>{inline.parse(chr(10).join(paragraph)).strip()}</p>"))
+    return blocks
+
+
+def markdown_to_richtext(text: str, refs: Refs) -> str:
+    return "".join(str(value) for _type, value in markdown_to_blocks(text, refs, rich_only=True))
