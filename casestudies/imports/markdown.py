@@ -1,6 +1,11 @@
 """The Markdown subset of the import format (docs/import-format.md) → Wagtail content: the body's
 blocks (headings, quotes, key-figure tables, images, documents, paragraphs and lists) and the
 outcomes' rich text. `MarkupError` says what is wrong; validation reports it on the row's cell.
+
+The text inside a paragraph, list item or link (bold, italic, links, escapes, line breaks) is read by
+markdown-it-py with CommonMark's rules; the blocks are read here, line by line, because the format's
+blocks are not CommonMark's (a two-column table is a key-figures block, a quote's last line may be
+its attribution, a list ends at a blank line, `-` and `*` items make one list).
 """
 
 from __future__ import annotations
@@ -8,6 +13,8 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -51,82 +58,31 @@ class Refs:
     images: set[int] = field(default_factory=set)
 
 
+def _inline_markdown() -> MarkdownIt:
+    """CommonMark's inline rules for what the format has: emphasis, links, backslash escapes and
+    line breaks. The rest (code spans, entities, raw HTML, autolinks, images) stays text, as the
+    exporter writes it (casestudies.exporter escapes only what these rules read)."""
+    md = MarkdownIt("zero").enable(["emphasis", "link", "escape", "newline"])
+    # Every link target reaches InlineParser._anchor, which accepts or refuses it with the import's
+    # own messages, and is kept as written (no percent-encoding).
+    md.validateLink = lambda url: True
+    md.normalizeLink = lambda url: url
+    md.normalizeLinkText = lambda text: text
+    return md
+
+
+_INLINE = _inline_markdown()
+# Text without a character these rules read is itself: no parse (most paragraphs of a large import).
 _INLINE_SPECIAL = re.compile(r"[\\\n*_\[]")
-
-
-def _destination_end(s: str, start: int) -> int:
-    """Index of the ")" closing a link destination that starts at `start` (balanced parentheses)."""
-    depth = 0
-    for i in range(start, len(s)):
-        ch = s[i]
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            if depth == 0:
-                return i
-            depth -= 1
-        elif ch.isspace() and depth == 0:
-            return -1
-    return -1
+_TAGS = {"strong_open": "<b>", "strong_close": "</b>", "em_open": "<i>", "em_close": "</i>"}
 
 
 class InlineParser:
-    """Bold, italic, links and hard breaks of the Markdown subset, as Wagtail rich-text HTML."""
+    """Bold, italic, links and hard breaks of the Markdown subset (parsed by markdown-it-py), as
+    Wagtail rich-text HTML."""
 
     def __init__(self, refs: Refs):
         self.refs = refs
-
-    def _find_closing(self, s: str, delim: str, start: int) -> int:
-        i = start
-        while i < len(s):
-            ch = s[i]
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == "[":
-                end = self._link_end(s, i)
-                if end is not None:
-                    i = end
-                    continue
-            if s.startswith(delim, i):
-                if delim == "*" and s.startswith("**", i):
-                    close = self._find_closing(s, "**", i + 2)
-                    if close == -1:
-                        return -1
-                    i = close + 2
-                    continue
-                if i > start and not s[i - 1].isspace():
-                    after = s[i + len(delim)] if i + len(delim) < len(s) else ""
-                    if delim != "_" or not after.isalnum():
-                        return i
-            i += 1
-        return -1
-
-    def _bracket_end(self, s: str, start: int) -> int | None:
-        depth = 0
-        i = start
-        while i < len(s):
-            ch = s[i]
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == "[":
-                depth += 1
-            elif ch == "]":
-                depth -= 1
-                if depth == 0:
-                    return i
-            i += 1
-        return None
-
-    def _link_end(self, s: str, start: int) -> int | None:
-        close = self._bracket_end(s, start)
-        if close is None or close + 1 >= len(s) or s[close + 1] != "(":
-            return None
-        end = _destination_end(s, close + 2)
-        if end == -1:
-            return None
-        return end + 1
 
     def _anchor(self, target: str, inner: str) -> str:
         target = target.strip()
@@ -147,59 +103,28 @@ class InlineParser:
         )
 
     def parse(self, s: str) -> str:
+        if not _INLINE_SPECIAL.search(s):
+            return html.escape(s, quote=False)
         out: list[str] = []
-        i = 0
-        n = len(s)
-        while i < n:
-            # Plain text up to the next character that may start markup, in one piece.
-            special = _INLINE_SPECIAL.search(s, i)
-            if special is None:
-                out.append(html.escape(s[i:], quote=False))
-                break
-            if special.start() > i:
-                out.append(html.escape(s[i : special.start()], quote=False))
-                i = special.start()
-            ch = s[i]
-            if ch == "\\":
-                if i + 1 < n and s[i + 1] == "\n":
-                    out.append("<br/>")
-                    i += 2
-                    continue
-                if i + 1 < n and s[i + 1] in _PUNCT:
-                    out.append(html.escape(s[i + 1], quote=False))
-                    i += 2
-                    continue
-            if ch == "\n":
+        links: list[tuple[int, str]] = []  # (where the link's text starts in out, its target)
+        for token in _INLINE.parseInline(s)[0].children or []:
+            if token.type == "text":
+                out.append(html.escape(token.content, quote=False))
+            elif token.type == "softbreak":
                 out.append(" ")
-                i += 1
-                continue
-            if s.startswith("**", i) and i + 2 < n and not s[i + 2].isspace():
-                close = self._find_closing(s, "**", i + 2)
-                if close != -1:
-                    out.append(f"<b>{self.parse(s[i + 2 : close])}</b>")
-                    i = close + 2
-                    continue
-            if ch in "*_" and i + 1 < n and not s[i + 1].isspace() and s[i + 1] != ch:
-                if ch == "_" and i > 0 and s[i - 1].isalnum():
-                    out.append(ch)
-                    i += 1
-                    continue
-                close = self._find_closing(s, ch, i + 1)
-                if close != -1:
-                    out.append(f"<i>{self.parse(s[i + 1 : close])}</i>")
-                    i = close + 1
-                    continue
-            if ch == "[":
-                close = self._bracket_end(s, i)
-                if close is not None and close + 1 < n and s[close + 1] == "(":
-                    end = _destination_end(s, close + 2)
-                    if end != -1:
-                        inner = self.parse(s[i + 1 : close])
-                        out.append(self._anchor(s[close + 2 : end], inner))
-                        i = end + 1
-                        continue
-            out.append(html.escape(ch, quote=False))
-            i += 1
+            elif token.type == "hardbreak":
+                out.append("<br/>")
+            elif token.type in _TAGS:
+                out.append(_TAGS[token.type])
+            elif token.type == "link_open":
+                links.append((len(out), str(token.attrGet("href") or "")))
+            elif token.type == "link_close":
+                start, target = links.pop()
+                inner = "".join(out[start:])
+                del out[start:]
+                out.append(self._anchor(target, inner))
+            else:  # no other rule is enabled
+                out.append(html.escape(token.content, quote=False))
         return "".join(out)
 
 
