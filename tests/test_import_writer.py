@@ -3,10 +3,11 @@
 The importer writes new pages in batches, with private Wagtail APIs (tree paths, reference
 extraction, a raw INSERT of the specific rows), for speed. This test is the seam's guard: the same
 rows are written once by `write_pages` and once the plain Wagtail way (`parent.add_child`,
-`page.save_revision`, `revision.publish`, as the admin's "Publish" of a new page does), each inside
-a savepoint rolled back afterwards, and what each left behind is compared: the tree, the page row,
-the revision, the log entries, the reference index and the site search. A Wagtail upgrade that
-changes what a published page needs fails here, not on the live site.
+`page.save_revision`, `revision.publish`, as the admin's "Publish" of a new page does; for drafts,
+`Workflow.start` as its "Submit for moderation" does), each inside a savepoint rolled back
+afterwards, and what each left behind is compared: the tree, the page row, the revision, the log
+entries, the workflow state, the page_published signal, the reference index and the site search. A
+Wagtail upgrade that changes what a new page needs fails here, not on the live site.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django_tasks import default_task_backend
 from django.db import transaction
 
 from wagtail.blocks import StreamValue
-from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision
+from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision, TaskState, WorkflowState
 from wagtail.rich_text import RichText
 from wagtail.signals import page_published
 from wagtail.tasks import update_reference_index_task
@@ -98,8 +99,9 @@ def rows(en_index) -> bytes:
 
 
 def write_the_wagtail_way(plan: ImportPlan, user) -> None:
-    """What an editor's "Publish" of a new page writes (wagtail.admin.views.pages.create), page by
-    page, with the values the plan read from the rows. Wagtail updates the reference index in a
+    """What an editor's "Publish" (or, for drafts, "Submit for moderation") of a new page writes
+    (wagtail.admin.views.pages.create), page by page, with the values the plan read from the rows.
+    Wagtail updates the reference index in a
     background task (the worker on the site; tests record tasks without running them): run here
     as the worker would."""
     enqueued = len(default_task_backend.results)
@@ -126,9 +128,15 @@ def write_the_wagtail_way(plan: ImportPlan, user) -> None:
             CaseStudySource(title=title or url, url=url, sort_order=order)
             for order, (title, url) in enumerate(row.sources)
         ]
-        index.add_child(instance=page)
-        revision = page.save_revision(user=user)
-        revision.publish(user=user)
+        if plan.publish:
+            index.add_child(instance=page)
+            revision = page.save_revision(user=user)
+            revision.publish(user=user)
+        else:
+            page.live = False
+            index.add_child(instance=page)
+            page.save_revision(user=user, log_action=True)
+            page.get_workflow().start(page, user)
     for result in default_task_backend.results[enqueued:]:
         if result.task.func is update_reference_index_task.func:
             result.task.call(*result.args, **result.kwargs)
@@ -138,12 +146,12 @@ class _RollBack(Exception):
     """Leaves the savepoint of one way of writing, so that the other starts from the same site."""
 
 
-def written(write, site) -> dict:
+def written(write, site, publish: bool) -> dict:
     """Prepare the rows, write them with `write`, and describe what was written; then undo it."""
     description: dict = {}
     try:
         with transaction.atomic():
-            plan = prepare(rows(site["en"]), "csv", publish=True)
+            plan = prepare(rows(site["en"]), "csv", publish=publish)
             assert plan.counts["create"] == 3 and not plan.new_cities and not plan.new_measures
             published: list[tuple] = []  # what page_published told its receivers (the page cache's, search's)
 
@@ -163,11 +171,17 @@ def written(write, site) -> dict:
     return description
 
 
-# Times a revision's content holds that Wagtail does not take back from it, and that differ: the bulk
-# writer's content is the page as published (times set), Wagtail's the page before publishing (none
-# yet). `Page.with_content_json` keeps the page's latest_revision_created_at, takes first_published_at
-# only when the page has none, and publishing sets last_published_at.
-PUBLISHING_TIMES = ("first_published_at", "last_published_at", "latest_revision_created_at")
+# Fields a revision's content holds that Wagtail does not take back from it, and that differ: the
+# bulk writer stores the page as written (published: times set; draft: has_unpublished_changes), Wagtail
+# the page before publishing or before marking it changed. `Page.with_content_json` keeps the page's
+# own has_unpublished_changes and latest_revision_created_at, takes first_published_at only when the
+# page has none, and publishing sets last_published_at.
+NOT_RESTORED = (
+    "first_published_at",
+    "last_published_at",
+    "latest_revision_created_at",
+    "has_unpublished_changes",
+)
 
 
 class Names:
@@ -202,7 +216,7 @@ class Names:
     def content(self, value, key: str = ""):
         """A revision's content (JSON): child rows' own ids and the body's block ids left out."""
         if isinstance(value, dict):
-            left_out = ("pk", "id", *PUBLISHING_TIMES)
+            left_out = ("pk", "id", *NOT_RESTORED)
             return {k: self.content(v, k) for k, v in value.items() if k not in left_out}
         if isinstance(value, list):
             return [self.content(item) for item in value]
@@ -212,6 +226,8 @@ class Names:
             return None if value is None else "set"
         if key in ("page", "page_ptr", "content_object"):
             return self.page(value)
+        if key == "task_state_id":  # in a workflow log entry's data
+            return None if value is None else "set"
         if key == "translation_key":
             return self.cases[value]
         if key == "body":
@@ -264,7 +280,8 @@ def describe(plan: ImportPlan, user, published: list[tuple]) -> dict:
             "revisions": [
                 {
                     "user": revision.user_id == user.pk,
-                    "is latest and live": revision.pk == page.latest_revision_id == page.live_revision_id,
+                    "is latest": revision.pk == page.latest_revision_id,
+                    "is live": revision.pk == page.live_revision_id,
                     "content": names.content(revision.content),
                 }
                 for revision in Revision.page_revisions.filter(object_id=str(pk))
@@ -275,10 +292,23 @@ def describe(plan: ImportPlan, user, published: list[tuple]) -> dict:
                     entry.user_id == user.pk,
                     entry.label,
                     entry.content_changed,
-                    entry.data,
+                    names.content(entry.data),
                     entry.revision_id == page.live_revision_id if entry.revision_id else None,
                 )
                 for entry in PageLogEntry.objects.filter(page_id=pk).order_by("timestamp", "pk")
+            ],
+            "workflow": [
+                (
+                    state.workflow.name,
+                    state.status,
+                    state.requested_by_id == user.pk,
+                    state.current_task_state.task.name,
+                    type(state.current_task_state.specific).__name__,
+                    state.current_task_state.status,
+                    state.current_task_state.revision_id == page.latest_revision_id,
+                    TaskState.objects.filter(workflow_state=state).count(),
+                )
+                for state in WorkflowState.objects.filter(base_content_type__model="page", object_id=str(pk))
             ],
             "page_published": [
                 (sender, revision == page.live_revision_id)
@@ -304,26 +334,59 @@ def describe(plan: ImportPlan, user, published: list[tuple]) -> dict:
     return found
 
 
-def test_the_bulk_writer_writes_what_wagtail_writes(site):
-    bulk = written(lambda plan, user: write_pages(plan, user=user), site)
-    plain = written(write_the_wagtail_way, site)
+def compare(bulk: dict, plain: dict) -> None:
     assert set(bulk) == set(plain)
     for key in plain:
-        if isinstance(plain[key], dict):
+        if isinstance(key, tuple):
             for part in plain[key]:
                 assert bulk[key][part] == plain[key][part], (key, part)
         assert bulk[key] == plain[key], key
+
+
+def test_published_pages_are_written_as_wagtail_writes_them(site):
+    bulk = written(lambda plan, user: write_pages(plan, user=user), site, publish=True)
+    plain = written(write_the_wagtail_way, site, publish=True)
+    compare(bulk, plain)
     # And what both wrote is what a published page needs (so that the comparison is not empty).
     seoul = plain[("ko", "seoul-masks")]
     assert seoul["tree"]["url_path"].endswith("/seoul-masks/") and seoul["tree"]["depth"] == 4
     assert seoul["page row"]["live"] and not seoul["page row"]["has_unpublished_changes"]
     assert seoul["page row"]["first_published_at"] == "set"
-    assert len(seoul["revisions"]) == 1 and seoul["revisions"][0]["is latest and live"]
+    assert len(seoul["revisions"]) == 1 and seoul["revisions"][0]["is live"]
     assert [entry[0] for entry in seoul["log entries"]] == ["wagtail.create", "wagtail.publish"]
-    assert seoul["page_published"] == [("CaseStudyPage", True)]
+    assert seoul["page_published"] == [("CaseStudyPage", True)] and seoul["workflow"] == []
     assert seoul["search"][0][0] == ("ko", "seoul-masks")
     assert plain["index numchild"] == {"en": 2, "ko": 1}
     english = plain[("en", "seoul-masks")]
     assert any(ref[2] == ("en", "index") for ref in english["references"])  # the body's page link
     assert english["relations"]["measures"] == ["contact-tracing", "mask-distribution"]
     assert english["relations"]["sources"][0][:2] == ("City of Seoul", "https://example.org/masks")
+
+
+def test_drafts_enter_their_workflow_as_wagtail_submits_them(site):
+    """Drafts: the bulk workflow start (writing._PageWriter._start_workflows) against the admin's
+    "Submit for moderation" of a new page."""
+    bulk = written(lambda plan, user: write_pages(plan, user=user), site, publish=False)
+    plain = written(write_the_wagtail_way, site, publish=False)
+    # The one difference: the admin's submit also logs its first revision as an edit
+    # (`save_revision(log_action=True)`); the import logs the creation and the workflow start only.
+    for key in plain:
+        if isinstance(key, tuple):
+            actions = [entry[0] for entry in plain[key]["log entries"]]
+            assert actions == ["wagtail.create", "wagtail.edit", "wagtail.workflow.start"], key
+            del plain[key]["log entries"][1]
+    compare(bulk, plain)
+    seoul = plain[("ko", "seoul-masks")]
+    assert not seoul["page row"]["live"] and seoul["page row"]["has_unpublished_changes"]
+    assert seoul["page row"]["first_published_at"] is None
+    assert len(seoul["revisions"]) == 1 and seoul["revisions"][0]["is latest"]
+    assert not seoul["revisions"][0]["is live"]
+    ((workflow, status, requested_by_user, task, _kind, task_status, on_revision, tasks),) = seoul["workflow"]
+    assert (status, task_status, requested_by_user, on_revision, tasks) == (
+        "in_progress",
+        "in_progress",
+        True,
+        True,
+        1,
+    )
+    assert seoul["page_published"] == [] and seoul["search"] == []
