@@ -201,7 +201,7 @@ def main() -> None:
     if args.skip_invalid:
         skip_invalid(data, publish=not args.drafts, label=label)
         return
-    from casestudies.importer import prepare
+    from casestudies.imports import prepare, write_pages
     from casestudies.models import CaseStudyPage
     from search.models import SearchDocument
 
@@ -210,11 +210,11 @@ def main() -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     plan = prepare(data, "csv", publish=publish)
     t1 = time.perf_counter()
-    result = plan.apply()
+    result = write_pages(plan)
     t2, c2 = time.perf_counter(), time.process_time()
     load_after = os.getloadavg()[0]
     again = prepare(data, "csv", publish=publish)
-    again_result = again.apply()
+    again_result = write_pages(again)
     t3 = time.perf_counter()
 
     rows = len(plan.rows)
@@ -235,7 +235,7 @@ def main() -> None:
 
 def skip_invalid(data: bytes, publish: bool, label: str) -> None:
     """The --skip-invalid path: one case in a hundred has a start date that is no date."""
-    from casestudies.importer import prepare_skipping
+    from casestudies.imports import prepare_skipping, write_pages
 
     lines, cases = [], 0
     for line in data.decode().split("\n"):
@@ -248,7 +248,7 @@ def skip_invalid(data: bytes, publish: bool, label: str) -> None:
     t0 = time.perf_counter()
     plan, rejected = prepare_skipping(text.encode(), "csv", publish=publish)
     t1 = time.perf_counter()
-    result = plan.apply()
+    result = write_pages(plan)
     t2 = time.perf_counter()
     rows = len(plan.rows) + len(rejected)
     print(f"database: {label}; --skip-invalid")

@@ -37,8 +37,8 @@ generate, make_indexes, setup_django = (
 )
 
 IMPORT = (
-    "import sys, django; django.setup(); from casestudies import importer; "
-    "importer.BULK_BATCH = int(sys.argv[2]); from django.core.management import call_command; "
+    "import sys, django; django.setup(); from casestudies.imports import writing; "
+    "writing.BULK_BATCH = int(sys.argv[2]); from django.core.management import call_command; "
     "call_command('import_casestudies', sys.argv[1], '--publish', verbosity=0)"
 )
 

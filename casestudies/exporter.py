@@ -1,7 +1,7 @@
 """Export case studies in the import format (CSV or JSON Lines), so that export → import round-trips.
 
 The format is documented in docs/import-format.md. Rich text (the body's paragraphs, the
-outcomes) is written as the Markdown subset that `casestudies.importer` reads; the body's other
+outcomes) is written as the Markdown subset that `casestudies.imports` reads; the body's other
 blocks have their own Markdown forms (headings, quotes, key-figure tables, images, documents).
 """
 

@@ -3,7 +3,7 @@
 Format and rules: docs/tracker-import.md. The CoronaNet Research Project's release CSV is read
 as it is published; its municipal records become cases, one per policy (`policy_id`), whose
 start, updates and end make the case's timeline. The records are converted into rows of the
-import format (casestudies.importer) and go through the importer's validation, plan and writes,
+import format (casestudies.imports) and go through the importer's validation, plan and writes,
 so that pages are written one way only; the importer's errors are reported on the tracker
 file's own lines. The key of a case is `coronanet-<policy_id>`: a newer release updates the
 case instead of adding another.
@@ -30,7 +30,7 @@ from ops.spreadsheet import restore as restore_cell
 from ops.text import strip_controls
 
 from .exporter import escape_item, escape_text, source_to_text
-from .importer import (
+from .imports import (
     MAX_SUMMARY,
     MAX_TITLE,
     MAX_URL,
@@ -43,6 +43,7 @@ from .importer import (
     decode_text,
     prepare,
     prepare_skipping,
+    write_pages,
 )
 
 CONNECTORS = ("coronanet",)
@@ -706,7 +707,7 @@ class TrackerImport:
         return lines
 
     def apply(self, user=None, progress=None) -> ImportResult | None:
-        return self.plan.apply(user=user, progress=progress) if self.plan is not None else None
+        return write_pages(self.plan, user=user, progress=progress) if self.plan is not None else None
 
 
 def _tracker_error(error: RowError, policy: Policy | None) -> RowError:

@@ -13,7 +13,7 @@ from django.utils import translation
 from wagtail.users.models import UserProfile
 
 from casestudies.exporter import COLUMNS
-from casestudies.importer import prepare
+from casestudies.imports import prepare
 from casestudies.models import CaseStudyPage
 from editorial.views import import_format
 

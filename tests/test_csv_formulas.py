@@ -14,8 +14,8 @@ from django.core.management import call_command
 
 from wagtail.models import Page
 
-from casestudies import importer
 from casestudies.factories import CaseStudyPageFactory, CityFactory
+from casestudies.imports import prepare
 from casestudies.models import CaseStudyPage
 from editorial.models import ImportedCase
 from ops.spreadsheet import FORMULA_START, neutralise, restore
@@ -89,7 +89,7 @@ def test_the_export_command_holds_no_formula(formula_cases):
 
 def test_a_download_reimports_unchanged(client, formula_cases, opendata_no_ratelimit):
     data = download(client).encode()
-    plan = importer.prepare(data, "csv", publish=True)
+    plan = prepare(data, "csv", publish=True)
     assert plan.counts == {"create": 0, "update": 0, "publish": 0, "unchanged": 2}
 
 

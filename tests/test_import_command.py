@@ -15,6 +15,7 @@ from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision, Workflo
 
 from casestudies.exporter import COLUMNS
 from casestudies.factories import CaseStudyPageFactory, CityFactory
+from casestudies.imports import ImportFailed, prepare, writing
 from casestudies.models import CaseStudyPage, CaseStudySource, City, MeasureType, TaggedCaseStudy
 from editorial.models import ImportedCase
 
@@ -373,8 +374,6 @@ BAD_ROWS = [
 
 
 def test_the_bad_rows_file_writes_nothing_and_names_every_problem(site):
-    from casestudies.importer import ImportFailed, prepare
-
     before = snapshot()
     with pytest.raises(ImportFailed) as failure:
         prepare((DATA / "bad_rows.csv").read_bytes(), "csv")
@@ -399,10 +398,8 @@ def test_one_bad_row_among_good_ones_writes_nothing(site, tmp_path):
 
 
 def test_a_failure_while_writing_rolls_everything_back(site, tmp_path, monkeypatch):
-    from casestudies import importer
-
     calls = []
-    original = importer._PageWriter.create
+    original = writing._PageWriter.create
 
     def failing(self, rows):
         calls.append(len(rows))
@@ -410,8 +407,8 @@ def test_a_failure_while_writing_rolls_everything_back(site, tmp_path, monkeypat
             raise RuntimeError("disk full")
         return original(self, rows)
 
-    monkeypatch.setattr(importer, "BULK_BATCH", 2)
-    monkeypatch.setattr(importer._PageWriter, "create", failing)
+    monkeypatch.setattr(writing, "BULK_BATCH", 2)
+    monkeypatch.setattr(writing._PageWriter, "create", failing)
     rows = [row(key=f"case-{n}", city="Bogotá", country="CO", continent="south-america") for n in range(5)]
     before = snapshot()
     with pytest.raises(RuntimeError):

@@ -11,7 +11,7 @@ import pytest
 
 from casestudies.exporter import BASE_COLUMNS, COLUMNS
 from casestudies.factories import CityFactory
-from casestudies.importer import ImportFailed, prepare
+from casestudies.imports import ImportFailed, prepare, write_pages
 from casestudies.models import CaseInspiration, CaseStudyPage
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_new_columns_import(site):
             ),
         ]
     )
-    prepare(data, "csv", publish=True).apply()
+    write_pages(prepare(data, "csv", publish=True))
     page = CaseStudyPage.objects.get(slug="seoul-drive")
     assert page.evidence_level == 3
     outcome = page.outcome_evidence.first()
@@ -101,17 +101,17 @@ def test_new_columns_import(site):
 
 
 def test_an_older_file_imports_and_leaves_the_new_fields_alone(site):
-    prepare(csv_bytes([row(evidence=GOOD_OUTCOME, staff="4 per station")]), "csv", publish=True).apply()
+    write_pages(prepare(csv_bytes([row(evidence=GOOD_OUTCOME, staff="4 per station")]), "csv", publish=True))
     older = csv_bytes([row(title="Drive-through screening stations")], columns=BASE_COLUMNS)
     plan = prepare(older, "csv", publish=True)
     assert plan.counts["update"] == 1
-    plan.apply()
+    write_pages(plan)
     page = CaseStudyPage.objects.get(slug="seoul-drive")
     assert page.title == "Drive-through screening stations"
     assert page.evidence_level == 3 and page.staff == "4 per station"
     # The same in JSON Lines: a row without the keys.
     line = json.dumps({k: v for k, v in row(title="Again").items()}).encode()
-    prepare(line, "jsonl", publish=True).apply()
+    write_pages(prepare(line, "jsonl", publish=True))
     assert CaseStudyPage.objects.get(slug="seoul-drive").outcome_evidence.count() == 1
 
 
@@ -149,11 +149,13 @@ def test_an_inspiration_loop_is_a_line_error(site):
 
 
 def test_a_loop_through_the_site_is_a_line_error(site):
-    prepare(
-        csv_bytes([row(key="a-case", title="A"), row(key="b-case", title="B", inspired_by="a-case")]),
-        "csv",
-        publish=True,
-    ).apply()
+    write_pages(
+        prepare(
+            csv_bytes([row(key="a-case", title="A"), row(key="b-case", title="B", inspired_by="a-case")]),
+            "csv",
+            publish=True,
+        )
+    )
     errors = errors_of(csv_bytes([row(key="a-case", title="A", inspired_by="b-case")]))
     assert any("line 2, column inspired_by" in error and "loop" in error for error in errors), errors
     assert not CaseInspiration.objects.filter(page__slug="a-case").exists()

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from casestudies.exporter import block_to_markdown, richtext_to_markdown
-from casestudies.importer import MarkupError, Refs, markdown_to_blocks, markdown_to_richtext, split_list
+from casestudies.imports import MarkupError, Refs, markdown_to_blocks, markdown_to_richtext, split_list
 
 
 def blocks(text):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from casestudies.imports import prepare
 from opendata.rows import COLUMNS, EXPORT_COLUMNS, IMPORT_COLUMNS
 
 pytestmark = pytest.mark.django_db
@@ -201,12 +202,10 @@ def test_streamed_in_chunks(client, opendata_cases, opendata_no_ratelimit, monke
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_an_export_reimports_as_it_is_without_changes(client, opendata_cases, opendata_no_ratelimit, fmt):
     """The export-only columns (url, date, licence, citation) are accepted and ignored by the import."""
-    from casestudies import importer
-
     data = body(client.get(f"/en/data/cases.{fmt}")).encode()
     first = data.decode().splitlines()[0]
     assert all(column in first for column in EXPORT_COLUMNS)
-    plan = importer.prepare(data, fmt, publish=True)
+    plan = prepare(data, fmt, publish=True)
     assert plan.counts == {"create": 0, "update": 0, "publish": 0, "unchanged": 3}
 
 

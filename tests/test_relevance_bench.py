@@ -139,7 +139,7 @@ def test_the_corpus_imports_without_errors():
     """The corpus is in the import format: `prepare` (validation only) finds no error."""
     from wagtail.models import Locale
 
-    from casestudies.importer import prepare
+    from casestudies.imports import prepare
     from casestudies.loaders import DemoLoader
     from casestudies.models import CaseStudyIndexPage
     from home.models import HomePage

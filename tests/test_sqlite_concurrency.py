@@ -23,8 +23,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from casestudies import importer
 from casestudies.exporter import COLUMNS
+from casestudies.imports import prepare, writing
 from casestudies.models import CaseStudyPage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,20 +87,20 @@ def test_sqlite_settings_wal_busy_timeout_immediate(tmp_path):
 @sqlite_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_import_releases_the_write_lock_between_batches(en_index, ko_index, monkeypatch):
-    monkeypatch.setattr(importer, "BULK_BATCH", 20)
-    plan = importer.prepare(csv_bytes(rows(50)), "csv", publish=True)
+    monkeypatch.setattr(writing, "BULK_BATCH", 20)
+    plan = prepare(csv_bytes(rows(50)), "csv", publish=True)
     between = []
     with mock.patch.object(connection, "commit", wraps=connection.commit) as commit:
-        importer._apply(plan, progress=lambda done, total: between.append(connection.in_atomic_block))
+        writing.write_pages(plan, progress=lambda done, total: between.append(connection.in_atomic_block))
     assert CaseStudyPage.objects.filter(live=True).count() == 50
     assert len(between) == 3 and not any(between)  # no transaction is open when a batch is done
     assert commit.call_count == 4  # cities, measures and keys; then three batches of new pages
     # Updates of existing pages go through Wagtail's revision API and cannot be undone page by
     # page: one transaction, after the new pages.
     changed = [{**row, "summary": "Changed."} if i < 30 else row for i, row in enumerate(rows(50))]
-    plan = importer.prepare(csv_bytes(changed), "csv", publish=True)
+    plan = prepare(csv_bytes(changed), "csv", publish=True)
     with mock.patch.object(connection, "commit", wraps=connection.commit) as commit:
-        importer._apply(plan)
+        writing.write_pages(plan)
     assert CaseStudyPage.objects.filter(summary="Changed.").count() == 30
     assert commit.call_count == 2  # the (empty) first step, then the updates
 
@@ -134,9 +134,9 @@ def _snapshot() -> dict:
 def test_a_failing_batch_takes_the_committed_ones_back(en_index, ko_index, monkeypatch):
     """Short transactions, still all or nothing: a batch that fails (a full disk) after two were
     committed leaves the database as it was, new city and measure type included."""
-    monkeypatch.setattr(importer, "BULK_BATCH", 20)
+    monkeypatch.setattr(writing, "BULK_BATCH", 20)
     calls = []
-    original = importer._PageWriter.create
+    original = writing._PageWriter.create
 
     def failing(self, batch):
         calls.append(len(batch))
@@ -144,16 +144,16 @@ def test_a_failing_batch_takes_the_committed_ones_back(en_index, ko_index, monke
             raise OSError("disk full")
         return original(self, batch)
 
-    monkeypatch.setattr(importer._PageWriter, "create", failing)
+    monkeypatch.setattr(writing._PageWriter, "create", failing)
     data = [
         {**row, "city": "Nowhere City", "country": "CO", "continent": "south-america"} for row in rows(50)
     ]
     data[0]["measure_types"] = "A brand new measure"
     before = _snapshot()
-    plan = importer.prepare(csv_bytes(data), "csv", publish=True)
+    plan = prepare(csv_bytes(data), "csv", publish=True)
     assert plan.new_cities and plan.new_measures
     with pytest.raises(OSError, match="disk full"):
-        importer._apply(plan)
+        writing.write_pages(plan)
     assert calls == [20, 20, 10]
     assert _snapshot() == before
 
@@ -183,7 +183,7 @@ def test_a_visitor_writes_while_an_import_runs(en_index, ko_index, tmp_path):
     visitor = sqlite3.connect(database, timeout=10, isolation_level=None)
     # Batches of 25 rows, so that the visitor sees many of them on a busy machine too.
     code = (
-        "import sys, django; django.setup(); from casestudies import importer; importer.BULK_BATCH = 25; "
+        "import sys, django; django.setup(); from casestudies.imports import writing; writing.BULK_BATCH = 25; "
         "from django.core.management import call_command; "
         "call_command('import_casestudies', sys.argv[1], '--publish')"
     )

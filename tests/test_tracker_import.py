@@ -14,7 +14,7 @@ import pytest
 
 from django.core.management import CommandError, call_command
 
-from casestudies.importer import ImportFailed
+from casestudies.imports import ImportFailed
 from casestudies.models import CaseStudyPage, City, MeasureType
 from casestudies.tracker import map_type, mapping_table, places_in, prepare_tracker
 from editorial.models import ImportedCase

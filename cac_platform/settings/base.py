@@ -174,7 +174,7 @@ DATABASES = {
 # SQLite: readers never wait for a writer (write-ahead log); a writer waits for another one (busy
 # timeout, seconds) instead of failing with "database is locked", and takes the lock when its
 # transaction begins (IMMEDIATE), so the wait is the one SQLite's timeout applies to. The importer
-# writes in short transactions on SQLite (casestudies.importer), so the wait is short.
+# writes in short transactions on SQLite (casestudies.imports.writing), so the wait is short.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {

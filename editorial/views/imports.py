@@ -25,12 +25,13 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.permissions import page_permission_policy
 
 from casestudies.exporter import COLUMNS
-from casestudies.importer import (
+from casestudies.imports import (
     ImportFailed,
     detect_format,
     prepare,
     prepare_skipping,
     read_rows,
+    write_pages,
     write_rejects,
 )
 from casestudies.tracker import prepare_tracker, read_release
@@ -307,7 +308,7 @@ class ImportConfirmView(ImportView):
             }
             pending.delete()
             return self.render_to_response(self.get_context_data(**context))
-        result = plan.apply(user=request.user)
+        result = write_pages(plan, user=request.user)
         pending.delete()
         summary = result.summary()
         if rejected:

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from casestudies.exporter import export
-from casestudies.importer import detect_format
+from casestudies.imports import detect_format
 
 
 class Command(BaseCommand):

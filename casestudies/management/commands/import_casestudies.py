@@ -9,7 +9,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from casestudies.importer import ImportFailed, detect_format, import_file, prepare_skipping, write_rejects
+from casestudies.imports import (
+    ImportFailed,
+    detect_format,
+    import_file,
+    prepare_skipping,
+    write_pages,
+    write_rejects,
+)
 from ops.progress import ProgressBar
 
 MAX_ERRORS_SHOWN = 200
@@ -125,7 +132,7 @@ class Command(BaseCommand):
                 )
         imported = len(plan.rows) if plan is not None else 0
         if plan is not None and not options["dry_run"]:
-            result = plan.apply(user=user, progress=progress)
+            result = write_pages(plan, user=user, progress=progress)
             for line in result.summary():
                 self.stdout.write(line)
         elif plan is not None:

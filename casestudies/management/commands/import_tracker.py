@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from casestudies.importer import ImportFailed
+from casestudies.imports import ImportFailed
 from casestudies.tracker import CONNECTORS, prepare_tracker, write_rejects
 from ops.progress import ProgressBar
 
