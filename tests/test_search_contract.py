@@ -187,21 +187,50 @@ def test_query_words_are_a_soft_and(search_backend, corpus):
 
 
 def test_pages_beyond_the_ranked_window_keep_the_relevance_order(search_backend, corpus, monkeypatch):
-    # The database backend ranks only the first LEXICAL_WINDOW results by words (at least up to
-    # the page asked for): paging one result at a time with a window of one must give the order
-    # of a single page of every result.
+    # The database backend ranks only the first LEXICAL_WINDOW results by words (on SQLite at
+    # least up to the page asked for; PostgreSQL keeps its window whatever the page): paging one
+    # result at a time with a window of one must give the order of a single page of every
+    # result, never a result twice or none.
     if search_backend.name != "database":
         pytest.skip("the ranked window is the database backend's")
     from search.backends import database
 
+    monkeypatch.setattr(database, "LEXICAL_WINDOW", 1)
     everything = titles(search_backend.search(own(query="testing school", page_size=100)))
     assert len(everything) >= 3
-    monkeypatch.setattr(database, "LEXICAL_WINDOW", 1)
     one_by_one = [
         titles(search_backend.search(own(query="testing school", page_size=1, page=page)))[0]
         for page in range(1, len(everything) + 1)
     ]
     assert one_by_one == everything
+
+
+def test_postgresql_ranks_the_first_candidates_title_matches_first(search_backend, indexing, monkeypatch):
+    # PostgreSQL reads each ranked document's tsvector, so it ranks only the LEXICAL_WINDOW
+    # candidates first by groups matched, then a title match, then newest: with a window of
+    # one, the old case with the word in its title is the one ranked, and the newer body-only
+    # matches still count and follow it.
+    from django.db import connection
+
+    if search_backend.name != "database" or connection.vendor != "postgresql":
+        pytest.skip("the rescoring window is the PostgreSQL ranking's")
+    from search.backends import database
+
+    with indexing():
+        make_case("Ferry timetables in winter", summary="Boats ran less often.", start_date=D(2020, 2, 1))
+        for month in (3, 4, 5):
+            make_case(
+                f"Harbour plan {month}",
+                summary="The ferry ran every hour and the ferry crews rested.",
+                start_date=D(2021, month, 1),
+            )
+    full = search_backend.search(own(language="en", query="ferry", page_size=10))
+    monkeypatch.setattr(database, "LEXICAL_WINDOW", 1)
+    windowed = search_backend.search(own(language="en", query="ferry", page_size=10))
+    assert windowed.count == full.count == 4
+    assert set(titles(windowed)) == set(titles(full))
+    assert titles(windowed)[0] == "Ferry timetables in winter"
+    assert windowed.facets == full.facets
 
 
 def test_body_text_city_and_measure_names_are_searchable(search_backend, corpus):

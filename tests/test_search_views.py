@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
@@ -337,6 +338,38 @@ def test_search_costs_two_queries(cases, django_assert_num_queries):
         backend.search(SearchRequest(language="en"))
     with django_assert_num_queries(1):  # nothing on the page: no row query
         backend.search(SearchRequest(language="en", query="zeppelin"))
+
+
+def test_postgresql_planner_settings_stay_with_the_search_statement(cases):
+    # The search statement plans without sequential scans (search.backends.database
+    # PLANNER_SETTINGS); whatever runs next on the connection, after a search or a failed one,
+    # plans with the server's own settings.
+    from django.db import DatabaseError, connection
+
+    from search.backends import database
+    from search.service import get_database_backend
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's")
+
+    def current() -> dict[str, str]:
+        with connection.cursor() as cursor:
+            values = {}
+            for name in database.PLANNER_SETTINGS:
+                cursor.execute(f"SHOW {name}")
+                values[name] = cursor.fetchone()[0]
+            return values
+
+    before = current()
+    assert before["enable_seqscan"] == "on"
+    backend = get_database_backend()
+    assert backend.search(SearchRequest(language="en", query="testing")).count >= 1
+    assert current() == before
+    # (A failed statement aborts the test's transaction: each runs in a savepoint of its own.)
+    for sql, params in (("SELECT 1 / 0", []), ("SELECT 1 / %s", [0])):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            backend._fetch(sql, params)
+        assert current() == before
 
 
 def test_page_query_count_is_fixed(client, cases, django_assert_max_num_queries):

@@ -6,10 +6,9 @@ One search costs two SQL statements, whatever the filters:
    the disjunctive facet counts (see `_statement`). With query words it materialises the
    candidates once (a `MATERIALIZED` CTE holding id, facet columns, filter flags and the word
    and meaning scores of every matching document in the language) and scans it; when
-   browsing on SQLite, the page comes straight from the browse index (newest first, stopping
-   after the page) and each count from one scan of the language's entries in that covering
-   index: nothing is materialised (on PostgreSQL browsing materialises the language's
-   documents, as a match);
+   browsing, the page comes straight from the browse index (newest first, stopping after the
+   page) and each count from one scan of the language's entries in a covering index: nothing is
+   materialised;
 2. one ORM query for the rows of those (at most `page_size`) documents.
 
 The highlight is computed in Python for the hits of the page only.
@@ -21,6 +20,7 @@ digits only), quoted for FTS5 / tsquery on top; hence the `noqa: S608` marks.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 from django_countries import countries
 
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -63,8 +63,15 @@ BODY_WEIGHT = 1.0
 SUGGEST_CANDIDATES = 200
 # Reciprocal rank fusion constant (the usual 60): rank r of a list adds 1 / (RRF_K + r).
 RRF_K = vectors.RRF_K
-# How many results by words are ranked for the fusion (see `_ranked_page`).
+# How many results by words are ranked for the fusion (see `_ranked`).
 LEXICAL_WINDOW = 1000
+# PostgreSQL, for the search statement only (`_fetch`): no sequential scan of the text table (the
+# planner prefers one for a word in most documents, not knowing that each row's tsvector is then
+# detoasted: 0.8 s at 100,000 cases against 0.1 s through the GIN index); enough work_mem for the
+# candidates' hash and sorts of 100,000 rows to stay in memory; no parallel workers (the planner
+# misjudges how many documents a word groups into and picked a parallel sort where one hash is
+# faster, and on a busy server each search has a core at most anyway).
+PLANNER_SETTINGS = {"enable_seqscan": "off", "work_mem": "'32MB'", "max_parallel_workers_per_gather": "0"}
 # The facets with one value per document, counted by one GROUP BY pass over their columns, and
 # those with several (a padded slug list), counted by one pass each.
 SINGLE_VALUED = ("continent", "country", "year", "lang", "evidence", "size")
@@ -82,10 +89,10 @@ _WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _TRAILING_WORD_RE = re.compile(r"[^\W_]+$")
 
 
-def _indexed(name: str) -> str:
+def _indexed(name: str, vendor: str) -> str:
     """SQLite: scan this covering index of the documents (search.models), in its order, whatever
-    the planner statistics say (the browse statement runs on SQLite only)."""
-    return f" INDEXED BY search_doc_{name}"
+    the planner statistics say. PostgreSQL has no such hint (nor needs one: see PLANNER_SETTINGS)."""
+    return f" INDEXED BY search_doc_{name}" if vendor == "sqlite" else ""
 
 
 def _placeholders(values: Iterable) -> str:
@@ -286,7 +293,7 @@ class DatabaseSearchBackend:
     ) -> tuple[str, str, list]:
         """The documents a search starts from, with what the facets need: (ctes, select, params).
 
-        The full-text match (or, when browsing, every document) in the request's language, plus
+        The full-text match in the request's language, plus
         the pages close in meaning (`semantic`: page id -> reciprocal-rank score), visible
         documents only, each row with a 0/1 flag per active filter (`f_<facet>`) and their sum
         (`f_sum`). With n active filters a row counts for the results when f_sum = n, and for
@@ -326,11 +333,6 @@ class DatabaseSearchBackend:
             for _facet, _expression, values in flags:
                 where_params += values
 
-        if not groups and not semantic:  # browsing on PostgreSQL (see _statement)
-            columns += ["0 AS hits", "NULL AS lscore", "0.0 AS sscore"]
-            sql = f"SELECT {', '.join(columns)} FROM {DOC} d WHERE {' AND '.join(where)}"  # noqa: S608
-            return "", sql, select_params + where_params
-
         ctes, params = self._candidates(request, groups, semantic)
         by_id = " INDEXED BY search_doc_by_id" if self.vendor == "sqlite" else ""
         join = "CROSS JOIN" if self.vendor == "sqlite" else "JOIN"
@@ -365,21 +367,26 @@ class DatabaseSearchBackend:
             parts += [f"SELECT rowid AS id, 1 AS g, {bm25} AS s, 0.0 AS v {match}" for _group in groups]
             params += [_fts5_group(group) for group in groups]
         elif groups:
-            # PostgreSQL: one tsquery OR of the groups, each group's match counted per row.
-            matches = " + ".join(
-                ["(CASE WHEN t.search_vector @@ to_tsquery('simple', %s) THEN 1 ELSE 0 END)"] * len(groups)
-            )
-            group_queries = [_tsquery_group(group) for group in groups]
-            parts.append(
-                f"SELECT id, hits AS g, lscore AS s, 0.0 AS v FROM (SELECT t.document_id AS id, "  # noqa: S608
-                f"{matches} AS hits, ts_rank_cd(t.search_vector, q.query) AS lscore FROM {TEXT} t "
-                f"CROSS JOIN to_tsquery('simple', %s) AS q(query) WHERE t.search_vector @@ q.query) x "
-                "WHERE hits >= %s"
-            )
-            params += [*group_queries, " | ".join(f"({q})" for q in group_queries), needed]
-            if not semantic:
-                lexical = parts[0]
-                cand = f"SELECT id, g AS hits, s AS lscore, v AS sscore FROM ({lexical}) u"  # noqa: S608
+            # PostgreSQL: one GIN lookup per group, counted per document below. Nothing reads the
+            # documents' tsvectors here (each read detoasts kilobytes: the cost of ranking every
+            # match); `s` is only whether the title holds the group, which orders the candidates
+            # that `_ranked` ranks by ts_rank_cd (its window only).
+            for group in groups:
+                in_title = " OR ".join(
+                    "("
+                    + " AND ".join(["strpos(' ' || t.index_title || ' ', %s) > 0"] * len(alternative))
+                    + ")"
+                    for alternative in group
+                )
+                parts.append(
+                    # Integers and double precision: numeric would make every sort and sum slower.
+                    f"SELECT t.document_id AS id, 1 AS g, CASE WHEN {in_title} THEN 1 ELSE 0 END AS s, "  # noqa: S608
+                    f"CAST(0 AS double precision) AS v FROM {TEXT} t WHERE t.search_vector @@ to_tsquery('simple', %s)"
+                )
+                params += [f" {token} " for alternative in group for token in alternative]
+                params.append(_tsquery_group(group))
+            if len(groups) == 1 and not semantic:
+                cand = f"SELECT id, g AS hits, s AS lscore, v AS sscore FROM ({parts[0]}) u"  # noqa: S608
                 ctes.append(f"cand AS MATERIALIZED ({cand})")
                 return ctes, params
         if semantic:
@@ -388,7 +395,7 @@ class DatabaseSearchBackend:
             ctes.append(f"sem(page_id, s) AS (VALUES {', '.join([row] * len(pairs))})")
             sem_params = [value for pair in pairs for value in pair]
             parts.append(
-                f"SELECT d2.id AS id, 0 AS g, {'NULL' if sqlite else 'CAST(NULL AS double precision)'} AS s, "  # noqa: S608
+                f"SELECT d2.id AS id, 0 AS g, {'NULL' if sqlite else 'CAST(NULL AS integer)'} AS s, "  # noqa: S608
                 f"sem.s AS v FROM sem {'CROSS JOIN' if sqlite else 'JOIN'} {DOC} d2 "
                 "ON d2.page_id = sem.page_id AND d2.language = %s"
             )
@@ -396,20 +403,15 @@ class DatabaseSearchBackend:
         else:
             sem_params = []
         union = " UNION ALL ".join(parts)
-        if sqlite:  # the groups each document matched, counted in one GROUP BY
-            enough = "SUM(g) >= %s"
-            ctes.append(
-                f"cand AS MATERIALIZED (SELECT id, CASE WHEN {enough} THEN SUM(g) ELSE 0 END AS hits, "  # noqa: S608
-                f"CASE WHEN {enough} THEN SUM(s) END AS lscore, SUM(v) AS sscore "
-                f"FROM ({union}) u GROUP BY id HAVING {enough} OR SUM(v) > 0)"
-            )
-            return ctes, [*sem_params, needed, needed, *params, needed]
-        params = sem_params + params
+        # The groups each document matched, counted in one GROUP BY (SQLite: the bm25 of each
+        # group add up; PostgreSQL: whether any group is in the title).
+        enough = "SUM(g) >= %s"
         ctes.append(
-            "cand AS MATERIALIZED (SELECT id, MAX(g) AS hits, MAX(s) AS lscore, SUM(v) AS sscore "  # noqa: S608
-            f"FROM ({union}) u GROUP BY id)"
+            f"cand AS MATERIALIZED (SELECT id, CASE WHEN {enough} THEN SUM(g) ELSE 0 END AS hits, "  # noqa: S608
+            f"CASE WHEN {enough} THEN {'SUM' if sqlite else 'MAX'}(s) END AS lscore, SUM(v) AS sscore "
+            f"FROM ({union}) u GROUP BY id HAVING {enough} OR SUM(v) > 0)"
         )
-        return ctes, params
+        return ctes, [*sem_params, needed, needed, *params, needed]
 
     def _partitioned_candidates(
         self, request: SearchRequest, partitions: list[tuple[str, int]], semantic: dict[int, float]
@@ -469,10 +471,10 @@ class DatabaseSearchBackend:
         order = SORT_ORDERS.get(request.sort, SORT_ORDERS["newest"])
         if (groups or semantic) and request.sort == "relevance":
             order = "score DESC, start_date DESC NULLS LAST, page_id DESC"
-        # Browsing on SQLite scans the covering browse index directly; PostgreSQL reads table rows
-        # there (no index-only scan until the visibility map is set), so three scans cost more
-        # than materialising the language's documents once (docs/benchmarks.md, "## Search").
-        if groups or semantic or self.vendor != "sqlite":
+        # Browsing scans covering indexes directly. On PostgreSQL those are index-only scans once
+        # (auto)vacuum has set the table's visibility map: 150 -> 60-120 ms at 100,000 cases
+        # against materialising the language's documents (docs/benchmarks.md).
+        if groups or semantic:
             return self._match_statement(request, groups, active, order, semantic or {})
         return self._browse_statement(request, active, order)
 
@@ -486,7 +488,7 @@ class DatabaseSearchBackend:
         )
 
     def _ranked(
-        self, request: SearchRequest, results: str, groups: int, by_score: bool
+        self, request: SearchRequest, results: str, groups: list[TermGroup], by_score: bool
     ) -> tuple[str, str, list]:
         """The results with their fused score: (top CTE, results select, params).
 
@@ -497,20 +499,46 @@ class DatabaseSearchBackend:
         window over every match, which costs the most when a query matches nearly everything);
         a result ranked by words beyond the window counts as ranked just after it (at most
         1 / (60 + window + 1) too much: below the gap between two meaning ranks). Sorted by
-        date, every result carries that score."""
-        window = max(LEXICAL_WINDOW, request.page * request.page_size)
-        weight = f"(m.hits * 1.0 / {max(groups, 1)})"
+        date, every result carries that score.
+
+        PostgreSQL ranks by ts_rank_cd, which reads (detoasts) each document's tsvector: about
+        10 microseconds a document, a second for a query matching 100,000 (docs/benchmarks.md).
+        So the window itself is chosen without it, by groups matched, then whether the title
+        holds one, then newest, and only its rows are ranked: a query matching at most the
+        window (on a site of up to 1,000 cases, every query) is ranked exactly as on SQLite.
+        The results after the window follow it by groups matched, then newest."""
+        sqlite = self.vendor == "sqlite"
+        deep = request.page * request.page_size > LEXICAL_WINDOW
+        # SQLite's window grows with the page asked for (bm25 is already there). PostgreSQL's
+        # stays: grown, it would let new rows outrank those already shown on earlier pages.
+        window = max(LEXICAL_WINDOW, request.page * request.page_size) if sqlite else LEXICAL_WINDOW
+        weight = f"(m.hits * 1.0 / {max(len(groups), 1)})"
         order = "m.hits DESC, m.lscore DESC, m.page_id DESC"
+        words = (
+            f"m.id, m.page_id, m.hits, m.lscore, m.sscore, m.start_date, m.evidence FROM m WHERE {results}"
+        )
+        if sqlite or not groups:  # bm25 is already there; or nothing to rank
+            ranked = f"SELECT {words} AND m.lscore IS NOT NULL ORDER BY {order} LIMIT %s"  # noqa: S608
+            params: list = [window]
+        else:
+            query = " | ".join(f"({_tsquery_group(group)})" for group in groups)
+            ranked = (
+                # The first candidates (lscore: a group is in the title), then ts_rank_cd for those.
+                "SELECT r.id, r.page_id, r.hits, ts_rank_cd(x.search_vector, to_tsquery('simple', %s)) "  # noqa: S608
+                f"AS lscore, r.sscore, r.start_date, r.evidence FROM (SELECT {words} AND m.lscore IS NOT NULL "
+                f"ORDER BY {order} LIMIT %s) r JOIN {TEXT} x ON x.document_id = r.id "
+                "ORDER BY r.hits DESC, lscore DESC, r.page_id DESC LIMIT %s"
+            )
+            params = [query, window, window]
         top = (
             ", top AS MATERIALIZED (SELECT t.id, t.page_id, t.start_date, t.evidence, t.sscore + "  # noqa: S608
             f"{weight.replace('m.', 't.')} / ({RRF_K} + ROW_NUMBER() OVER (ORDER BY "
-            f"{order.replace('m.', 't.')})) AS score FROM (SELECT m.id, m.page_id, m.hits, m.lscore, m.sscore, "
-            f"m.start_date, m.evidence FROM m WHERE {results} AND m.lscore IS NOT NULL ORDER BY {order} LIMIT %s) t)"
+            f"{order.replace('m.', 't.')})) AS score FROM ({ranked}) t)"
         )
         beyond = (
             f"(CASE WHEN m.lscore IS NULL THEN 0.0 ELSE {weight} / ({RRF_K} + {window} + 1) END) + m.sscore"
         )
-        if by_score:
+        if by_score and (sqlite or not deep):
             select = (
                 # top carries what the page needs: joined back to m, SQLite would scan m per row.
                 "SELECT top.id, top.page_id, top.score, top.start_date, top.evidence FROM top "  # noqa: S608
@@ -522,7 +550,7 @@ class DatabaseSearchBackend:
                 f"SELECT m.id, m.page_id, COALESCE(top.score, {beyond}) AS score, m.start_date, m.evidence "  # noqa: S608
                 f"FROM m LEFT JOIN top ON top.id = m.id WHERE {results}"
             )
-        return top, select, [window]
+        return top, select, params
 
     def _match_statement(
         self,
@@ -532,8 +560,7 @@ class DatabaseSearchBackend:
         order: str,
         semantic: dict[int, float],
     ) -> tuple[str, list]:
-        """Every part scans `m`, the match (or when browsing on PostgreSQL, the language's
-        documents) materialised once (`_matching`)."""
+        """Every part scans `m`, the match materialised once (`_matching`)."""
         n = len(active)
         ctes, m_sql, params = self._matching(request, groups, active, semantic)
 
@@ -544,17 +571,9 @@ class DatabaseSearchBackend:
                 return f"m.f_sum - m.f_{skip} = {n - 1}"
             return f"m.f_sum = {n}"
 
-        statement = f"WITH {ctes}m AS MATERIALIZED ({m_sql})"
-        if groups or semantic:
-            top_cte, results, top_params = self._ranked(
-                request, where(), len(groups), order.startswith("score")
-            )
-            statement += top_cte
-            params += top_params
-        else:  # browsing on PostgreSQL
-            results = (
-                f"SELECT m.id, m.page_id, NULL AS score, m.start_date, m.evidence FROM m WHERE {where()}"  # noqa: S608
-            )
+        top_cte, results, top_params = self._ranked(request, where(), groups, order.startswith("score"))
+        statement = f"WITH {ctes}m AS MATERIALIZED ({m_sql}){top_cte}"
+        params += top_params
         page = f"SELECT * FROM ({results}) r ORDER BY {order} LIMIT %s OFFSET %s"  # noqa: S608
         params += [request.page_size, (request.page - 1) * request.page_size]
 
@@ -579,7 +598,7 @@ class DatabaseSearchBackend:
         return f"{statement} " + " UNION ALL ".join(parts), params
 
     def _browse_statement(self, request: SearchRequest, active: list[str], order: str) -> tuple[str, list]:
-        """Browsing (no query words) on SQLite: nothing is materialised. The page comes straight
+        """Browsing (no query words): nothing is materialised. The page comes straight
         from the browse index (`search_doc_browse`: language, start date, page, ...), which
         yields the documents newest first, so the scan stops after the page; each count is one
         scan of the language's entries in a covering index already in its GROUP BY order
@@ -598,7 +617,7 @@ class DatabaseSearchBackend:
 
         page_where, params = where()
         page = (
-            f"SELECT d.id, d.page_id, NULL AS score, d.start_date, d.evidence FROM {DOC} d{_indexed('browse')} "  # noqa: S608
+            f"SELECT d.id, d.page_id, NULL AS score, d.start_date, d.evidence FROM {DOC} d{_indexed('browse', self.vendor)} "  # noqa: S608
             f"WHERE {page_where} ORDER BY d.{order.replace(', ', ', d.')} LIMIT %s OFFSET %s"
         )
         params += [request.page_size, (request.page - 1) * request.page_size]
@@ -615,7 +634,7 @@ class DatabaseSearchBackend:
                 group_params += values
         grouped = ", ".join(f"d.{column}" for column in GROUPED_COLUMNS)
         parts.append(
-            f"SELECT 'group', {grouped}, NULL, NULL, COUNT(*), NULL, NULL FROM {DOC} d{_indexed('groups')} "  # noqa: S608
+            f"SELECT 'group', {grouped}, NULL, NULL, COUNT(*), NULL, NULL FROM {DOC} d{_indexed('groups', self.vendor)} "  # noqa: S608
             f"WHERE {group_where} GROUP BY {grouped}"
         )
         params += group_params
@@ -624,7 +643,7 @@ class DatabaseSearchBackend:
             column = f"d.{facet}_slugs"
             parts.append(
                 f"SELECT '{facet}', {_NO_GROUP}, {column}, NULL, COUNT(*), NULL, NULL "  # noqa: S608
-                f"FROM {DOC} d{_indexed(facet + 's')} WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
+                f"FROM {DOC} d{_indexed(facet + 's', self.vendor)} WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
             )
             params += facet_params
         return " UNION ALL ".join(parts), params
@@ -642,6 +661,26 @@ class DatabaseSearchBackend:
             logger.warning("search: meaning search failed; answering by words", exc_info=True)
         return {}
 
+    def _fetch(self, sql: str, params: list) -> list[tuple]:
+        """Run the search statement; on PostgreSQL with its planner settings (PLANNER_SETTINGS),
+        set before it and reset after it in the same round trip, so that nothing else on the
+        connection plans with them and a search stays two statements."""
+        with self.connection.cursor() as cursor:
+            if self.vendor != "postgresql":
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+            sets = "".join(f"SET {name} = {value}; " for name, value in PLANNER_SETTINGS.items())
+            resets = "".join(f"; RESET {name}" for name in PLANNER_SETTINGS)
+            try:
+                cursor.execute(sets + sql + resets, params)
+                for _setting in PLANNER_SETTINGS:
+                    cursor.nextset()
+                return cursor.fetchall()
+            except DatabaseError:
+                with contextlib.suppress(DatabaseError):  # in an aborted transaction its rollback does it
+                    cursor.execute("; ".join(f"RESET {name}" for name in PLANNER_SETTINGS))
+                raise
+
     def search(self, request: SearchRequest) -> SearchResponse:
         if request.like:
             tokens, groups = [], []
@@ -655,9 +694,7 @@ class DatabaseSearchBackend:
             groups = term_groups(request.query, request.language, tokens)
             semantic = self._semantic(request) if groups else {}
         sql, params = self._statement(request, groups, semantic)
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        rows = self._fetch(sql, params)
 
         count = 0
         word_matches = 0
