@@ -127,7 +127,8 @@ def rebuild(connection) -> None:
 
 
 def optimize(connection) -> None:
-    """Merge the FTS5 b-trees after a bulk rebuild (faster queries); refresh planner statistics."""
+    """Merge the FTS5 b-trees after a bulk rebuild (faster queries); refresh planner statistics
+    (and on PostgreSQL, outside a transaction, vacuum)."""
     if connection.vendor == "sqlite":
         _run(
             connection,
@@ -140,12 +141,14 @@ def optimize(connection) -> None:
             ],
         )
     elif connection.vendor == "postgresql":
-        _run(
-            connection,
-            [
-                "ANALYZE search_searchdocument",
-                "ANALYZE search_searchdocumenttext",
-                "ANALYZE search_searchdocumentarea",
-                "ANALYZE search_searchdocumentmeasure",
-            ],
+        # VACUUM also sets the visibility map, without which the covering indexes cannot be read
+        # alone (index-only scans: browsing and the match's join). It cannot run inside a
+        # transaction; there ANALYZE does, and autovacuum comes later.
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        tables = (
+            "search_searchdocument",
+            TEXT_TABLE,
+            "search_searchdocumentarea",
+            "search_searchdocumentmeasure",
         )
+        _run(connection, [f"{command} {table}" for table in tables])

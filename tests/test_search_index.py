@@ -220,6 +220,30 @@ def test_statistics_migration_analyzes_the_search_tables(db):
             assert cursor.fetchone()[0] >= 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_rebuild_vacuums_the_index_tables():
+    """Outside a transaction `fts.optimize` (the end of every rebuild) vacuums the index tables on
+    PostgreSQL: the visibility map lets browsing and the match's join read the covering indexes
+    alone. Inside one, where VACUUM cannot run, it analyses them."""
+    from django.db import connection, transaction
+
+    from search import fts
+
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM is PostgreSQL's")
+    make_case("Vacuumed after a rebuild")
+    with transaction.atomic():
+        fts.optimize(connection)  # ANALYZE only: no error inside the transaction
+    fts.optimize(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE relname LIKE 'search_searchdocument%%' "
+            "AND vacuum_count > 0"
+        )
+        vacuumed = {row[0] for row in cursor.fetchall()}
+    assert {"search_searchdocument", "search_searchdocumenttext"} <= vacuumed
+
+
 def test_a_search_starts_from_the_full_text_match(db):
     """On SQLite the join order is pinned (CROSS JOIN): FTS5 first, then one index probe per match,
     whatever the statistics say."""

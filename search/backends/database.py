@@ -443,7 +443,9 @@ class DatabaseSearchBackend:
             "cand AS MATERIALIZED (SELECT lex.id, lex.hits, lex.lscore, CASE WHEN lex.id IN (SELECT id FROM sem) "  # noqa: S608
             "THEN (SELECT sem.s FROM sem WHERE sem.id = lex.id) ELSE 0.0 END AS sscore "
             "FROM lex UNION ALL SELECT sem.id, 0, NULL, sem.s FROM sem "
-            "WHERE sem.id NOT IN (SELECT id FROM lex))"
+            # The meaning candidates that match words, found by one pass over the matches (a
+            # lookup of the few candidates): NOT IN over every match would build an index of all.
+            "WHERE sem.id NOT IN (SELECT lex.id FROM lex WHERE lex.id IN (SELECT id FROM sem)))"
         )
         return [sem, f"lex AS MATERIALIZED ({lexical})", cand], [*sem_params, *params]
 
