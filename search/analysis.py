@@ -219,17 +219,25 @@ def _fold_latin(word: str) -> str:
 # ==========================================================================
 # English
 # ==========================================================================
-@functools.lru_cache(maxsize=1)
+_stemmers = threading.local()
+
+
 def _english_stemmer() -> Any:
-    """The pure-Python Snowball English (Porter2) stemmer, imported directly.
+    """The pure-Python Snowball English (Porter2) stemmer, imported directly, one per thread.
 
     Why directly: ``snowballstemmer.stemmer()`` silently switches to PyStemmer
     when that is installed, whose bundled Snowball version may differ; the
     index must not change because an unrelated package got installed.
+    Why per thread: ``stemWord`` keeps the word being stemmed on the instance, so
+    two threads sharing one (gunicorn's threaded workers) read each other's words:
+    an IndexError, a 500, under the load benchmark.
     """
-    from snowballstemmer.english_stemmer import EnglishStemmer
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        from snowballstemmer.english_stemmer import EnglishStemmer
 
-    return EnglishStemmer()
+        stemmer = _stemmers.english = EnglishStemmer()
+    return stemmer
 
 
 @functools.lru_cache(maxsize=200_000)

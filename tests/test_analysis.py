@@ -373,3 +373,44 @@ def test_korean_highlight_marks_words_by_the_longer_parts_of_a_compound_query() 
     # A one-syllable query still marks what it finds.
     assert analyze_query("소", "ko") == ["소"]
     assert "<mark>검사소</mark>를" in highlight(text, ["소"], "ko")
+
+
+def test_english_stemming_is_safe_across_threads():
+    """gunicorn's threaded workers analyse queries in parallel: a stemmer shared by two threads
+    read the other's word (IndexError, a 500 under load). Threads switching every microsecond
+    stem the same words as one thread does."""
+    import sys
+
+    from search import analysis
+
+    words = [
+        f"{stem}{ending}"
+        for stem in ("test", "vaccin", "quarantin", "support", "cycl")
+        for ending in ("", "s", "ing", "ed", "ations", "ers", "ingly")
+    ]
+    expected = {word: analysis._english_stemmer().stemWord(word) for word in words}
+    stem = analysis._english_token.__wrapped__  # past the cache: every call stems
+    failures: list[BaseException] = []
+    mismatches: list[tuple[str, str | None]] = []
+
+    def work() -> None:
+        try:
+            for _round in range(300):
+                for word in words:
+                    got = stem(word)
+                    if got != expected[word].replace("'", ""):
+                        mismatches.append((word, got))
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures and not mismatches
