@@ -386,3 +386,28 @@ def test_suggest_query_count(cases, django_assert_max_num_queries):
 
     with django_assert_max_num_queries(3):
         suggest("en", "dri")
+
+
+def test_postgresql_search_with_server_side_binding(cases):
+    # A deployment may turn psycopg's server-side binding on (one statement per round trip):
+    # the search then sends its planner settings on their own and answers the same.
+    from django.db import connection
+
+    from search.service import get_database_backend
+
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side binding is psycopg's")
+    backend = get_database_backend()
+    request = SearchRequest(language="en", query="testing")
+    expected = backend.search(request)
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    options["server_side_binding"] = True
+    try:
+        sent: list[str] = []
+        with connection.execute_wrapper(lambda execute, sql, *args: sent.append(sql) or execute(sql, *args)):
+            got = backend.search(request)
+    finally:
+        options.pop("server_side_binding")
+    assert [hit.page_id for hit in got.hits] == [hit.page_id for hit in expected.hits]
+    assert got.count == expected.count
+    assert "SET enable_seqscan = off" in sent and "RESET enable_seqscan" in sent

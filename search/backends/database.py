@@ -671,11 +671,21 @@ class DatabaseSearchBackend:
             if self.vendor != "postgresql":
                 cursor.execute(sql, params)
                 return cursor.fetchall()
-            sets = "".join(f"SET {name} = {value}; " for name, value in PLANNER_SETTINGS.items())
-            resets = "".join(f"; RESET {name}" for name in PLANNER_SETTINGS)
+            sets = [f"SET {name} = {value}" for name, value in PLANNER_SETTINGS.items()]
+            resets = [f"RESET {name}" for name in PLANNER_SETTINGS]
             try:
-                cursor.execute(sets + sql + resets, params)
-                for _setting in PLANNER_SETTINGS:
+                if self.connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+                    # Server-side binding takes one statement per round trip.
+                    for statement in sets:
+                        cursor.execute(statement)
+                    cursor.execute(sql, params)
+                    rows = cursor.fetchall()
+                    for statement in resets:
+                        cursor.execute(statement)
+                    return rows
+                # Django's default, client-side binding: one round trip holds them all.
+                cursor.execute("; ".join([*sets, sql, *resets]), params)
+                for _setting in sets:
                     cursor.nextset()
                 return cursor.fetchall()
             except DatabaseError:
