@@ -13,6 +13,7 @@ from wagtail.admin.forms.tags import TagField
 
 from ops.forms import CleanPageForm
 
+from .evidence import inspiration_graph, inspiration_problem
 from .permissions import city_id_for_user
 
 
@@ -83,8 +84,6 @@ class CaseStudyPageForm(CleanPageForm):
     def _check_inspirations(self) -> None:
         """A case cannot name itself, nor a case that (through others) names it: the loop is
         reported on the row that would close it."""
-        from casestudies.evidence import inspiration_graph, inspiration_problem
-
         formset = self.formsets.get("inspired_by") if hasattr(self, "formsets") else None
         if formset is None or not formset.is_valid():
             return
