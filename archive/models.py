@@ -430,7 +430,8 @@ class SessionPage(RoutablePageMixin, Page):
         return bool(self.available_recordings)
 
     def get_context(self, request, *args, **kwargs):
-        from .views import session_context
+        # Inside the function: presenters reads the session models (a loop, issue 14 item 5).
+        from .presenters import session_context
 
         context = super().get_context(request, *args, **kwargs)
         context.update(session_context(self, request))

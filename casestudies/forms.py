@@ -1,6 +1,7 @@
 """Admin form rules that hold for drafts too: a case always has a city and a policy area; the
 policy-area choices are the page's own language; a measure type typed in full is kept (by its
-English or Korean name), an unknown one refuses the save with a message instead of vanishing."""
+English or Korean name), an unknown one refuses the save with a message instead of vanishing.
+A city editor's form offers their own city only (`CityScopedCaseStudyPageForm`, the case pages' form)."""
 
 from taggit.forms import TagField as TaggitTagField
 
@@ -12,18 +13,21 @@ from wagtail.admin.forms.tags import TagField
 
 from ops.forms import CleanPageForm
 
+from .evidence import inspiration_graph, inspiration_problem
+from .permissions import city_id_for_user
+
 
 class MeasureTypeField(TagField):
     """Wagtail's tag field for a closed vocabulary silently drops names it does not know: an
     editor who typed a name in full (or in Korean) and pressed Enter lost it on save."""
 
     def clean(self, value):
-        from casestudies.models import MeasureType
-
+        # The tag model is MeasureType (given by CaseStudyPageForm): named through the field, the
+        # forms need not import casestudies.models, which imports them (no import loop).
         names = TaggitTagField.clean(self, value) or []
         kept, unknown = [], []
         for name in names:
-            match = MeasureType.objects.filter(
+            match = self.tag_model.objects.filter(
                 Q(name__iexact=name) | Q(name_ko__iexact=name) | Q(slug__iexact=name)
             ).first()
             if match is None:
@@ -80,8 +84,6 @@ class CaseStudyPageForm(CleanPageForm):
     def _check_inspirations(self) -> None:
         """A case cannot name itself, nor a case that (through others) names it: the loop is
         reported on the row that would close it."""
-        from casestudies.evidence import inspiration_graph, inspiration_problem
-
         formset = self.formsets.get("inspired_by") if hasattr(self, "formsets") else None
         if formset is None or not formset.is_valid():
             return
@@ -99,3 +101,24 @@ class CaseStudyPageForm(CleanPageForm):
             if problem:
                 form.add_error("source", problem)
             chosen.add(source.translation_key)
+
+
+class CityScopedCaseStudyPageForm(CaseStudyPageForm):
+    """A city editor can only choose their own city (and a posted other city is a form error)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scoped_city_id = city_id_for_user(self.for_user)
+        if self.scoped_city_id is not None and "city" in self.fields:
+            field = self.fields["city"]
+            field.queryset = field.queryset.filter(pk=self.scoped_city_id)
+            field.empty_label = None
+            if not self.instance.pk and not self.is_bound:
+                self.initial.setdefault("city", self.scoped_city_id)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        city = cleaned_data.get("city")
+        if self.scoped_city_id is not None and city is not None and city.pk != self.scoped_city_id:
+            self.add_error("city", _("You can only write case studies of your own city."))
+        return cleaned_data

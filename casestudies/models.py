@@ -29,7 +29,6 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
-from editorial.forms import CityScopedCaseStudyPageForm
 from ops.forms import CleanModelForm, CleanPageForm
 from ops.i18n import current_language, is_korean
 from ops.text import ascii_slug
@@ -51,6 +50,8 @@ from .evidence import (
     spread_of,
     strongest,
 )
+from .forms import CityScopedCaseStudyPageForm
+from .permissions import CaseStudyIndexPermissionTester, CaseStudyPermissionTester
 from .visibility import public_cases, public_cities, public_measures, public_now
 
 CASES_PER_PAGE = 12
@@ -317,9 +318,7 @@ class CaseStudyIndexPage(Page):
         verbose_name = _("case study index")
 
     def permissions_for_user(self, user):
-        # City editors may add cases here and nothing else (editorial.permissions).
-        from editorial.permissions import CaseStudyIndexPermissionTester
-
+        # City editors may add cases here and nothing else (casestudies.permissions).
         return CaseStudyIndexPermissionTester(user, self)
 
     def filtered_cases(self, params):
@@ -645,7 +644,7 @@ class CaseStudyPage(Page):
         index.FilterField("city"),
     ]
 
-    # The case form, with the city limited to a city editor's own (editorial.forms).
+    # The case form, with the city limited to a city editor's own (casestudies.forms).
     base_form_class = CityScopedCaseStudyPageForm
     # wagtail-localize: a translation shares its city, areas, measure types, dates, sources and
     # contact e-mail with the original (copied on every sync, not offered to translators).
@@ -675,9 +674,7 @@ class CaseStudyPage(Page):
         verbose_name_plural = _("case studies")
 
     def permissions_for_user(self, user):
-        # A city editor acts only on the cases of their own city (editorial.permissions).
-        from editorial.permissions import CaseStudyPermissionTester
-
+        # A city editor acts only on the cases of their own city (casestudies.permissions).
         return CaseStudyPermissionTester(user, self)
 
     def get_admin_display_title(self):

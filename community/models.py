@@ -21,7 +21,7 @@ from wagtail_localize.fields import SynchronizedField
 
 from archive.fields import YouTubeIdField
 from archive.models import RecordingLanguage, SessionKind, SessionPage
-from archive.views import localized_live
+from archive.presenters import localized_live
 from casestudies.models import CaseStudyPage
 from casestudies.visibility import public_now
 from ops.forms import CleanModelForm, CleanPageForm

@@ -1,4 +1,4 @@
-"""Admin forms: the case-study page form scoped to a city editor's city, and the import upload."""
+"""Admin forms of the case import: the upload and its confirmation."""
 
 from __future__ import annotations
 
@@ -6,31 +6,6 @@ from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-
-from casestudies.forms import CaseStudyPageForm
-
-from .permissions import city_id_for_user
-
-
-class CityScopedCaseStudyPageForm(CaseStudyPageForm):
-    """A city editor can only choose their own city (and a posted other city is a form error)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.scoped_city_id = city_id_for_user(self.for_user)
-        if self.scoped_city_id is not None and "city" in self.fields:
-            field = self.fields["city"]
-            field.queryset = field.queryset.filter(pk=self.scoped_city_id)
-            field.empty_label = None
-            if not self.instance.pk and not self.is_bound:
-                self.initial.setdefault("city", self.scoped_city_id)
-
-    def clean(self):
-        cleaned_data = super().clean()
-        city = cleaned_data.get("city")
-        if self.scoped_city_id is not None and city is not None and city.pk != self.scoped_city_id:
-            self.add_error("city", _("You can only write case studies of your own city."))
-        return cleaned_data
 
 
 class ImportUploadForm(forms.Form):

@@ -31,8 +31,8 @@ from wagtail_localize.models import TranslationSource
 
 from casestudies.evidence import EvidenceLevel, evidence_label
 from casestudies.models import CaseStudyPage, City, Continent, PolicyArea
+from casestudies.permissions import STORED_CITY_ATTR
 
-from .permissions import STORED_CITY_ATTR
 from .scope import without_other_cities_drafts
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ class CityEditor(models.Model):
     """Links a user to the one city whose case studies they may create and edit.
 
     A user with this link is scoped to that city everywhere in the admin, whatever groups
-    they belong to (superusers excepted): see `editorial.permissions`.
+    they belong to (superusers excepted): see `casestudies.permissions`.
     """
 
     base_form_class = CleanModelForm  # no control characters (ops.forms)

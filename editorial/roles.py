@@ -7,7 +7,7 @@ Written against an `apps` registry so that the data migration (historical models
   add and change cities and measure types; import case studies.
 - Reviewers: as Editors, plus publish pages and delete cities and measure types.
 - City editors: add and change pages beneath each case-study index only, further scoped to
-  their own city by `editorial.permissions`.
+  their own city by `casestudies.permissions`.
 - Administrators: every page permission; every taxonomy snippet including policy areas;
   users, groups, sites, workflows, locales, collections and redirects.
 

@@ -1,7 +1,7 @@
 """What a city editor sees of other cities' case studies in the admin's listings.
 
 A city editor may look at other cities' cases in listings and do nothing to them
-(`editorial.permissions`). Their drafts are not theirs to read: in every listing (the page
+(`casestudies.permissions`). Their drafts are not theirs to read: in every listing (the page
 explorer, the case-study listing, search, the admin API behind the page chooser and the
 explorer menu) another city's case shows its published title, never its draft title, and a case
 of another city that has never been published is not listed at all (where Wagtail offers a hook:
@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from .permissions import city_id_for_user
+from casestudies.permissions import city_id_for_user
 
 _admin_user: ContextVar = ContextVar("editorial_admin_user", default=None)
 

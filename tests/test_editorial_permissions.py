@@ -20,7 +20,7 @@ from wagtail.models import Page, Revision, WorkflowState
 
 from casestudies.factories import CaseStudyPageFactory
 from casestudies.models import CaseStudyPage
-from editorial.permissions import city_id_for_user
+from casestudies.permissions import city_id_for_user
 from tests.admin_forms import case_form
 
 pytestmark = pytest.mark.django_db

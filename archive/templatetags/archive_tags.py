@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from ..presenters import sessions_for_case
 from ..utils import format_offset, offset_fragment
-from ..views import sessions_for_case
 
 register = template.Library()
 

@@ -15,7 +15,7 @@ from wagtail.admin.views.reports import PageReportView
 from wagtail.models import Locale
 
 from casestudies.models import CaseStudyPage, City
-from editorial.permissions import city_id_for_user
+from casestudies.permissions import city_id_for_user
 
 
 def _language_choices():

@@ -22,6 +22,8 @@ from functools import wraps
 
 from wagtail.models import PagePermissionTester
 
+from editorial.models import CityEditor
+
 _CACHE_ATTR = "_editorial_city_id"
 # Set on case pages read from the database by a listing (editorial.listing): their stored city, so
 # that the scope check of each row's actions does not read it again (once per action otherwise).
@@ -34,8 +36,6 @@ def city_id_for_user(user) -> int | None:
     if user is None or not getattr(user, "is_authenticated", False) or user.is_superuser:
         return None
     if not hasattr(user, _CACHE_ATTR):
-        from editorial.models import CityEditor
-
         city_id = CityEditor.objects.filter(user_id=user.pk).values_list("city_id", flat=True).first()
         setattr(user, _CACHE_ATTR, city_id)
     return getattr(user, _CACHE_ATTR)
@@ -95,9 +95,9 @@ class CaseStudyPermissionTester(_ScopedTester):
         if page.pk:
             stored = page.__dict__.get(STORED_CITY_ATTR, _UNKNOWN)
             if stored is _UNKNOWN:
-                from casestudies.models import CaseStudyPage
-
-                stored = CaseStudyPage.objects.filter(pk=page.pk).values_list("city_id", flat=True).first()
+                # type(page) is CaseStudyPage (whose permissions_for_user makes this tester): named
+                # so, this module need not import casestudies.models, which imports it (no loop).
+                stored = type(page).objects.filter(pk=page.pk).values_list("city_id", flat=True).first()
             cities.add(stored)
         self.out_of_scope = cities != {city_id}
 
