@@ -220,7 +220,9 @@ def test_statistics_migration_analyzes_the_search_tables(db):
             assert cursor.fetchone()[0] >= 1
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback, as every transactional test here: a plain flush at teardown would leave
+# content types that the next serialized_rollback test then fails to restore.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_postgresql_rebuild_vacuums_the_index_tables():
     """Outside a transaction `fts.optimize` (the end of every rebuild) vacuums the index tables on
     PostgreSQL: the visibility map lets browsing and the match's join read the covering indexes
