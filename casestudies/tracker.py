@@ -40,7 +40,9 @@ from .imports import (
     ImportResult,
     Rejected,
     RowError,
+    csv_records,
     decode_text,
+    iso_date,
     prepare,
     prepare_skipping,
     write_pages,
@@ -68,7 +70,6 @@ OPTIONAL_COLUMNS = ("type_sub_cat", "date_end", "province", "link", "update_type
 MULTILINE_COLUMNS = ("description",)
 ENTRY_TYPES = {"new_entry": "new", "new entry": "new", "update": "update", "correction": "correction"}
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 URL_RE = re.compile(r"^https?://\S+$", re.IGNORECASE)
 # What separates several places in one cell: ; | / newline, "and" / "&", the Arabic and
 # ideographic commas, and a comma unless what follows it is the row's province or country.
@@ -171,73 +172,62 @@ def read_release(data: bytes) -> Release:
     """Every row of a CoronaNet release CSV, checked one by one (line-numbered errors); a file
     that cannot be read at all (not UTF-8, no header, a required column missing) raises."""
     text = decode_text(data)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     names: list[str] = []
     release = Release(header=[], values={})
-    last_line = 0
-    try:
-        for cells in reader:
-            start = last_line + 1
-            last_line = reader.line_num
-            if not cells or all(not cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = [strip_controls(cell, multiline=False).replace("\x00", "").strip() for cell in cells]
-                names = [name.lower() for name in header]
-                missing = [name for name in REQUIRED_COLUMNS if name not in names]
-                repeated = sorted({name for name in names if name and names.count(name) > 1})
-                errors = []
-                if missing:
-                    errors.append(
-                        RowError(
-                            start,
-                            None,
-                            _("missing column(s): %(columns)s (is this a CoronaNet release file?).")
-                            % {"columns": ", ".join(missing)},
-                        )
-                    )
-                if repeated:
-                    errors.append(
-                        RowError(
-                            start,
-                            None,
-                            _("column(s) given twice: %(columns)s.") % {"columns": ", ".join(repeated)},
-                        )
-                    )
-                if errors:
-                    raise ImportFailed(errors)
-                release.header = header
-                continue
-            if len(cells) != len(header):
-                release.errors.append(
+    for start, cells in csv_records(text, release.errors):
+        if header is None:
+            header = [strip_controls(cell, multiline=False).replace("\x00", "").strip() for cell in cells]
+            names = [name.lower() for name in header]
+            missing = [name for name in REQUIRED_COLUMNS if name not in names]
+            repeated = sorted({name for name in names if name and names.count(name) > 1})
+            errors = []
+            if missing:
+                errors.append(
                     RowError(
                         start,
                         None,
-                        _("expected %(expected)d fields, found %(found)d.")
-                        % {"expected": len(header), "found": len(cells)},
+                        _("missing column(s): %(columns)s (is this a CoronaNet release file?).")
+                        % {"columns": ", ".join(missing)},
                     )
                 )
-                release.values[start] = dict(zip(header, cells, strict=False))
-                continue
-            cells = [restore_cell(cell) for cell in cells]
-            release.values[start] = dict(zip(header, cells, strict=True))
-            row = {}
-            for name, cell in zip(names, cells, strict=True):
-                if "\x00" in cell and name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
-                    release.errors.append(
-                        RowError(
-                            start,
-                            name,
-                            _("holds a NUL character (U+0000): save the file as UTF-8 text, not UTF-16."),
-                        )
+            if repeated:
+                errors.append(
+                    RowError(
+                        start,
+                        None,
+                        _("column(s) given twice: %(columns)s.") % {"columns": ", ".join(repeated)},
                     )
-                row[name] = strip_controls(cell, multiline=name in MULTILINE_COLUMNS).strip()
-            _read_record(release, start, row)
-    except csv.Error as exc:
-        raise ImportFailed(
-            [*release.errors, RowError(last_line + 1, None, _("malformed CSV: %(error)s.") % {"error": exc})]
-        ) from exc
+                )
+            if errors:
+                raise ImportFailed(errors)
+            release.header = header
+            continue
+        if len(cells) != len(header):
+            release.errors.append(
+                RowError(
+                    start,
+                    None,
+                    _("expected %(expected)d fields, found %(found)d.")
+                    % {"expected": len(header), "found": len(cells)},
+                )
+            )
+            release.values[start] = dict(zip(header, cells, strict=False))
+            continue
+        cells = [restore_cell(cell) for cell in cells]
+        release.values[start] = dict(zip(header, cells, strict=True))
+        row = {}
+        for name, cell in zip(names, cells, strict=True):
+            if "\x00" in cell and name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
+                release.errors.append(
+                    RowError(
+                        start,
+                        name,
+                        _("holds a NUL character (U+0000): save the file as UTF-8 text, not UTF-16."),
+                    )
+                )
+            row[name] = strip_controls(cell, multiline=name in MULTILINE_COLUMNS).strip()
+        _read_record(release, start, row)
     if header is None:
         raise ImportFailed([RowError(1, None, _("the file is empty: a header row is expected."))])
     return release
@@ -249,9 +239,7 @@ def _date(release: Release, line: int, column: str, value: str, required: bool) 
             release.errors.append(RowError(line, column, _("this column is required.")))
         return None
     try:
-        if not DATE_RE.match(value):
-            raise ValueError
-        return datetime.date.fromisoformat(value)
+        return iso_date(value)
     except ValueError:
         release.errors.append(
             RowError(line, column, _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value[:40]})

@@ -22,8 +22,8 @@ resolved), `plan` (`prepare`: what to do with each row), `writing` (`write_pages
 from .errors import ImportFailed, RowError
 from .markdown import MarkupError, Refs, markdown_to_blocks, markdown_to_richtext
 from .plan import ImportPlan, Rejected, prepare, prepare_skipping, write_rejects
-from .reading import REJECTS_COLUMN, decode_text, detect_format, read_rows, split_list
-from .validation import MAX_SUMMARY, MAX_TITLE, MAX_URL
+from .reading import REJECTS_COLUMN, csv_records, decode_text, detect_format, read_rows, split_list
+from .validation import MAX_SUMMARY, MAX_TITLE, MAX_URL, iso_date
 from .writing import ImportResult, import_file, write_pages
 
 __all__ = [
@@ -38,9 +38,11 @@ __all__ = [
     "Refs",
     "Rejected",
     "RowError",
+    "csv_records",
     "decode_text",
     "detect_format",
     "import_file",
+    "iso_date",
     "markdown_to_blocks",
     "markdown_to_richtext",
     "prepare",

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -80,47 +81,55 @@ def _check_columns(line: int, names: list[str], errors: list[RowError], header: 
             )
 
 
-def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
-    """Rows and row-level errors; a file that cannot be read at all raises `ImportFailed`."""
+def csv_records(text: str, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+    """The records of a CSV text that hold something, each with the line it starts on (a quoted
+    cell may span lines). A malformed file raises `ImportFailed` with `errors` so far and the
+    line where reading stopped."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    errors: list[RowError] = []
-    rows: list[RawRow] = []
-    header: list[str] | None = None
     last_line = 0
     try:
         for record in reader:
             start = last_line + 1
             last_line = reader.line_num
-            if not record or all(not cell.strip() for cell in record):
-                continue
-            if header is None:
-                header = [strip_controls(cell, multiline=False).strip().lower() for cell in record]
-                _check_columns(start, header, errors, header=True)
-                if errors:
-                    raise ImportFailed(errors)
-                continue
-            if len(record) != len(header):
-                errors.append(
-                    RowError(
-                        start,
-                        None,
-                        _("expected %(expected)d fields, found %(found)d.")
-                        % {"expected": len(header), "found": len(record)},
-                    )
-                )
-                continue
-            # Cells a download prefixed with "'" (ops.spreadsheet) get their text back.
-            row = dict(zip(header, (restore_cell(cell) for cell in record), strict=True))
-            rows.append(
-                RawRow(
+            if record and any(cell.strip() for cell in record):
+                yield start, record
+    except csv.Error as exc:
+        raise ImportFailed(
+            [*errors, RowError(last_line + 1, None, _("malformed CSV: %(error)s.") % {"error": exc})]
+        ) from exc
+
+
+def read_csv(text: str) -> tuple[list[RawRow], list[RowError]]:
+    """Rows and row-level errors; a file that cannot be read at all raises `ImportFailed`."""
+    errors: list[RowError] = []
+    rows: list[RawRow] = []
+    header: list[str] | None = None
+    for start, record in csv_records(text, errors):
+        if header is None:
+            header = [strip_controls(cell, multiline=False).strip().lower() for cell in record]
+            _check_columns(start, header, errors, header=True)
+            if errors:
+                raise ImportFailed(errors)
+            continue
+        if len(record) != len(header):
+            errors.append(
+                RowError(
                     start,
-                    {column: row.get(column, "") for column in COLUMNS},
-                    present=frozenset(column for column in OPTIONAL_COLUMNS if column in row),
+                    None,
+                    _("expected %(expected)d fields, found %(found)d.")
+                    % {"expected": len(header), "found": len(record)},
                 )
             )
-    except csv.Error as exc:
-        errors.append(RowError(last_line + 1, None, _("malformed CSV: %(error)s.") % {"error": exc}))
-        raise ImportFailed(errors) from exc
+            continue
+        # Cells a download prefixed with "'" (ops.spreadsheet) get their text back.
+        row = dict(zip(header, (restore_cell(cell) for cell in record), strict=True))
+        rows.append(
+            RawRow(
+                start,
+                {column: row.get(column, "") for column in COLUMNS},
+                present=frozenset(column for column in OPTIONAL_COLUMNS if column in row),
+            )
+        )
     if header is None:
         raise ImportFailed([RowError(1, None, _("the file is empty: a header row is expected."))])
     return rows, errors

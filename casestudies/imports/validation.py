@@ -63,6 +63,16 @@ SHARED_COLUMNS = (
 _URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def iso_date(value: str) -> datetime.date:
+    """A date written exactly YYYY-MM-DD (fromisoformat alone also takes 20200315 and week dates);
+    raises ValueError otherwise."""
+    if not DATE_RE.match(value):
+        raise ValueError(value)
+    return datetime.date.fromisoformat(value)
+
+
 MAX_TITLE = 255
 MAX_SUMMARY = 300
 MAX_CITY = 100
@@ -198,9 +208,7 @@ class _Validator:
                 self.error(raw.line, column, _("this column is required."))
             return None
         try:
-            if not DATE_RE.match(value):
-                raise ValueError
-            return datetime.date.fromisoformat(value)
+            return iso_date(value)
         except ValueError:
             self.error(raw.line, column, _("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value})
             return None
@@ -353,9 +361,7 @@ class _Validator:
         if not value:
             return None
         try:
-            if not DATE_RE.match(value):
-                raise ValueError
-            return datetime.date.fromisoformat(value)
+            return iso_date(value)
         except ValueError:
             self.error(
                 raw.line,
