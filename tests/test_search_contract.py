@@ -277,6 +277,23 @@ def test_korean_particles_and_compounds(search_backend, corpus):
     assert found(search_backend, "서울", "ko") == {"드라이브스루 선별진료소"}
 
 
+def test_a_korean_word_needs_all_of_its_parts(search_backend, indexing):
+    """보조금 (subsidy) is analysed as 보조 + 금: a case holding only the one-syllable part (금,
+    gold) is not a match for it, one writing the word, or its parts apart, is."""
+    with indexing():
+        make_case("환기 보조금", summary="식당 환기 설비에 보조금을 지급했다.", language="ko")
+        make_case("보조 인력", summary="보조 인력이 금요일마다 방역했다.", language="ko")
+        make_case("금 시장", summary="금 거래소가 문을 닫았다.", language="ko")
+    assert found(search_backend, "보조금", "ko") == {"환기 보조금", "보조 인력"}
+    response = search_backend.search(own(language="ko", query="환기 보조금을"))
+    assert titles(response)[0] == "환기 보조금"
+    assert set(titles(response)) == {"환기 보조금", "보조 인력"}
+    # A word written alone beside a longer one keeps its own group: 지원 alone still matches.
+    with indexing():
+        make_case("생활 지원", summary="주민 생활을 도왔다.", language="ko")
+    assert "생활 지원" in found(search_backend, "지원금 지원", "ko")
+
+
 def test_highlight_marks_matched_words_and_escapes(search_backend, indexing):
     with indexing():
         make_case("Cycle lanes <b>now</b>", summary="Cycling & <script>alert(1)</script> more cycle lanes.")

@@ -313,10 +313,12 @@ def test_korean_tokens_are_also_matched_through_nori_in_korean_text():
     query = "선별진료소를 PCR"
     words = body_of(SearchRequest(language="ko", query=query))["query"]["bool"]["must"][0]
     clauses = [group["bool"]["should"][1] for group in words["bool"]["should"]]
-    korean = [clause for clause in clauses if "bool" in clause]
-    latin = [clause for clause in clauses if "multi_match" in clause]
-    assert latin == [exact("pcr")]
-    assert len(korean) == len(term_groups(query, "ko")) - 1 >= 2  # 선별, 진료, ...
+    assert len(clauses) == len(term_groups(query, "ko")) == 2
+    # The written word's parts (선별, 진료, 소) are one group: all of them required.
+    word, latin = clauses
+    assert latin == exact("pcr")
+    korean = word["bool"]["must"]
+    assert len(korean) == 3
     for clause in korean:
         token = clause["bool"]["should"][0]["multi_match"]["query"]
         assert clause["bool"]["should"][0] == exact(token)

@@ -56,7 +56,7 @@ AREA = SearchDocumentArea._meta.db_table
 MEASURE = SearchDocumentMeasure._meta.db_table
 TEXT = SearchDocumentText._meta.db_table
 
-# bm25 column weights on SQLite (title, body); PostgreSQL uses setweight A/B and ts_rank_cd.
+# bm25 column weights on SQLite (title, body; the language column weighs 0); PostgreSQL uses setweight A/B and ts_rank_cd.
 TITLE_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
 # Suggestions: how many of the newest prefix matches are ranked.
@@ -147,8 +147,41 @@ def term_groups(query: str, language: str, tokens: list[str] | None = None) -> l
         alternatives = [matched] + [_phrase_tokens(phrase, "en") for phrase in expansion.alternatives]
         groups.append(tuple(dict.fromkeys(alternative for alternative in alternatives if alternative))[:24])
         covered.update(matched)
-    groups.extend(((token,),) for token in dict.fromkeys(tokens) if token not in covered)
+    words = _korean_word_parts(query, language)
+    token_set = set(tokens)
+    word_of: dict[str, list[tuple[str, ...]]] = {}  # token -> the words it is the first part of
+    for parts in words:
+        if len(parts) > 1 and token_set.issuperset(parts) and not covered.intersection(parts):
+            word_of.setdefault(parts[0], []).append(parts)
+    alone = {parts[0] for parts in words if len(parts) == 1}  # also written as a word of its own
+    in_words = {token for split in word_of.values() for parts in split for token in parts}
+    for token in dict.fromkeys(tokens):
+        groups.extend((parts,) for parts in word_of.get(token, ()))
+        if token in covered or (token in in_words and token not in alone):
+            continue
+        groups.append(((token,),))
     return groups
+
+
+def _korean_word_parts(query: str, language: str) -> list[tuple[str, ...]]:
+    """The tokens of each written Korean word of the query (보조금 -> 보조, 금; 선별진료소를 ->
+    선별, 진료, 소; 지원 -> 지원), in query order.
+
+    A word's parts are one term group, all required: the index holds every part of a word it
+    holds, so a document with the word still matches, while a document holding only a
+    one-syllable part (금, 선, 표 are in a third of Korean texts) is no longer a match for a
+    group of its own: those were noise in the results, and on PostgreSQL every such match
+    was a row to count."""
+    if not _HANGUL_RE.search(query):
+        return []
+    words: list[tuple[str, ...]] = []
+    for word in dict.fromkeys(query.split()):
+        if not _HANGUL_RE.search(word):
+            continue
+        parts = tuple(dict.fromkeys(analyze_query(word, language)))
+        if parts and parts not in words:
+            words.append(parts)
+    return words
 
 
 def minimum_should_match(groups: int) -> int:
@@ -359,13 +392,13 @@ class DatabaseSearchBackend:
         sqlite = self.vendor == "sqlite"
         if sqlite:
             # One FTS5 query per group: bm25() only works in the query of its MATCH.
-            bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+            bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0)"
             match = f"FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH %s"
             partitions = _fts5_partitions(groups)
             if partitions:
                 return self._partitioned_candidates(request, partitions, semantic)
             parts += [f"SELECT rowid AS id, 1 AS g, {bm25} AS s, 0.0 AS v {match}" for _group in groups]
-            params += [_fts5_group(group) for group in groups]
+            params += [fts.language_match(_fts5_group(group), request.language) for group in groups]
         elif groups:
             # PostgreSQL: one GIN lookup per group, counted per document below. Nothing reads the
             # documents' tsvectors here (each read detoasts kilobytes: the cost of ranking every
@@ -420,13 +453,13 @@ class DatabaseSearchBackend:
         meaning candidate's score joined to its row, and the meaning candidates that match
         no partition (NOT IN builds a lookup of the matches once: asking FTS5 about each
         candidate's rowid cost more)."""
-        bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+        bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0)"
         lexical = " UNION ALL ".join(
             f"SELECT rowid AS id, {hits} AS hits, {bm25} AS lscore FROM {fts.FTS_TABLE} "  # noqa: S608
             f"WHERE {fts.FTS_TABLE} MATCH %s"
             for _expression, hits in partitions
         )
-        params: list = [expression for expression, _hits in partitions]
+        params: list = [fts.language_match(expression, request.language) for expression, _hits in partitions]
         if not semantic:
             cand = f"SELECT id, hits, lscore, 0.0 AS sscore FROM ({lexical}) u"  # noqa: S608
             return [f"cand AS MATERIALIZED ({cand})"], params
@@ -977,7 +1010,11 @@ class DatabaseSearchBackend:
             for row, document, (title, body, prefix) in zip(created, documents, texts, strict=True):
                 text_rows.append(
                     SearchDocumentText(
-                        document_id=row.pk, index_title=title, index_body=body, index_prefix=prefix
+                        document_id=row.pk,
+                        index_title=title,
+                        index_body=body,
+                        index_prefix=prefix,
+                        language=row.language,
                     )
                 )
                 areas.extend(SearchDocumentArea(document_id=row.pk, slug=s[:40]) for s in document.area_slugs)
