@@ -91,3 +91,23 @@ def test_debug_and_allowed_hosts_come_from_the_environment(value, expected):
         "settings.ALLOWED_HOSTS", module="cac_platform.settings.base", ALLOWED_HOSTS="a.org, b.org"
     )
     assert hosts == "['a.org', 'b.org']"
+
+
+def test_a_process_of_the_site_runs_one_blas_thread():
+    """numpy's OpenBLAS spins a thread per core in every worker unless told otherwise before
+    numpy loads: the project package tells it, and a deployment may still choose."""
+    code = (
+        "import os, django; django.setup(); import numpy; "
+        "print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    env["DJANGO_SETTINGS_MODULE"] = "cac_platform.settings.test"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.split() == ["1", "1"], result.stderr
+    env["OPENBLAS_NUM_THREADS"] = "4"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.split() == ["4", "1"], result.stderr
