@@ -3,11 +3,9 @@
 The rowid of the FTS5 tables is the document id (`document_id`, the primary key of the text
 table), so a match joins `search_searchdocument` directly, never the (large) text rows.
 
-Idempotent: migration 0013 calls `install`, and so does `rebuild_search_index` (a later
+Idempotent: migration 0003 calls `install`, and so does `rebuild_search_index` (a later
 migration that makes SQLite remake the text table would drop the triggers; rebuilding restores
-them). A change of layout here needs a migration that installs it (`install` replaces an older
-SQLite layout and refills it from the text table) and a frozen copy of the old layout for
-earlier migrations, as `SQLITE_INSTALL_BEFORE_LANGUAGE`.
+them). Any change here needs a migration that uninstalls the old structures.
 """
 
 from __future__ import annotations
@@ -17,43 +15,7 @@ FTS_TABLE = "search_fts"
 SUGGEST_TABLE = "search_suggest_fts"
 
 # FTS5 over the pre-analysed text: unicode61 only splits on the spaces the analyser put there.
-# `language` is the document's (the language whose searches list it): a search matches
-# `language : "en" AND (...)`, so FTS5 never scores the other language's rows, which hold the same
-# measure-type names and, for a page with no translation, the same text (docs/benchmarks.md).
 SQLITE_INSTALL = [
-    """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
-        index_title, index_body, language, content='search_searchdocumenttext', content_rowid='document_id',
-        tokenize='unicode61'
-    )""",
-    """CREATE VIRTUAL TABLE IF NOT EXISTS search_suggest_fts USING fts5(
-        index_prefix, content='search_searchdocumenttext', content_rowid='document_id',
-        tokenize='unicode61', prefix='1 2 3'
-    )""",
-    """CREATE TRIGGER IF NOT EXISTS search_text_ai AFTER INSERT ON search_searchdocumenttext BEGIN
-        INSERT INTO search_fts(rowid, index_title, index_body, language)
-            VALUES (new.document_id, new.index_title, new.index_body, new.language);
-        INSERT INTO search_suggest_fts(rowid, index_prefix) VALUES (new.document_id, new.index_prefix);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS search_text_ad AFTER DELETE ON search_searchdocumenttext BEGIN
-        INSERT INTO search_fts(search_fts, rowid, index_title, index_body, language)
-            VALUES ('delete', old.document_id, old.index_title, old.index_body, old.language);
-        INSERT INTO search_suggest_fts(search_suggest_fts, rowid, index_prefix)
-            VALUES ('delete', old.document_id, old.index_prefix);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS search_text_au AFTER UPDATE ON search_searchdocumenttext BEGIN
-        INSERT INTO search_fts(search_fts, rowid, index_title, index_body, language)
-            VALUES ('delete', old.document_id, old.index_title, old.index_body, old.language);
-        INSERT INTO search_suggest_fts(search_suggest_fts, rowid, index_prefix)
-            VALUES ('delete', old.document_id, old.index_prefix);
-        INSERT INTO search_fts(rowid, index_title, index_body, language)
-            VALUES (new.document_id, new.index_title, new.index_body, new.language);
-        INSERT INTO search_suggest_fts(rowid, index_prefix) VALUES (new.document_id, new.index_prefix);
-    END""",
-]
-
-# The layout of migrations 0003-0012 (no language column), frozen: migration 0003 installs it and
-# 0013 goes back to it when unapplied.
-SQLITE_INSTALL_BEFORE_LANGUAGE = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
         index_title, index_body, content='search_searchdocumenttext', content_rowid='document_id',
         tokenize='unicode61'
@@ -122,17 +84,13 @@ def _run(connection, statements) -> None:
 
 
 def is_installed(connection) -> bool:
-    """Whether this module's structures (the current layout) exist."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
                 "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
                 "('search_fts', 'search_suggest_fts', 'search_text_ai', 'search_text_ad', 'search_text_au')"
             )
-            if cursor.fetchone()[0] != 5:
-                return False
-            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'")
-            return "language" in cursor.fetchone()[0]
+            return cursor.fetchone()[0] == 5
         cursor.execute(
             "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'search_searchdocumenttext' "
             "AND indexname IN ('search_text_vector_gin', 'search_text_suggest_gin')"
@@ -141,18 +99,12 @@ def is_installed(connection) -> bool:
 
 
 def install(connection) -> None:
-    """Create the full-text structures for this connection's vendor (no-op when they exist).
-
-    SQLite: an older layout is dropped and the new one filled from the text table."""
+    """Create the full-text structures for this connection's vendor (no-op when they exist)."""
     if connection.vendor not in ("sqlite", "postgresql"):  # pragma: no cover - settings allow only these
         raise NotImplementedError(f"search: no full-text index for {connection.vendor}")
     if is_installed(connection):  # PostgreSQL's ALTER TABLE would fail on pending trigger events
         return
-    if connection.vendor == "sqlite":
-        _run(connection, SQLITE_UNINSTALL + SQLITE_INSTALL)
-        rebuild(connection)
-    else:
-        _run(connection, POSTGRES_INSTALL)
+    _run(connection, SQLITE_INSTALL if connection.vendor == "sqlite" else POSTGRES_INSTALL)
 
 
 def uninstall(connection) -> None:
@@ -160,11 +112,6 @@ def uninstall(connection) -> None:
         _run(connection, SQLITE_UNINSTALL)
     elif connection.vendor == "postgresql":
         _run(connection, POSTGRES_UNINSTALL)
-
-
-def language_match(expression: str, language: str) -> str:
-    """An FTS5 query for the documents of one language only (`expression` is already safe FTS5)."""
-    return f'language : "{language.replace(chr(34), "")}" AND ({expression})'
 
 
 def rebuild(connection) -> None:

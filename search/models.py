@@ -116,9 +116,6 @@ class SearchDocumentText(models.Model):
     index_title = models.TextField(blank=True)
     index_body = models.TextField(blank=True)
     index_prefix = models.TextField(blank=True)
-    # The document's `language`, repeated for SQLite's full-text table (search.fts): a search
-    # there matches one language's rows without a join.
-    language = models.CharField(max_length=8, blank=True, default="")
 
     def __str__(self) -> str:
         return self.index_title

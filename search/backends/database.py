@@ -56,7 +56,7 @@ AREA = SearchDocumentArea._meta.db_table
 MEASURE = SearchDocumentMeasure._meta.db_table
 TEXT = SearchDocumentText._meta.db_table
 
-# bm25 column weights on SQLite (title, body; the language column weighs 0); PostgreSQL uses setweight A/B and ts_rank_cd.
+# bm25 column weights on SQLite (title, body); PostgreSQL uses setweight A/B and ts_rank_cd.
 TITLE_WEIGHT = 4.0
 BODY_WEIGHT = 1.0
 # Suggestions: how many of the newest prefix matches are ranked.
@@ -392,13 +392,13 @@ class DatabaseSearchBackend:
         sqlite = self.vendor == "sqlite"
         if sqlite:
             # One FTS5 query per group: bm25() only works in the query of its MATCH.
-            bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0)"
+            bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
             match = f"FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH %s"
             partitions = _fts5_partitions(groups)
             if partitions:
                 return self._partitioned_candidates(request, partitions, semantic)
             parts += [f"SELECT rowid AS id, 1 AS g, {bm25} AS s, 0.0 AS v {match}" for _group in groups]
-            params += [fts.language_match(_fts5_group(group), request.language) for group in groups]
+            params += [_fts5_group(group) for group in groups]
         elif groups:
             # PostgreSQL: one GIN lookup per group, counted per document below. Nothing reads the
             # documents' tsvectors here (each read detoasts kilobytes: the cost of ranking every
@@ -453,13 +453,13 @@ class DatabaseSearchBackend:
         meaning candidate's score joined to its row, and the meaning candidates that match
         no partition (NOT IN builds a lookup of the matches once: asking FTS5 about each
         candidate's rowid cost more)."""
-        bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0)"
+        bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
         lexical = " UNION ALL ".join(
             f"SELECT rowid AS id, {hits} AS hits, {bm25} AS lscore FROM {fts.FTS_TABLE} "  # noqa: S608
             f"WHERE {fts.FTS_TABLE} MATCH %s"
             for _expression, hits in partitions
         )
-        params: list = [fts.language_match(expression, request.language) for expression, _hits in partitions]
+        params: list = [expression for expression, _hits in partitions]
         if not semantic:
             cand = f"SELECT id, hits, lscore, 0.0 AS sscore FROM ({lexical}) u"  # noqa: S608
             return [f"cand AS MATERIALIZED ({cand})"], params
@@ -1010,11 +1010,7 @@ class DatabaseSearchBackend:
             for row, document, (title, body, prefix) in zip(created, documents, texts, strict=True):
                 text_rows.append(
                     SearchDocumentText(
-                        document_id=row.pk,
-                        index_title=title,
-                        index_body=body,
-                        index_prefix=prefix,
-                        language=row.language,
+                        document_id=row.pk, index_title=title, index_body=body, index_prefix=prefix
                     )
                 )
                 areas.extend(SearchDocumentArea(document_id=row.pk, slug=s[:40]) for s in document.area_slugs)

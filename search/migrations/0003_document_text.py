@@ -37,14 +37,8 @@ def copy_text(apps, schema_editor):
 def install_index(apps, schema_editor):
     from search import fts
 
-    connection = schema_editor.connection
-    if connection.vendor == "sqlite":  # this migration's layout; 0013 brings the current one
-        with connection.cursor() as cursor:
-            for statement in fts.SQLITE_INSTALL_BEFORE_LANGUAGE:
-                cursor.execute(statement)
-    else:
-        fts.install(connection)
-    fts.rebuild(connection)
+    fts.install(schema_editor.connection)
+    fts.rebuild(schema_editor.connection)
 
 
 def uninstall_index(apps, schema_editor):
