@@ -13,8 +13,14 @@ from wagtail.models import Locale, Page
 
 from casestudies.exporter import content_to_row, page_to_row
 from casestudies.factories import CaseStudyPageFactory, CityFactory
-from casestudies.models import CaseInspiration, CaseOutcome, CaseStudyPage, CaseStudySource, MeasureType
-from editorial.models import ImportedCase
+from casestudies.models import (
+    CaseInspiration,
+    CaseOutcome,
+    CaseStudyPage,
+    CaseStudySource,
+    ImportedCase,
+    MeasureType,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,41 @@
+"""Moving a model from one app to another with its rows: the step that keeps its content type.
+
+A move is a pair of migrations. The old app's removes the model from its state only
+(`SeparateDatabaseAndState`, no database operation), so the table and its rows stay. The new app's,
+depending on it, adds the model to its state with `db_table` set to the old table, renames the table
+(`AlterModelTable`) and, last, runs `move_content_type`.
+
+Permissions given to groups and users, Django's and Wagtail's log entries and Wagtail's reference
+index point to a model's content type by id. `move_content_type` renames the old row's `app_label`
+(same id), so they all still resolve; creating a fresh content type instead (what `post_migrate` would
+do) would leave them on a stale row. Reversible: backwards, the row takes the old label again.
+"""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+
+def _relabel(apps, schema_editor, model: str, from_app: str, to_app: str) -> None:
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    content_types = ContentType.objects.db_manager(schema_editor.connection.alias)
+    moved = content_types.filter(app_label=from_app, model=model).first()
+    if moved is None:
+        return  # nothing refers to the model yet: post_migrate creates its content type
+    # A row under the new label can only have been made on the fly (ContentType.get_for_model) by
+    # code that ran before this migration; nothing was saved against it (its table did not exist).
+    content_types.filter(app_label=to_app, model=model).delete()
+    moved.app_label = to_app
+    moved.save(update_fields=["app_label"])
+
+
+def move_content_type(model: str, from_app: str, to_app: str) -> migrations.RunPython:
+    """The migration operation that moves `model`'s content type from `from_app` to `to_app`."""
+
+    def forwards(apps, schema_editor):
+        _relabel(apps, schema_editor, model, from_app, to_app)
+
+    def backwards(apps, schema_editor):
+        _relabel(apps, schema_editor, model, to_app, from_app)
+
+    return migrations.RunPython(forwards, backwards)
