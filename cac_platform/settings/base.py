@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "opendata",
     "ops",
     "community",
+    "questions",
     "editorial",
     "wagtail_localize",
     "wagtail_localize.locales",
@@ -81,8 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Control characters out of every query parameter; out-of-range integer paths are a 404.
     "cac_platform.middleware.CleanInputMiddleware",
-    # An anonymous visitor's question form goes without a token, same-origin only (community/csrf.py).
-    "community.csrf.QuestionFormCsrfMiddleware",
+    # An anonymous visitor's question form goes without a token, same-origin only (questions/csrf.py).
+    "questions.csrf.QuestionFormCsrfMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The admin request's user, for what a city editor sees of other cities' cases (editorial/scope.py).
