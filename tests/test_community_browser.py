@@ -164,9 +164,9 @@ def test_the_countdown_is_in_the_visitors_time_zone(live_server, browser, upcomi
 
 
 def test_no_serious_accessibility_violations(live_server, browser, korean_case, serious_axe_violations):
-    from community.loaders import load_community
+    from community import loaders as community_loaders
 
-    load_community()
+    community_loaders.load_demo()
     # axe is injected as a script the site's CSP would (rightly) block.
     page = browser.new_context(bypass_csp=True).new_page()
     problems = {}

@@ -265,6 +265,17 @@ OPENDATA_EXPORT_RATE = os.environ.get("RATE_LIMIT_EXPORT", "20/m")
 OPENDATA_SEARCH_RATE = os.environ.get("RATE_LIMIT_SEARCH", "120/m")
 OPENDATA_SUGGEST_RATE = os.environ.get("RATE_LIMIT_SUGGEST", "600/m")
 
+# `manage.py load_demo` (ops) calls each app's own demo loader, in this order: the case studies under
+# the home pages (made by migration), then home's introduction and About page (after the case index,
+# as the menu lists pages in tree order), the summit (linked to the live cases of each session's area),
+# and the showcase, media and links pages (linked to the summit's sessions).
+DEMO_LOADERS = [
+    "casestudies.loaders.load_demo",
+    "home.loaders.load_demo",
+    "archive.loaders.load_demo",
+    "community.loaders.load_demo",
+]
+
 WAGTAIL_SITE_NAME = "CAC Knowledge Platform"
 WAGTAILADMIN_BASE_URL = (
     os.environ.get("WAGTAILADMIN_BASE_URL") or os.environ.get("SITE_URL") or "http://127.0.0.1:8000"
