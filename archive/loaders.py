@@ -14,10 +14,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.html import escape
 
-from wagtail.models import Locale, Site
+from wagtail.models import Locale
 
 from casestudies.models import CaseStudyPage, City, PolicyArea
-from home.models import HomePage
+from home.loaders import home_pages
 
 from .models import SessionAttachment, SessionKind, SessionPage, SessionSpeaker, SummitPage
 from .utils import zone
@@ -61,18 +61,6 @@ class SummitLoader:
             self.stdout.write(message)
 
     # --- places ------------------------------------------------------------------------
-    def home_pages(self) -> dict[str, HomePage]:
-        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-        home_en = site.root_page.specific if site else None
-        if not isinstance(home_en, HomePage) or home_en.locale_id != self.locales["en"].pk:
-            home_en = HomePage.objects.filter(locale=self.locales["en"]).order_by("path").first()
-        if home_en is None:
-            raise RuntimeError("No English home page: run the migrations first.")
-        home_ko = home_en.get_translation_or_none(self.locales["ko"])
-        if home_ko is None:
-            raise RuntimeError("The English home page has no Korean translation (migration home/0002).")
-        return {"en": home_en, "ko": home_ko.specific}
-
     def city(self, name: str) -> City | None:
         existing = City.objects.filter(name__iexact=name).first()
         if existing:
@@ -299,7 +287,7 @@ class SummitLoader:
         )
 
     def run(self) -> dict:
-        homes = self.home_pages()
+        homes = home_pages()
         summits = self.load_summit_pages(homes)
         for row in self.data["sessions"]:
             self.load_session(row, summits)
@@ -307,6 +295,12 @@ class SummitLoader:
         self.stats["summit_ko"] = summits["ko"].pk
         self.stats["sessions"] = len(self.data["sessions"])
         return self.stats
+
+
+def load_demo(stdout=None) -> dict:
+    """The archive's demo content: the CAC Global Summit 2020 (`manage.py load_demo` calls it after
+    the case studies')."""
+    return load_summit(stdout=stdout)
 
 
 def load_summit(stdout=None, data_file: Path | str | None = None) -> dict:

@@ -1,4 +1,5 @@
-"""The summit archive: a SummitPage per event with its SessionPages, their recordings and chapters."""
+"""The summit archive: a SummitPage per event with its SessionPages, their recordings, chapters and
+live streams."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from wagtail_localize.fields import SynchronizedField
 
 from casestudies.models import PolicyArea
 from casestudies.visibility import public_now
-from ops.forms import CleanPageForm
+from ops.forms import CleanModelForm, CleanPageForm
 
 from .fields import SecondsField, YouTubeIdField
 from .forms import SessionPageForm
@@ -595,3 +596,59 @@ class SessionAttachment(Orderable):
 
     def __str__(self) -> str:
         return self.title
+
+
+class LiveStream(models.Model):
+    """The live broadcast of a session in one language: a YouTube video id (a live stream has one).
+
+    Attached to a session page of any language: both language versions of the session show it
+    (archive.live decides when a session is on air).
+    """
+
+    base_form_class = CleanModelForm  # no control characters (ops.forms)
+    session = models.ForeignKey(
+        SessionPage,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="live_streams",
+    )
+    language = models.CharField(_("broadcast language"), max_length=2, choices=RecordingLanguage.choices)
+    video_id = YouTubeIdField(_("YouTube video id or address"))
+
+    panels = [FieldPanel("session"), FieldRowPanel([FieldPanel("language"), FieldPanel("video_id")])]
+
+    class Meta:
+        ordering = ["session__start", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "language"], name="archive_livestream_unique_language")
+        ]
+        verbose_name = _("live stream")
+        verbose_name_plural = _("live streams")
+
+    def __str__(self) -> str:
+        title = self.session.title if self.session_id else "?"
+        return f"{title} ({self.get_language_display()})"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.session_id:
+            return
+        clash = LiveStream.objects.filter(
+            session__translation_key=self.session.translation_key, language=self.language
+        ).exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError(
+                {
+                    "language": _(
+                        "This session already has a live stream in this language (in one of its translations)."
+                    )
+                }
+            )
+
+    @property
+    def embed_url(self) -> str:
+        return f"https://www.youtube-nocookie.com/embed/{self.video_id}"
+
+    @property
+    def watch_url(self) -> str:
+        return f"https://www.youtube.com/watch?v={self.video_id}"

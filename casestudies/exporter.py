@@ -571,8 +571,7 @@ def current_row(page, key: str, lookups: Lookups, live: bool = False) -> dict[st
 
 def keys_for(pages) -> dict:
     """translation_key → the external key: the import key, else the slug of the English page."""
-    from casestudies.models import CaseStudyPage
-    from editorial.models import ImportedCase
+    from casestudies.models import CaseStudyPage, ImportedCase
 
     translation_keys = {page.translation_key for page in pages}
     keys = dict(

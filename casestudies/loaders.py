@@ -1,4 +1,5 @@
-"""The demo content: page tree, cities and real 2020 case studies, in English and Korean.
+"""The case studies' demo content: the case index, cities and real 2020 case studies, in English and
+Korean, under the home pages (the home app makes those; its loader adds their introduction).
 
 Idempotent by design: pages and cities are matched by slug and locale, and only what is missing
 is created, so a second run writes nothing (no new pages, no new revisions).
@@ -15,9 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.html import escape
 
-from wagtail.models import Locale, Page
-
-from home.models import HomePage, StandardPage
+from wagtail.models import Locale, Page, Site
 
 from .models import (
     CaseInspiration,
@@ -32,53 +31,10 @@ from .models import (
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 
-HOME_INTRO = {
-    "en": (
-        "<p>What cities did against COVID-19, told by the cities themselves: find a measure, "
-        "judge what came of it, and ask the city that ran it. The platform continues Seoul's "
-        "<b>Cities Against COVID-19</b> platform and the CAC Global Summit 2020.</p>"
-    ),
-    "ko": (
-        "<p>코로나19에 맞서 도시들이 한 일을 도시가 직접 전합니다. 정책을 찾고, 그 결과를 살피고, "
-        "정책을 운영한 도시에 직접 물어보세요. 이 플랫폼은 서울시의 <b>코로나19에 맞선 도시들(CAC)</b> "
-        "플랫폼과 CAC 글로벌 서밋 2020을 잇습니다.</p>"
-    ),
-}
 INDEX_TITLES = {"en": ("Case studies", "cases"), "ko": ("정책 사례", "cases")}
 INDEX_INTRO = {
     "en": "<p>Measures that cities took against COVID-19 in 2020, newest first.</p>",
     "ko": "<p>2020년 도시들이 코로나19에 맞서 시행한 정책 사례입니다. 최신순으로 정렬됩니다.</p>",
-}
-ABOUT = {
-    "en": (
-        "About",
-        "about",
-        "<p>The CAC Knowledge Platform is where cities share what they did against COVID-19, so that "
-        "another city can find it, judge it and copy it.</p>",
-        [
-            "Seoul Metropolitan Government opened the Cities Against COVID-19 (CAC) platform on 9 April "
-            "2020 to share its quarantine measures with cities around the world, and hosted the CAC "
-            "Global Summit 2020 online from 1 to 5 June 2020: fifteen sessions on ten policy areas, "
-            "broadcast in Korean and English.",
-            "Each case study names its city, its policy areas and the kind of measure it was, with the "
-            "codes of the WHO PHSM taxonomy and the OxCGRT tracker where one fits, so that researchers can "
-            "cross-reference the trackers' data. Every case lists its public sources.",
-        ],
-    ),
-    "ko": (
-        "소개",
-        "about",
-        "<p>CAC 지식 플랫폼은 도시들이 코로나19에 맞서 한 일을 나누는 곳입니다. 다른 도시가 그 정책을 찾아보고, "
-        "판단하고, 따라 할 수 있도록 합니다.</p>",
-        [
-            "서울특별시는 2020년 4월 9일 서울의 방역 정책을 세계 도시들과 나누기 위해 ‘코로나19에 맞선 "
-            "도시들(CAC)’ 플랫폼을 열었고, 2020년 6월 1일부터 5일까지 CAC 글로벌 서밋 2020을 온라인으로 "
-            "개최했습니다. 10개 정책 분야에 걸친 15개 세션이 한국어와 영어로 중계되었습니다.",
-            "각 사례에는 도시, 정책 분야, 조치 유형이 표시되며, 해당하는 경우 WHO PHSM 분류 코드와 OxCGRT "
-            "지표 코드를 함께 적어 연구자가 각 추적 데이터와 대조할 수 있게 했습니다. 모든 사례에는 공개 출처가 "
-            "있습니다.",
-        ],
-    ),
 }
 
 
@@ -102,10 +58,11 @@ def _body_stream(content: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 class DemoLoader:
-    """Builds the demo site; `stats` counts what was created so that a second run can prove it did nothing."""
+    """Builds the case studies' demo content; `stats` counts what was created, so that a second run can
+    prove it did nothing."""
 
-    def __init__(self, log: Callable[[str], None] | None = None) -> None:
-        self.log = log or (lambda message: None)
+    def __init__(self, stdout=None) -> None:
+        self.stdout = stdout
         self.stats = {"pages": 0, "translations": 0, "cities": 0, "graded": 0}
         self.locales = {code: Locale.objects.get(language_code=code) for code in ("en", "ko")}
 
@@ -130,15 +87,23 @@ class DemoLoader:
         return model.objects.child_of(parent).filter(slug=slug).first()
 
     # -- the tree -------------------------------------------------------------------
-    def home_pages(self) -> dict[str, HomePage]:
-        homes = {code: HomePage.objects.get(locale=locale) for code, locale in self.locales.items()}
-        for code, home in homes.items():
-            if not home.intro:
-                home.intro = HOME_INTRO[code]
-                self._publish(home)
+    def home_pages(self) -> dict[str, Page]:
+        """The site's home page in each language (made by migration home 0002), as Wagtail pages."""
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        if site is None:
+            raise RuntimeError("No default site: run the migrations first.")
+        homes = {
+            code: site.root_page.get_translations(inclusive=True).filter(locale=locale).first()
+            for code, locale in self.locales.items()
+        }
+        missing = sorted(code for code, home in homes.items() if home is None)
+        if missing:
+            raise RuntimeError(
+                f"The site's home page has no {', '.join(missing)} version: run the migrations first."
+            )
         return homes
 
-    def index_pages(self, homes: dict[str, HomePage]) -> dict[str, CaseStudyIndexPage]:
+    def index_pages(self, homes: dict[str, Page]) -> dict[str, CaseStudyIndexPage]:
         title, slug = INDEX_TITLES["en"]
         index = self._child(homes["en"], CaseStudyIndexPage, slug)
         if index is None:
@@ -152,27 +117,6 @@ class DemoLoader:
             page.intro = INDEX_INTRO["ko"]
 
         return {"en": index, "ko": self._ensure_translation(index, "ko", fill)}
-
-    def about_pages(self, homes: dict[str, HomePage]) -> None:
-        title, slug, intro, paragraphs = ABOUT["en"]
-        about = self._child(homes["en"], StandardPage, slug)
-        if about is None:
-            about = StandardPage(
-                title=title,
-                slug=slug,
-                introduction=intro,
-                body=[("paragraph", _paragraphs(paragraphs))],
-                show_in_menus=True,
-            )
-            homes["en"].add_child(instance=about)
-            self._publish(about)
-            self.stats["pages"] += 1
-
-        def fill(page: Page) -> None:
-            page.title, page.slug, page.introduction, ko_paragraphs = ABOUT["ko"]
-            page.body = [("paragraph", _paragraphs(ko_paragraphs))]
-
-        self._ensure_translation(about, "ko", fill)
 
     # -- taxonomy -------------------------------------------------------------------
     def cities(self) -> dict[str, City]:
@@ -305,19 +249,19 @@ class DemoLoader:
 
     @transaction.atomic
     def run(self) -> dict[str, int]:
-        homes = self.home_pages()
-        indexes = self.index_pages(homes)
-        self.about_pages(homes)
+        indexes = self.index_pages(self.home_pages())
         cities = self.cities()
         measures = self.measure_types()
         self.cases(indexes, cities, measures)
         self.judged(indexes)
-        self.log(
-            f"Demo content: {self.stats['pages']} pages, {self.stats['translations']} translations, "
-            f"{self.stats['cities']} cities created."
-        )
+        if self.stdout is not None:
+            self.stdout.write(
+                "Case studies: {pages} pages created, {translations} translated, {cities} cities created, "
+                "{graded} cases judged.".format(**self.stats)
+            )
         return self.stats
 
 
-def load_demo(log: Callable[[str], None] | None = None) -> dict[str, int]:
-    return DemoLoader(log).run()
+def load_demo(stdout=None) -> dict[str, int]:
+    """The case studies' demo content (en + ko); returns what was created."""
+    return DemoLoader(stdout).run()

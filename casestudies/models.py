@@ -845,3 +845,23 @@ class CaseStudyPage(Page):
         context["index_page"] = self.get_parent().specific
         context.update(self.judge_context())
         return context
+
+
+class ImportedCase(models.Model):
+    """The stable external `key` of an imported case, mapped to its pages' translation key.
+
+    Every page of one translation group (the English and the Korean case) shares a
+    `translation_key`; the key of an import row names that group, so importing the same file
+    again updates the same pages (casestudies.imports).
+    """
+
+    key = models.CharField(_("import key"), max_length=100, unique=True)
+    translation_key = models.UUIDField(_("translation key"), unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("imported case")
+        verbose_name_plural = _("imported cases")
+
+    def __str__(self) -> str:
+        return self.key

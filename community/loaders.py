@@ -17,11 +17,11 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.html import escape
 
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Locale, Page
 
 from archive.loaders import DATA_FILE as SUMMIT_FILE
 from archive.models import SessionKind, SessionPage
-from home.models import HomePage
+from home.loaders import home_pages
 
 from .models import (
     CompanyIndexPage,
@@ -54,18 +54,6 @@ class CommunityLoader:
             self.stdout.write(message)
 
     # --- helpers -----------------------------------------------------------------------
-    def home_pages(self) -> dict[str, HomePage]:
-        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-        home_en = site.root_page.specific if site else None
-        if not isinstance(home_en, HomePage) or home_en.locale_id != self.locales["en"].pk:
-            home_en = HomePage.objects.filter(locale=self.locales["en"]).order_by("path").first()
-        if home_en is None:
-            raise RuntimeError("No English home page: run the migrations first.")
-        home_ko = home_en.get_translation_or_none(self.locales["ko"])
-        if home_ko is None:
-            raise RuntimeError("The English home page has no Korean translation (migration home/0002).")
-        return {"en": home_en, "ko": home_ko.specific}
-
     def child(self, parent: Page, model, slug: str, build: Callable[[], Page]) -> Page:
         page = model.objects.child_of(parent).filter(slug=slug).first()
         if page is not None:
@@ -225,15 +213,16 @@ class CommunityLoader:
         self.translation(page, RelatedLinksPage, fill)
 
     def run(self) -> dict:
-        homes = self.home_pages()
+        homes = home_pages()
         self.companies(homes)
         self.media(homes)
         self.links(homes)
         return self.stats
 
 
-def load_community(stdout=None, data_file: Path | str | None = None) -> dict:
-    """Create what is missing of the community demo content (en + ko); returns counts."""
+def load_demo(stdout=None, data_file: Path | str | None = None) -> dict:
+    """Create what is missing of the community demo content (en + ko); returns counts. `manage.py
+    load_demo` calls it after the archive's: the media items link the summit's sessions."""
     data = json.loads(Path(data_file or DATA_FILE).read_text(encoding="utf-8"))
     press = json.loads(Path(SUMMIT_FILE).read_text(encoding="utf-8")).get("press_releases", [])
     with transaction.atomic():

@@ -1,4 +1,4 @@
-"""Who may edit what: a city editor belongs to one city; imported cases keep their external key."""
+"""Who may edit what (a city editor belongs to one city), and import files awaiting confirmation."""
 
 from __future__ import annotations
 
@@ -34,26 +34,6 @@ class CityEditor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.city}"
-
-
-class ImportedCase(models.Model):
-    """The stable external `key` of an imported case, mapped to its pages' translation key.
-
-    Every page of one translation group (the English and the Korean case) shares a
-    `translation_key`; the key of an import row names that group, so importing the same file
-    again updates the same pages.
-    """
-
-    key = models.CharField(_("import key"), max_length=100, unique=True)
-    translation_key = models.UUIDField(_("translation key"), unique=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("imported case")
-        verbose_name_plural = _("imported cases")
-
-    def __str__(self) -> str:
-        return self.key
 
 
 class PendingImport(models.Model):

@@ -24,6 +24,8 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
+from .model_moves import MOVED_MODELS, RENAMED_LOG_ACTIONS
+
 # Rebuilt after a restore, or per-request state: not content.
 EXCLUDED_MODELS = {
     "sessions.session",
@@ -97,6 +99,21 @@ def create_backup(target: Path, log: Callable[[str], None] = print) -> Path:
     return target
 
 
+def _after_moves(rows: list[dict]) -> list[dict]:
+    """The rows of a backup with the models that moved between apps since it was taken under their new
+    labels (ops.model_moves): the row's model, its content type's app label, its log actions."""
+    for row in rows:
+        row["model"] = MOVED_MODELS.get(row["model"], row["model"])
+        fields = row["fields"]
+        if row["model"] == "contenttypes.contenttype":
+            label = MOVED_MODELS.get(f"{fields['app_label']}.{fields['model']}")
+            if label is not None:
+                fields["app_label"] = label.partition(".")[0]
+        elif row["model"] == "wagtailcore.modellogentry":
+            fields["action"] = RENAMED_LOG_ACTIONS.get(fields["action"], fields["action"])
+    return rows
+
+
 def _database_is_empty() -> bool:
     from wagtail.models import Page
 
@@ -126,7 +143,7 @@ def restore_backup(source: Path, log: Callable[[str], None] = print, force: bool
     with transaction.atomic():
         # Empty every table, content types included: the dump brings them back with their keys.
         call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-        objects = list(serializers.deserialize("json", payload))
+        objects = list(serializers.deserialize("python", _after_moves(json.loads(payload))))
         loaded_models = set()
         for obj in objects:
             obj.save()

@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 UNCACHED_PREFIXES = ("/admin/", "/django-admin/", "/healthz", "/api/", "/documents/")
 # Cookies that mean the page may be personal: a logged-in editor, a flash message.
 PERSONAL_COOKIES = ("messages",)
-CONTENT_APPS = {"home", "casestudies", "archive", "community", "wagtailcore", "taggit"}
+# Apps whose saved rows show on public pages (a published answer shows under its case: questions).
+CONTENT_APPS = {"home", "casestudies", "archive", "community", "questions", "wagtailcore", "taggit"}
 
 
 def page_cache_enabled() -> bool:

@@ -530,13 +530,13 @@ def _community_demo_module(_archive_summit_module, django_db_blocker):
     a transaction rolled back after the module. Not for transactional tests."""
     from django.db import transaction
 
-    from community.loaders import load_community
+    from community import loaders as community_loaders
 
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            stats = load_community()
+            stats = community_loaders.load_demo()
         except BaseException:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)

@@ -14,7 +14,7 @@ from wagtail.models import Locale
 
 from archive.models import SessionKind, SessionPage, SummitPage
 from casestudies.factories import CaseStudyPageFactory, CityFactory, home_page, index_page
-from community.models import CaseQuestion, QuestionStatus
+from questions.models import CaseQuestion, QuestionStatus
 
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -99,11 +99,11 @@ def test_a_korean_question_reaches_the_admin_inbox(live_server, browser, korean_
     assert (question.language, question.message, question.status) == ("ko", QUESTION, QuestionStatus.NEW)
 
     inbox = admin_page(browser, live_server, django_user_model)
-    inbox.goto(f"{live_server.url}/admin/community_question/?status=new")
+    inbox.goto(f"{live_server.url}/admin/questions/?status=new")
     row = inbox.get_by_role("link", name=re.compile("드라이브스루 선별진료소의 주말 인력은"))
     assert row.is_visible()
     row.click()
-    inbox.wait_for_url(re.compile(rf".*/admin/community_question/edit/{question.pk}/$"))
+    inbox.wait_for_url(re.compile(rf".*/admin/questions/edit/{question.pk}/$"))
     text = inbox.locator("main").inner_text()
     assert "minji.kim@busan.example" in text
     assert "부산광역시청 시민건강국" in text
@@ -164,9 +164,9 @@ def test_the_countdown_is_in_the_visitors_time_zone(live_server, browser, upcomi
 
 
 def test_no_serious_accessibility_violations(live_server, browser, korean_case, serious_axe_violations):
-    from community.loaders import load_community
+    from community import loaders as community_loaders
 
-    load_community()
+    community_loaders.load_demo()
     # axe is injected as a script the site's CSP would (rightly) block.
     page = browser.new_context(bypass_csp=True).new_page()
     problems = {}

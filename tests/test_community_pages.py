@@ -11,8 +11,8 @@ from django.utils.html import escape
 from wagtail.models import Page
 
 from archive.models import SessionPage
+from community import loaders as community_loaders
 from community.blocks import VideoBlock
-from community.loaders import load_community
 from community.models import (
     CompanyIndexPage,
     CompanyPage,
@@ -243,7 +243,7 @@ def test_the_loader_is_idempotent(community_demo):
     assert community_demo["stats"]["translations"] == 11
     pages = Page.objects.count()
     revisions = sum(page.revisions.count() for page in Page.objects.all())
-    stats = load_community()
+    stats = community_loaders.load_demo()
     assert stats["created"] == stats["translations"] == 0
     assert Page.objects.count() == pages
     assert sum(page.revisions.count() for page in Page.objects.all()) == revisions

@@ -164,7 +164,17 @@ def test_feeds_drop_control_characters_already_stored(site, client):
 
 
 # --- every admin form -------------------------------------------------------------------------
-PROJECT_APPS = {"home", "casestudies", "archive", "community", "editorial", "opendata", "search", "ops"}
+PROJECT_APPS = {
+    "home",
+    "casestudies",
+    "archive",
+    "community",
+    "questions",
+    "editorial",
+    "opendata",
+    "search",
+    "ops",
+}
 
 
 def test_every_page_and_snippet_form_of_the_project_cleans_text():

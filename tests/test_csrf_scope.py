@@ -17,7 +17,7 @@ from wagtail.models import Page, PageViewRestriction
 from wagtail.views import serve as wagtail_serve
 
 from casestudies.models import CaseStudyPage
-from community.models import CaseQuestion
+from questions.models import CaseQuestion
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +163,7 @@ def test_a_case_page_question_is_still_accepted_without_a_token(community_case):
     ],
 )
 def test_the_origin_check_follows_djangos_rules(rf, settings, origin, trusted, same):
-    from community.csrf import is_same_origin
+    from questions.csrf import is_same_origin
 
     settings.CSRF_TRUSTED_ORIGINS = trusted
     assert is_same_origin(rf.post("/en/"), origin) is same

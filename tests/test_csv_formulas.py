@@ -16,8 +16,7 @@ from wagtail.models import Page
 
 from casestudies.factories import CaseStudyPageFactory, CityFactory
 from casestudies.imports import prepare
-from casestudies.models import CaseStudyPage
-from editorial.models import ImportedCase
+from casestudies.models import CaseStudyPage, ImportedCase
 from ops.spreadsheet import FORMULA_START, neutralise, restore
 
 pytestmark = pytest.mark.django_db

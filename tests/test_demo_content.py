@@ -1,5 +1,7 @@
-"""The demo loader builds the bilingual site from real 2020 cases, and a second run changes nothing."""
+"""The demo loaders build the bilingual site from real 2020 cases (each app its own content, through one
+`load_demo` command), and a second run changes nothing."""
 
+import io
 import json
 from pathlib import Path
 
@@ -9,8 +11,13 @@ from django.core.management import call_command
 
 from wagtail.models import Page, Revision
 
+from archive.models import SummitPage
 from casestudies.loaders import DATA_DIR, load_demo
-from casestudies.models import CaseStudyPage, City, Continent, PolicyArea
+from casestudies.models import CaseStudyIndexPage, CaseStudyPage, City, Continent, PolicyArea
+from community.models import CompanyIndexPage, MediaIndexPage, RelatedLinksPage
+from home.loaders import ABOUT, HOME_INTRO
+from home.loaders import load_demo as load_home_demo
+from home.models import HomePage, StandardPage
 
 pytestmark = pytest.mark.django_db
 
@@ -67,12 +74,72 @@ def test_load_demo_builds_the_bilingual_site_and_is_idempotent(client, demo_rows
     assert client.get(source.url).status_code == 200
 
 
-def test_load_demo_command_runs_twice(capsys):
-    call_command("load_demo")
-    pages = Page.objects.count()
-    call_command("load_demo")
-    assert Page.objects.count() == pages
-    assert "0 pages, 0 translations, 0 cities created" in capsys.readouterr().out
+def test_load_demo_command_loads_every_apps_content_and_runs_twice(client):
+    call_command("load_demo", stdout=io.StringIO())
+    for code in ("en", "ko"):
+        home = HomePage.objects.get(locale__language_code=code)
+        assert home.intro == HOME_INTRO[code]
+        # Each app's pages, in the menu in the loaders' order.
+        menu = list(home.get_children().live().in_menu().specific())
+        assert [type(page) for page in menu] == [
+            CaseStudyIndexPage,
+            StandardPage,
+            SummitPage,
+            CompanyIndexPage,
+            MediaIndexPage,
+            RelatedLinksPage,
+        ]
+        assert menu[1].title == ABOUT[code][0]
+        assert client.get(menu[1].url).status_code == 200
+    pages, revisions = Page.objects.count(), Revision.objects.count()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert (Page.objects.count(), Revision.objects.count()) == (pages, revisions)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Case studies: 0 pages created, 0 translated, 0 cities created, 0 cases judged."
+    assert lines[1] == "Home: 0 pages created, 0 translated."
+    assert lines[2].startswith("Summit: 0 pages created, 0 translated, 0 updated,")
+    assert lines[3].startswith("Community: 0 pages created, 0 translated,")
+    assert lines[-1] == "Demo content ready."
+
+
+CALLS = []
+
+
+def first_loader(stdout=None):
+    CALLS.append(("first", stdout))
+
+
+def second_loader(stdout=None):
+    CALLS.append(("second", stdout))
+    stdout.write("second loaded")
+
+
+def test_load_demo_calls_each_apps_loader_in_the_settings_order(settings):
+    settings.DEMO_LOADERS = [f"{__name__}.second_loader", f"{__name__}.first_loader"]
+    CALLS.clear()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert [name for name, _ in CALLS] == ["second", "first"]
+    assert all(stdout is not None for _, stdout in CALLS)
+    assert out.getvalue().splitlines() == ["second loaded", "Demo content ready."]
+
+
+def test_the_home_loader_writes_the_introduction_and_the_about_page_once(client):
+    stats = load_home_demo()
+    assert stats == {"pages": 1, "translations": 1}
+    about = {
+        code: StandardPage.objects.get(slug="about", locale__language_code=code) for code in ("en", "ko")
+    }
+    assert about["ko"].translation_key == about["en"].translation_key
+    for code, page in about.items():
+        assert page.live and page.show_in_menus
+        assert page.introduction == ABOUT[code][2]
+        assert HomePage.objects.get(locale__language_code=code).intro == HOME_INTRO[code]
+        assert ABOUT[code][3][0] in client.get(page.url).content.decode()
+    revisions = Revision.objects.count()
+    assert load_home_demo() == {"pages": 0, "translations": 0}
+    assert Revision.objects.count() == revisions
 
 
 def test_curated_measure_types_carry_tracker_codes():

@@ -15,8 +15,8 @@ from django.core.management import CommandError, call_command
 
 from casestudies.factories import CityFactory
 from casestudies.models import CaseStudyPage
-from community.exchange import forward_question
-from community.models import CaseQuestion
+from questions.forwarding import forward_question
+from questions.models import CaseQuestion
 
 pytestmark = pytest.mark.django_db
 

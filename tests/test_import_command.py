@@ -16,8 +16,14 @@ from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision, Workflo
 from casestudies.exporter import COLUMNS
 from casestudies.factories import CaseStudyPageFactory, CityFactory
 from casestudies.imports import ImportFailed, prepare, writing
-from casestudies.models import CaseStudyPage, CaseStudySource, City, MeasureType, TaggedCaseStudy
-from editorial.models import ImportedCase
+from casestudies.models import (
+    CaseStudyPage,
+    CaseStudySource,
+    City,
+    ImportedCase,
+    MeasureType,
+    TaggedCaseStudy,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -27,6 +27,7 @@ APPS = (
     "search",
     "opendata",
     "community",
+    "questions",
     "editorial",
     "ops",
 )

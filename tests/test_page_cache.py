@@ -8,6 +8,7 @@ from wagtail.models import Page
 
 from casestudies.factories import CaseStudyPageFactory
 from casestudies.models import CaseStudyPage
+from questions.models import CaseQuestion
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +94,26 @@ def test_case_pages_with_the_question_form_come_from_the_cache(client, en_index,
     assert "csrftoken" not in first.cookies
     Page.objects.filter(pk=case.pk).update(title="Changed behind the cache")
     assert "Cached case" in client.get(case.url).content.decode()
+
+
+def test_an_answer_published_under_a_case_empties_the_cache(
+    client, en_index, page_cache, django_capture_on_commit_callbacks
+):
+    """Questions live in their own app (questions): saving one still empties the page cache."""
+    case = CaseStudyPageFactory(title="Cached case", contact_email="health@city.example")
+    question = CaseQuestion.objects.create(
+        case=case,
+        name="Ana",
+        organisation="Aville",
+        city="Aville",
+        email="a@example.org",
+        message="How long?",
+    )
+    assert "Two weeks, all told." not in client.get(case.url).content.decode()
+    question.answer, question.publish_answer = "Two weeks, all told.", True
+    with django_capture_on_commit_callbacks(execute=True):
+        question.save()
+    assert "Two weeks, all told." in client.get(case.url).content.decode()
 
 
 def streamed(response) -> str:

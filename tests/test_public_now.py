@@ -221,7 +221,7 @@ def test_the_rule_itself(world, en_index):
 
 
 # Where visitors' querysets are built; the editorial admin, loaders and benchmarks see drafts on purpose.
-PUBLIC_CODE = ["home", "casestudies", "archive", "opendata", "community"]
+PUBLIC_CODE = ["home", "casestudies", "archive", "opendata", "community", "questions"]
 ALLOWED = {"casestudies/visibility.py", "casestudies/exporter.py", "archive/loaders.py"}
 
 

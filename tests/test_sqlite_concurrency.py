@@ -108,8 +108,7 @@ def test_the_import_releases_the_write_lock_between_batches(en_index, ko_index, 
 def _snapshot() -> dict:
     from wagtail.models import Page, PageLogEntry, ReferenceIndex, Revision
 
-    from casestudies.models import City, MeasureType, TaggedCaseStudy
-    from editorial.models import ImportedCase
+    from casestudies.models import City, ImportedCase, MeasureType, TaggedCaseStudy
     from search.models import SearchDocument
 
     return {

@@ -15,9 +15,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from casestudies.imports import ImportFailed
-from casestudies.models import CaseStudyPage, City, MeasureType
+from casestudies.models import CaseStudyPage, City, ImportedCase, MeasureType
 from casestudies.tracker import map_type, mapping_table, places_in, prepare_tracker
-from editorial.models import ImportedCase
 
 pytestmark = pytest.mark.django_db
 

@@ -21,6 +21,7 @@ APPS = [
     "editorial",
     "opendata",
     "community",
+    "questions",
     "ops",
     "templates",
 ]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "opendata",
     "ops",
     "community",
+    "questions",
     "editorial",
     "wagtail_localize",
     "wagtail_localize.locales",
@@ -81,8 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Control characters out of every query parameter; out-of-range integer paths are a 404.
     "cac_platform.middleware.CleanInputMiddleware",
-    # An anonymous visitor's question form goes without a token, same-origin only (community/csrf.py).
-    "community.csrf.QuestionFormCsrfMiddleware",
+    # An anonymous visitor's question form goes without a token, same-origin only (questions/csrf.py).
+    "questions.csrf.QuestionFormCsrfMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The admin request's user, for what a city editor sees of other cities' cases (editorial/scope.py).
@@ -263,6 +264,17 @@ OPENDATA_API_RATE = os.environ.get("RATE_LIMIT_API", "120/m")
 OPENDATA_EXPORT_RATE = os.environ.get("RATE_LIMIT_EXPORT", "20/m")
 OPENDATA_SEARCH_RATE = os.environ.get("RATE_LIMIT_SEARCH", "120/m")
 OPENDATA_SUGGEST_RATE = os.environ.get("RATE_LIMIT_SUGGEST", "600/m")
+
+# `manage.py load_demo` (ops) calls each app's own demo loader, in this order: the case studies under
+# the home pages (made by migration), then home's introduction and About page (after the case index,
+# as the menu lists pages in tree order), the summit (linked to the live cases of each session's area),
+# and the showcase, media and links pages (linked to the summit's sessions).
+DEMO_LOADERS = [
+    "casestudies.loaders.load_demo",
+    "home.loaders.load_demo",
+    "archive.loaders.load_demo",
+    "community.loaders.load_demo",
+]
 
 WAGTAIL_SITE_NAME = "CAC Knowledge Platform"
 WAGTAILADMIN_BASE_URL = (

@@ -20,8 +20,7 @@ from django.utils.translation import ngettext
 
 from wagtail.models import Page
 
-from casestudies.models import CaseStudyPage, CaseStudySource, TaggedCaseStudy
-from editorial.models import ImportedCase
+from casestudies.models import CaseStudyPage, CaseStudySource, ImportedCase, TaggedCaseStudy
 from ops.spreadsheet import neutralise_row
 from ops.text import ascii_slug
 

@@ -25,8 +25,15 @@ from wagtail.images import get_image_model
 from wagtail.models import Locale, Page
 from wagtail.rich_text import RichText
 
-from casestudies.models import CaseStudyIndexPage, CaseStudyPage, City, Continent, MeasureType, PolicyArea
-from editorial.models import ImportedCase
+from casestudies.models import (
+    CaseStudyIndexPage,
+    CaseStudyPage,
+    City,
+    Continent,
+    ImportedCase,
+    MeasureType,
+    PolicyArea,
+)
 
 from ..evidence import inspiration_graph, loop_through, outcome_problems
 from ..exporter import (

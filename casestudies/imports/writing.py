@@ -47,10 +47,10 @@ from casestudies.models import (
     CaseStudyPage,
     CaseStudySource,
     City,
+    ImportedCase,
     MeasureType,
     TaggedCaseStudy,
 )
-from editorial.models import ImportedCase
 from search import indexing
 
 from .. import gazetteer

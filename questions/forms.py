@@ -1,4 +1,4 @@
-"""The peer-exchange question form: plain text only, bounded sizes, a honeypot field."""
+"""The question form under every case page: plain text only, bounded sizes, a honeypot field."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ HTML_RE = re.compile(r"<\s*[a-zA-Z/!?]|&(?:[a-zA-Z]{2,8}|#\d{1,7}|#x[0-9a-fA-F]{
 # C0/C1 control characters except tab and newlines (NUL bytes break PostgreSQL).
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 HONEYPOT_FIELD = "website"
+# The hidden field that tells this form's post from any other post to a case page. Its name is older
+# than this app: pages cached or open in a browser before the move still post it.
 FORM_MARKER = "community_form"
 FORM_MARKER_VALUE = "question"
 

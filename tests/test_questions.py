@@ -12,7 +12,7 @@ from django.utils.html import escape
 
 from wagtail.models import PageViewRestriction
 
-from community.models import CaseQuestion, QuestionStatus
+from questions.models import CaseQuestion, QuestionStatus
 
 pytestmark = pytest.mark.django_db
 

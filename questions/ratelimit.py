@@ -7,6 +7,7 @@
   that would be stored counts; `COMMUNITY_QUESTION_RATE_EMAIL`, default 5 per hour.
 
 If the cache cannot count (an unreachable Redis), submissions are let through (`ops.ratelimit`).
+The settings keep the names they had when the form was part of the community app.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ def rate_for(kind: str) -> str:
 
 def check_ip(request) -> dict | None:
     """Count one submission from this address; the usage dict when over the limit, else None."""
-    return count(request, "community.question.ip", f"ip:{client_ip(request)}", rate_for("ip"))
+    return count(request, "questions.ip", f"ip:{client_ip(request)}", rate_for("ip"))
 
 
 def check_email(request, email: str) -> dict | None:
     """Count one question from this e-mail address; the usage dict when over the limit, else None."""
     address = (email or "").strip().lower()
-    return count(request, "community.question.email", f"email:{address}", rate_for("email"))
+    return count(request, "questions.email", f"email:{address}", rate_for("email"))

@@ -1,7 +1,7 @@
 """Which sessions are on air: a session is live while start <= now < end (times are stored in UTC).
 
 Before its start a session shows a countdown (the server renders the start in the summit's zone and
-as an ISO date-time; community/live.js turns it into a countdown in the visitor's zone); after its
+as an ISO date-time; static/archive/live.js turns it into a countdown in the visitor's zone); after its
 end the archive shows the recording.
 """
 

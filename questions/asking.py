@@ -1,28 +1,24 @@
-"""The peer exchange: a question posted to a case page, stored for the editors' inbox, forwarded by
-e-mail to the case's contact address, and answered under the case when the city agrees.
+"""Asking: the question form posted to a case page, checked, rate-limited and stored for the editors'
+inbox (questions.inbox; forwarding.py sends it on to the city).
 
 The form posts to the case page itself; an `on_serve_page` hook (inside Wagtail's own view
-restriction check) handles it, so no URL of its own is needed and private cases stay private.
+restriction check, wagtail_hooks.py) handles it, so no URL of its own is needed and private cases
+stay private.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.http import HttpResponseRedirect
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casestudies.models import CaseStudyPage
 from ops.i18n import current_language
-from ops.text import one_line
 
 from . import ratelimit
 from .forms import FORM_MARKER, FORM_MARKER_VALUE, CaseQuestionForm
-from .models import CaseQuestion, QuestionStatus
+from .models import CaseQuestion
 
-REQUEST_ATTRIBUTE = "community_question_form"
+REQUEST_ATTRIBUTE = "case_question_form"
 ANCHOR = "ask-a-question"
 
 
@@ -77,37 +73,3 @@ def handle_question(page, request, serve, args, kwargs):
         message=data["message"],
     )
     return HttpResponseRedirect(_thanks_url(page, request), status=303)
-
-
-class ForwardError(Exception):
-    pass
-
-
-def forward_question(question: CaseQuestion, *, user=None) -> str:
-    """E-mail the question to the case's contact address (reply-to: the asker); returns the address."""
-    case = question.case
-    recipient = (case.contact_email or "").strip()
-    if not recipient:
-        raise ForwardError(_("This case has no contact e-mail address: add one to the case first."))
-    base_url = getattr(settings, "WAGTAILADMIN_BASE_URL", "").rstrip("/")
-    # One line each, whatever was stored before the form made them so: no forged e-mail lines.
-    for name in ("name", "organisation", "city"):
-        setattr(question, name, one_line(getattr(question, name)))
-    with translation.override(question.language or settings.LANGUAGE_CODE):
-        subject = _("[CAC Knowledge Platform] A question about “%(title)s”") % {"title": case.title}
-        body = render_to_string(
-            "community/email/question_forwarded.txt",
-            {"question": question, "case": case, "case_url": f"{base_url}{case.url}" if case.url else ""},
-        )
-    EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body,
-        to=[recipient],
-        reply_to=[question.email],
-    ).send()
-    question.forwarded_to = recipient
-    question.forwarded_at = timezone.now()
-    if question.status == QuestionStatus.NEW:
-        question.status = QuestionStatus.FORWARDED
-    question.save(update_fields=["forwarded_to", "forwarded_at", "status"])
-    return recipient

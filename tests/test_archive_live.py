@@ -10,12 +10,12 @@ import pytest
 
 from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 
-from archive.models import SessionPage
-from community import live
-from community.models import LiveStream
+from archive import live
+from archive.models import LiveStream, SessionPage
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ def test_before_the_start_a_countdown(client, sessions, frozen_now):
     assert '<abbr title="Asia/Seoul">KST</abbr>' in html
     # Without JavaScript the remaining time is in the page already.
     assert re.search(r"data-countdown-remaining>1\xa0day, 2\xa0hours</strong>", html)
-    assert '<script src="/static/community/live.js" defer></script>' in html
+    assert '<script src="/static/archive/live.js" defer></script>' in html
     # The archive already shows the visitor's time of the session: no second line here.
     assert "data-countdown-local" not in html
     assert "youtube-nocookie.com/embed/live" not in html
@@ -161,7 +161,7 @@ def test_no_inline_script_in_the_live_parts(client, sessions, frozen_now):
 
 
 def test_the_countdown_script_is_a_static_file():
-    path = finders.find("community/live.js")
+    path = finders.find("archive/live.js")
     assert path
     source = Path(path).read_text(encoding="utf-8")
     assert "data-countdown" in source and "Intl.DateTimeFormat" in source
@@ -178,3 +178,24 @@ def test_a_stream_needs_a_youtube_id(sessions):
     stream = LiveStream(session=sessions["en"], language="en", video_id="<script>")
     with pytest.raises(ValidationError):
         stream.full_clean()
+
+
+def test_live_streams_are_edited_as_snippets(admin_client, archive_summit):
+    session = SessionPage.objects.get(slug="quarantine", locale__language_code="en")
+    url = reverse("wagtailsnippets_archive_livestream:add")
+    response = admin_client.post(url, {"session": session.pk, "language": "en", "video_id": "not a video"})
+    assert response.status_code == 200
+    assert LiveStream.objects.count() == 0
+    response = admin_client.post(
+        url, {"session": session.pk, "language": "en", "video_id": "https://youtu.be/liveEN_0001"}
+    )
+    assert response.status_code == 302
+    assert LiveStream.objects.get().video_id == "liveEN_0001"
+    assert admin_client.get(reverse("wagtailsnippets_archive_livestream:list")).status_code == 200
+
+
+def test_the_live_stream_snippets_keep_their_old_addresses(admin_client):
+    """Live streams were community snippets (/admin/snippets/community/livestream/) before."""
+    response = admin_client.get("/admin/snippets/community/livestream/add/")
+    assert response.status_code == 301
+    assert response["Location"] == reverse("wagtailsnippets_archive_livestream:add")

@@ -1,4 +1,5 @@
-"""The editors' questions inbox: list with status filters, edit (answer, publish), forward by e-mail."""
+"""The editors' questions inbox: list with status filters, edit (answer, publish), forward by e-mail
+(admin address /admin/questions/)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,9 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .exchange import ForwardError, forward_question
-from .models import CaseQuestion, LiveStream, QuestionStatus
+from .forwarding import FORWARD_ACTION, ForwardError, forward_question
+from .models import CaseQuestion, QuestionStatus
 
 
 class InboxPermissionPolicy(ModelPermissionPolicy):
@@ -50,7 +50,7 @@ class QuestionIndexView(generic.IndexView):
             buttons.append(
                 MenuItem(
                     _("Forward to the city"),
-                    url=reverse("community_question:forward", args=[quote(instance.pk)]),
+                    url=reverse("questions:forward", args=[quote(instance.pk)]),
                     icon_name="mail",
                     priority=15,
                 )
@@ -64,7 +64,7 @@ class QuestionEditView(generic.EditView):
         return [
             HeaderButton(
                 _("Forward to the city"),
-                url=reverse("community_question:forward", args=[quote(self.object.pk)]),
+                url=reverse("questions:forward", args=[quote(self.object.pk)]),
                 icon_name="mail",
             )
         ]
@@ -75,7 +75,7 @@ class ForwardView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVie
 
     permission_policy = InboxPermissionPolicy(CaseQuestion)
     permission_required = "change"
-    template_name = "community/admin/forward.html"
+    template_name = "questions/admin/forward.html"
     header_icon = "mail"
     page_title = gettext_lazy("Forward to the city")
 
@@ -89,11 +89,11 @@ class ForwardView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVie
     def get_breadcrumbs_items(self):
         return self.breadcrumbs_items + [
             {
-                "url": reverse("community_question:index"),
+                "url": reverse("questions:index"),
                 "label": capfirst(CaseQuestion._meta.verbose_name_plural),
             },
             {
-                "url": reverse("community_question:edit", args=[quote(self.object.pk)]),
+                "url": reverse("questions:edit", args=[quote(self.object.pk)]),
                 "label": str(self.object),
             },
             {"url": "", "label": self.get_page_title()},
@@ -103,17 +103,17 @@ class ForwardView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateVie
         context = super().get_context_data(**kwargs)
         context["question"] = self.object
         context["recipient"] = (self.object.case.contact_email or "").strip()
-        context["edit_url"] = reverse("community_question:edit", args=[quote(self.object.pk)])
+        context["edit_url"] = reverse("questions:edit", args=[quote(self.object.pk)])
         return context
 
     def post(self, request, *args, **kwargs):
-        edit_url = reverse("community_question:edit", args=[quote(self.object.pk)])
+        edit_url = reverse("questions:edit", args=[quote(self.object.pk)])
         try:
             recipient = forward_question(self.object, user=request.user)
         except ForwardError as error:
             messages.error(request, str(error))
             return redirect(edit_url)
-        log(instance=self.object, action="community.question.forward", user=request.user)
+        log(instance=self.object, action=FORWARD_ACTION, user=request.user)
         messages.success(request, _("The question was sent to %(address)s.") % {"address": recipient})
         return redirect(edit_url)
 
@@ -124,7 +124,7 @@ class CaseQuestionViewSet(ModelViewSet):
     menu_label = gettext_lazy("Questions inbox")
     menu_order = 250
     add_to_admin_menu = True
-    name = "community_question"
+    name = "questions"
     index_view_class = QuestionIndexView
     edit_view_class = QuestionEditView
     copy_view_enabled = False
@@ -134,9 +134,7 @@ class CaseQuestionViewSet(ModelViewSet):
     search_backend_name = None
     list_per_page = 30
     list_display = [
-        TitleColumn(
-            "message", label=gettext_lazy("Question"), url_name="community_question:edit", accessor=str
-        ),
+        TitleColumn("message", label=gettext_lazy("Question"), url_name="questions:edit", accessor=str),
         Column("case", label=gettext_lazy("Case study")),
         Column("language", label=gettext_lazy("Language"), accessor="get_language_display"),
         Column("asker", label=gettext_lazy("From")),
@@ -187,12 +185,3 @@ class CaseQuestionViewSet(ModelViewSet):
         return super().get_urlpatterns() + [
             path(f"forward/<{self.pk_path_converter}:pk>/", ForwardView.as_view(), name="forward"),
         ]
-
-
-class LiveStreamViewSet(SnippetViewSet):
-    model = LiveStream
-    icon = "media"
-    menu_label = gettext_lazy("Live streams")
-    list_display = ["session", "language", "video_id"]
-    list_filter = ["language"]
-    copy_view_enabled = False
