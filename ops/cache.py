@@ -8,10 +8,16 @@ never sees a page that was taken down.
 The cache is emptied after the change commits, once per transaction: emptied before the commit, a
 visitor's request in between would store the old page again for the whole timeout; and an import
 of a thousand cases in one transaction empties it once, not a thousand times.
+
+A page's key carries the content generation that was current when its request began (one more
+cache read per request): a request that read the old content and stores its page after the cache
+was emptied (on this host or another, whose publish it cannot see coming) stores it under a
+generation nobody asks for any more.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import uuid
@@ -45,8 +51,21 @@ def is_cacheable_request(request) -> bool:
     )
 
 
+def _keyed(middleware, request):
+    """`middleware` with the key prefix of `request`'s generation: a copy, as one instance serves
+    every thread of a worker."""
+    keyed = copy.copy(middleware)
+    keyed.key_prefix = request.page_cache_prefix
+    return keyed
+
+
 class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
-    """Stores responses that FetchPageCacheMiddleware marked as cacheable."""
+    """Stores responses that FetchPageCacheMiddleware marked as cacheable, under its generation."""
+
+    def process_response(self, request, response):
+        if getattr(request, "page_cache_prefix", None) is None:
+            return response
+        return super(UpdatePageCacheMiddleware, _keyed(self, request)).process_response(request, response)
 
     @property
     def page_timeout(self) -> int:
@@ -59,10 +78,12 @@ class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
 
 class FetchPageCacheMiddleware(FetchFromCacheMiddleware):
     def process_request(self, request):
-        if not is_cacheable_request(request):
+        generation = content_generation() if is_cacheable_request(request) else None
+        if generation is None:  # not cacheable, or the cache is unreachable
             request._cache_update_cache = False
             return None
-        return super().process_request(request)
+        request.page_cache_prefix = f"{self.key_prefix}.{generation}"
+        return super(FetchPageCacheMiddleware, _keyed(self, request)).process_request(request)
 
 
 def clear_page_cache(**kwargs) -> None:
@@ -101,7 +122,8 @@ CONTENT_GENERATION_KEY = "content-generation"
 
 def content_generation() -> str | None:
     """A random value that lives until the page cache is next emptied (None: cache off or
-    unreachable): a generated file is kept only if it is the same after it was written as before."""
+    unreachable): page keys carry it, and a generated file is kept only if it is the same after it
+    was written as before."""
     if not page_cache_enabled():
         return None
     cache = caches[settings.CACHE_MIDDLEWARE_ALIAS]

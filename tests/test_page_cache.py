@@ -70,6 +70,25 @@ def test_the_cache_is_emptied_after_the_commit_and_once_per_transaction(
     assert emptied == [True]
 
 
+def test_a_page_rendered_before_a_publish_and_stored_after_it_is_never_served(rf, en_index, page_cache):
+    """A request reads the old content, a publish (on this host or another) empties the cache, then
+    the request stores its page: that page must not be served for the cache's whole timeout."""
+    from django.http import HttpResponse
+
+    from ops.cache import FetchPageCacheMiddleware, UpdatePageCacheMiddleware, clear_page_cache
+
+    fetch = FetchPageCacheMiddleware(lambda request: None)
+    update = UpdatePageCacheMiddleware(lambda request: None)
+    slow = rf.get(en_index.url)
+    assert fetch.process_request(slow) is None  # a miss: the page is rendered from the old content
+    clear_page_cache()  # what the publish does once committed
+    update.process_response(slow, HttpResponse("old content"))
+    fresh = rf.get(en_index.url)
+    assert fetch.process_request(fresh) is None
+    update.process_response(fresh, HttpResponse("new content"))
+    assert fetch.process_request(rf.get(en_index.url)).content == b"new content"
+
+
 def test_logged_in_editors_are_never_served_cached_pages(client, en_index, page_cache, django_user_model):
     case = CaseStudyPageFactory(title="Cached for visitors")
     client.get(en_index.url)
