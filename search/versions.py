@@ -32,7 +32,12 @@ T = TypeVar("T")
 # The tokens as the current request read them: absent outside requests, None in a request that has
 # not read them yet, else key -> token. Per thread, as gunicorn's threads each serve one request.
 _request = threading.local()
-_keys: set[str] = set()  # every VersionedCache's key: what a request reads in its one query
+_keys: set[str] = set()  # what a request reads in its one query (watch())
+
+
+def watch(key: str) -> None:
+    """Read `key` with the request's other tokens (request_tokens())."""
+    _keys.add(key)
 
 
 def request_started(**kwargs) -> None:
@@ -83,7 +88,7 @@ class VersionedCache(Generic[T]):
         self._token: str | None = None
         self._checked = 0.0
         self._dirty = True
-        _keys.add(key)
+        watch(key)
 
     def get(self) -> T:
         tokens = request_tokens()
