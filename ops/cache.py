@@ -9,15 +9,16 @@ The cache is emptied after the change commits, once per transaction: emptied bef
 visitor's request in between would store the old page again for the whole timeout; and an import
 of a thousand cases in one transaction empties it once, not a thousand times.
 
-A page's key carries the content generation that was current when its request began (one more
-cache read per request): a request that read the old content and stores its page after the cache
-was emptied (on this host or another, whose publish it cannot see coming) stores it under a
-generation nobody asks for any more.
+A request that misses the cache notes the content generation (a value that changes whenever the
+cache is emptied) before it reads any content, and after storing its page reads it again: changed,
+the cache was emptied meanwhile (by a publish on this host or another, which it cannot see coming)
+and the page it stored may show the old content, so it deletes it. Emptying deletes the generation
+first, then the pages, so whichever comes first, the stored page goes: the request sees the new
+generation, or the emptying finds the page. Hits cost nothing more; a miss, two cache reads.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import uuid
@@ -27,6 +28,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
+from django.utils.cache import learn_cache_key
 
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -51,21 +53,21 @@ def is_cacheable_request(request) -> bool:
     )
 
 
-def _keyed(middleware, request):
-    """`middleware` with the key prefix of `request`'s generation: a copy, as one instance serves
-    every thread of a worker."""
-    keyed = copy.copy(middleware)
-    keyed.key_prefix = request.page_cache_prefix
-    return keyed
-
-
 class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
-    """Stores responses that FetchPageCacheMiddleware marked as cacheable, under its generation."""
+    """Stores responses that FetchPageCacheMiddleware marked as cacheable, unless the cache was
+    emptied while they were made (module docstring)."""
 
     def process_response(self, request, response):
-        if getattr(request, "page_cache_prefix", None) is None:
-            return response
-        return super(UpdatePageCacheMiddleware, _keyed(self, request)).process_response(request, response)
+        generation = getattr(request, "page_cache_generation", None)
+        response = super().process_response(request, response)
+        if generation is not None and content_generation() != generation:
+            try:
+                self.cache.delete(
+                    learn_cache_key(request, response, self.page_timeout, self.key_prefix, self.cache)
+                )
+            except Exception:  # noqa: BLE001 - a broken cache is "not cached", never an error
+                logger.warning("could not drop a page made before the cache was emptied", exc_info=True)
+        return response
 
     @property
     def page_timeout(self) -> int:
@@ -78,18 +80,22 @@ class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
 
 class FetchPageCacheMiddleware(FetchFromCacheMiddleware):
     def process_request(self, request):
-        generation = content_generation() if is_cacheable_request(request) else None
-        if generation is None:  # not cacheable, or the cache is unreachable
+        if not is_cacheable_request(request):
             request._cache_update_cache = False
             return None
-        request.page_cache_prefix = f"{self.key_prefix}.{generation}"
-        return super(FetchPageCacheMiddleware, _keyed(self, request)).process_request(request)
+        response = super().process_request(request)
+        if response is None and request._cache_update_cache:  # a miss: made now, maybe stored
+            request.page_cache_generation = content_generation()
+        return response
 
 
 def clear_page_cache(**kwargs) -> None:
     try:
         cache = caches[settings.CACHE_MIDDLEWARE_ALIAS]
         if hasattr(cache, "delete_pattern"):  # django-redis: only the page keys, not rate limits
+            # The generation first: the pattern's deletion is not atomic, and a page stored behind
+            # it must be seen as made before the emptying (module docstring).
+            cache.delete(CONTENT_GENERATION_KEY)
             cache.delete_pattern("*")
         else:
             cache.clear()
