@@ -128,8 +128,8 @@ CONTENT_GENERATION_KEY = "content-generation"
 
 def content_generation() -> str | None:
     """A random value that lives until the page cache is next emptied (None: cache off or
-    unreachable): page keys carry it, and a generated file is kept only if it is the same after it
-    was written as before."""
+    unreachable): a page made on a miss, and a generated file, are kept only if it is the same
+    after they were stored as before they were made."""
     if not page_cache_enabled():
         return None
     cache = caches[settings.CACHE_MIDDLEWARE_ALIAS]
