@@ -8,6 +8,7 @@ class OpsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the deployment checks
         from .cache import connect_signals
 
         connect_signals()

@@ -8,6 +8,13 @@ never sees a page that was taken down.
 The cache is emptied after the change commits, once per transaction: emptied before the commit, a
 visitor's request in between would store the old page again for the whole timeout; and an import
 of a thousand cases in one transaction empties it once, not a thousand times.
+
+A request that misses the cache notes the content generation (a value that changes whenever the
+cache is emptied) before it reads any content, and after storing its page reads it again: changed,
+the cache was emptied meanwhile (by a publish on this host or another, which it cannot see coming)
+and the page it stored may show the old content, so it deletes it. Emptying deletes the generation
+first, then the pages, so whichever comes first, the stored page goes: the request sees the new
+generation, or the emptying finds the page. Hits cost nothing more; a miss, two cache reads.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
+from django.utils.cache import learn_cache_key
 
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -47,7 +55,20 @@ def is_cacheable_request(request) -> bool:
 
 
 class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
-    """Stores responses that FetchPageCacheMiddleware marked as cacheable."""
+    """Stores responses that FetchPageCacheMiddleware marked as cacheable, unless the cache was
+    emptied while they were made (module docstring)."""
+
+    def process_response(self, request, response):
+        generation = getattr(request, "page_cache_generation", None)
+        response = super().process_response(request, response)
+        if generation is not None and content_generation() != generation:
+            try:
+                self.cache.delete(
+                    learn_cache_key(request, response, self.page_timeout, self.key_prefix, self.cache)
+                )
+            except Exception:  # noqa: BLE001 - a broken cache is "not cached", never an error
+                logger.warning("could not drop a page made before the cache was emptied", exc_info=True)
+        return response
 
     @property
     def page_timeout(self) -> int:
@@ -63,13 +84,19 @@ class FetchPageCacheMiddleware(FetchFromCacheMiddleware):
         if not is_cacheable_request(request):
             request._cache_update_cache = False
             return None
-        return super().process_request(request)
+        response = super().process_request(request)
+        if response is None and request._cache_update_cache:  # a miss: made now, maybe stored
+            request.page_cache_generation = content_generation()
+        return response
 
 
 def clear_page_cache(**kwargs) -> None:
     try:
         cache = caches[settings.CACHE_MIDDLEWARE_ALIAS]
         if hasattr(cache, "delete_pattern"):  # django-redis: only the page keys, not rate limits
+            # The generation first: the pattern's deletion is not atomic, and a page stored behind
+            # it must be seen as made before the emptying (module docstring).
+            cache.delete(CONTENT_GENERATION_KEY)
             cache.delete_pattern("*")
         else:
             cache.clear()
@@ -102,7 +129,8 @@ CONTENT_GENERATION_KEY = "content-generation"
 
 def content_generation() -> str | None:
     """A random value that lives until the page cache is next emptied (None: cache off or
-    unreachable): a generated file is kept only if it is the same after it was written as before."""
+    unreachable): a page made on a miss, and a generated file, are kept only if it is the same
+    after they were stored as before they were made."""
     if not page_cache_enabled():
         return None
     cache = caches[settings.CACHE_MIDDLEWARE_ALIAS]

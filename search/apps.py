@@ -8,8 +8,13 @@ class SearchConfig(AppConfig):
     verbose_name = _("Search")
 
     def ready(self):
-        from search import signals, spelling, synonyms
+        from django.core.signals import request_finished, request_started
+
+        from search import signals, spelling, synonyms, versions
 
         signals.connect()
         synonyms.connect()
         spelling.connect()
+        # In-memory search data is checked against the database once per request (search.versions).
+        request_started.connect(versions.request_started, dispatch_uid="search.versions.started")
+        request_finished.connect(versions.request_finished, dispatch_uid="search.versions.finished")

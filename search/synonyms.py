@@ -32,7 +32,7 @@ from search.versions import VersionedCache
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Expansion", "clean_phrase_lines", "expansions", "invalidate", "phrases"]
+__all__ = ["Expansion", "clean_phrase_lines", "expansions", "invalidate", "measure_names", "phrases"]
 
 MAX_LINE_LENGTH = 100
 MAX_LINES = 60
@@ -164,8 +164,9 @@ class _Group:
 
 
 class _Table:
-    def __init__(self, groups: list[_Group]):
+    def __init__(self, groups: list[_Group], measure_names: dict[str, tuple[str, str]] | None = None):
         self.groups = groups
+        self.measure_names = measure_names or {}  # slug -> (English name, Korean name)
         # first key -> [(keys, group index)], longest phrase first
         self.starts: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         for index, group in enumerate(groups):
@@ -204,9 +205,11 @@ def _load() -> _Table:
     from search.models import SynonymGroup
 
     groups: list[_Group] = []
+    names: dict[str, tuple[str, str]] = {}
     for measure in MeasureType.objects.order_by("slug").values(
         "slug", "name", "name_ko", "aliases", "aliases_ko"
     ):
+        names[measure["slug"]] = (measure["name"], measure["name_ko"] or "")
         phrases = [(measure["name"], "en"), (measure["name_ko"], "ko")]
         phrases += [(line, "en") for line in _lines(measure["aliases"])]
         phrases += [(line, "ko") for line in _lines(measure["aliases_ko"])]
@@ -219,7 +222,7 @@ def _load() -> _Table:
         group = _group(phrases, ())
         if group:
             groups.append(group)
-    return _Table(groups)
+    return _Table(groups, names)
 
 
 _cache: VersionedCache[_Table] = VersionedCache("synonyms", _load)
@@ -244,6 +247,11 @@ def connect() -> None:
     for model in (MeasureType, SynonymGroup):
         post_save.connect(_changed, sender=model, dispatch_uid=f"search.synonyms.save.{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"search.synonyms.delete.{model.__name__}")
+
+
+def measure_names() -> dict[str, tuple[str, str]]:
+    """slug -> (English name, Korean name) of every measure type, as current as the synonyms."""
+    return _cache.get().measure_names
 
 
 def phrases() -> frozenset[str]:

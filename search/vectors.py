@@ -23,7 +23,13 @@ case for a Korean query stands beside the best Korean one.
 
 The matrices are refreshed when the table changes (checked at most every
 `REFRESH_INTERVAL` seconds with one indexed aggregate): rows changed since the last look are
-applied in place; a deletion reloads everything.
+applied in place; a deletion reloads everything. Inside a request the version token that every
+write of vectors sets (`VECTORS_KEY`, search.versions) is compared on each search as well, with the
+other tokens' one query: a search page rendered after the worker wrote vectors (on any host) uses
+them, as the page cache keeps what it shows, and an in-place write whose transaction began before
+a later row's committed (and so left the aggregate unchanged) is still applied. Rows are re-read
+with a `CHANGE_OVERLAP` margin on their `updated_at`, set by the writing worker's clock: worker
+hosts' clocks must agree within it (NTP).
 """
 
 from __future__ import annotations
@@ -48,13 +54,17 @@ from usearch.index import search as exact_search
 from django.db import transaction
 from django.db.models import F
 
-from search import embeddings
+from ops.cache import clear_page_cache_on_commit
+from search import embeddings, versions
 from search.documents import IndexedDocument, build_documents
 from search.embeddings import EmbedderUnavailable
 
 logger = logging.getLogger(__name__)
 
 REFRESH_INTERVAL = 2.0  # seconds between two checks for new vectors
+CHANGE_OVERLAP = timedelta(seconds=10)  # rows re-read before the newest seen (late commits, clocks)
+VECTORS_KEY = "vectors"  # version token of the vectors table (search.versions)
+versions.watch(VECTORS_KEY)
 CHUNK_ROWS = 16_384  # rows converted from int8 per step of the product (6 MB of float32)
 NEIGHBOURS_STORED = 12
 # Candidates per content-language pool, and how close a page must be to count as a result:
@@ -325,6 +335,7 @@ class VectorIndex:
         self._pools: dict[str, _Pool] = {}
         self._model: str | None = None
         self._seen: tuple[int, object] | None = None  # (count, newest updated_at) last loaded
+        self._token: str | None = None  # VECTORS_KEY as a request read it at the last check
         self._checked_at = 0.0
         self._builders: list[threading.Thread] = []
 
@@ -368,12 +379,12 @@ class VectorIndex:
         }
 
     def _apply_changes(self, model: str, since) -> None:
-        """Apply rows updated since `since` (a few seconds of overlap: re-applying is harmless)."""
+        """Apply rows updated since `since` (CHANGE_OVERLAP before it: re-applying is harmless)."""
         from search.models import SearchVector
 
         rows = (
             SearchVector.objects.using(self.using)
-            .filter(model=model, updated_at__gte=since - timedelta(seconds=10))
+            .filter(model=model, updated_at__gte=since - CHANGE_OVERLAP)
             .values_list("page_id", "language", "vector")
         )
         writes: dict[str, list[tuple[int, np.ndarray]]] = {}
@@ -417,20 +428,22 @@ class VectorIndex:
         """Bring the matrices up to date: `force` reloads everything; `wait=False` checks now
         instead of at most every REFRESH_INTERVAL seconds."""
         now = time.monotonic()
+        tokens = versions.request_tokens()
+        token = tokens.get(VECTORS_KEY, "") if tokens is not None else self._token
         recent = wait and self._model == model and now - self._checked_at < REFRESH_INTERVAL
-        if recent and not force:
+        if recent and not force and token == self._token:
             return
         with self._lock:
             state = self._state(model)
             if force or self._model != model or self._seen is None:
                 self._load_all(model)
-            elif state != self._seen:
+            elif state != self._seen or token != self._token:
                 count, newest = state
                 if newest is not None and self._seen[1] is not None:
                     self._apply_changes(model, self._seen[1])
                 if self.size() != count:  # something was deleted (or missed): start again
                     self._load_all(model)
-            self._model, self._seen, self._checked_at = model, state, now
+            self._model, self._seen, self._checked_at, self._token = model, state, now, token
             self._plan_graphs(model)
 
     # ----------------------------------------------------------------------------------------
@@ -656,6 +669,8 @@ def embed_pages(page_ids: Iterable[int], using: str = "default", neighbours: boo
         gone = [pk for pk in ids if pk not in listed and pk in existing]
         if gone:
             SearchVector.objects.using(using).filter(page_id__in=gone).delete()
+        if gone or todo:  # every process's searches use them from their next request
+            versions.write_token(VECTORS_KEY, using)
         for (document, _text, digest), vector in zip(todo, vectors, strict=True):
             SearchVector.objects.using(using).update_or_create(
                 page_id=document.page_id,
@@ -669,6 +684,8 @@ def embed_pages(page_ids: Iterable[int], using: str = "default", neighbours: boo
     get_index(using).mark_stale()
     if todo and neighbours:
         store_neighbours([d.page_id for d, _t, _h in todo], using=using)
+        # The page cache kept search pages and related cases made without these vectors.
+        clear_page_cache_on_commit()
     return len(todo)
 
 
@@ -732,4 +749,6 @@ def embed_backlog(
     # Neighbours once every vector exists (a page embedded early would miss the later ones).
     for start in range(0, len(pending), 1000):
         store_neighbours(pending[start : start + 1000], using=using)
+    if written:
+        clear_page_cache_on_commit()  # once for the whole backlog, not per batch
     return written

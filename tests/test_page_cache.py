@@ -71,6 +71,44 @@ def test_the_cache_is_emptied_after_the_commit_and_once_per_transaction(
     assert emptied == [True]
 
 
+def test_a_page_rendered_before_a_publish_and_stored_after_it_is_never_served(rf, en_index, page_cache):
+    """A request reads the old content, a publish (on this host or another) empties the cache, then
+    the request stores its page: that page must not be served for the cache's whole timeout."""
+    from django.http import HttpResponse
+
+    from ops.cache import FetchPageCacheMiddleware, UpdatePageCacheMiddleware, clear_page_cache
+
+    fetch = FetchPageCacheMiddleware(lambda request: None)
+    update = UpdatePageCacheMiddleware(lambda request: None)
+    slow = rf.get(en_index.url)
+    assert fetch.process_request(slow) is None  # a miss: the page is rendered from the old content
+    clear_page_cache()  # what the publish does once committed
+    update.process_response(slow, HttpResponse("old content"))
+    fresh = rf.get(en_index.url)
+    assert fetch.process_request(fresh) is None
+    update.process_response(fresh, HttpResponse("new content"))
+    assert fetch.process_request(rf.get(en_index.url)).content == b"new content"
+
+
+def test_emptying_redis_deletes_the_generation_before_the_pages(monkeypatch, settings):
+    """Redis deletes the pages by a scan, not at once: a page stored behind the scan is dropped by its
+    request only if the generation had already changed when it looked again."""
+    from ops.cache import CONTENT_GENERATION_KEY, clear_page_cache
+
+    calls = []
+
+    class RedisCache:
+        def delete(self, key):
+            calls.append(("delete", key))
+
+        def delete_pattern(self, pattern):
+            calls.append(("delete_pattern", pattern))
+
+    monkeypatch.setattr("ops.cache.caches", {settings.CACHE_MIDDLEWARE_ALIAS: RedisCache()})
+    clear_page_cache()
+    assert calls == [("delete", CONTENT_GENERATION_KEY), ("delete_pattern", "*")]
+
+
 def test_logged_in_editors_are_never_served_cached_pages(client, en_index, page_cache, django_user_model):
     case = CaseStudyPageFactory(title="Cached for visitors")
     client.get(en_index.url)

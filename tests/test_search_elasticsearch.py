@@ -1327,6 +1327,35 @@ def test_suggest_through_the_backend(cluster, fake_backend):
     assert labels == ["Walk-through testing"]
 
 
+@pytest.mark.django_db
+def test_suggestions_show_a_measure_type_renamed_by_another_process_at_once(cluster, fake_backend):
+    """The names come from the synonyms' table, which a request checks against the database's token:
+    a rename on another host shows in the next suggestion (which the page cache then keeps)."""
+    from casestudies.factories import MeasureTypeFactory
+    from casestudies.models import MeasureType
+    from search import versions
+
+    measure = MeasureTypeFactory(slug="drive-through-testing", name="Drive-through testing")
+    add_both_indices(cluster)
+    cluster.search_response = canned_suggest_response()
+    versions.request_started()
+    try:
+        assert [s.label for s in fake_backend.suggest("en", "dri") if s.kind == "measure"] == [
+            "Drive-through testing"
+        ]
+    finally:
+        versions.request_finished()
+    MeasureType.objects.filter(pk=measure.pk).update(name="Drive-in testing")  # no signal here
+    versions.write_token("synonyms")  # what the save's signal wrote in the other process
+    versions.request_started()
+    try:
+        assert [s.label for s in fake_backend.suggest("en", "dri") if s.kind == "measure"] == [
+            "Drive-in testing"
+        ]
+    finally:
+        versions.request_finished()
+
+
 def make_doc(page_id: int, language: str = "en", **fields) -> IndexedDocument:
     values = {"title": f"Case {page_id}", "summary": "A summary.", "start_date": date(2020, 3, 1)}
     values.update(fields)

@@ -236,6 +236,22 @@ def test_publishing_queues_vectors_and_search_works_meanwhile(db, django_capture
     assert SearchVector.objects.get(page_id=page.pk).model == embeddings.model_name()
 
 
+def test_vectors_the_worker_writes_empty_the_page_cache(db, monkeypatch):
+    """Search pages and related cases the page cache kept between the publish and the worker's
+    vectors would otherwise show the page without them for the cache's whole timeout."""
+    page = make_case("Soldiers sent to help in care homes", summary="Medics in nursing homes.")
+    emptied: list[bool] = []
+    monkeypatch.setattr(vectors, "clear_page_cache_on_commit", lambda: emptied.append(True))
+    vectors.embed_pages([page.pk])
+    assert emptied == [True]
+    vectors.embed_pages([page.pk])  # nothing new: the cache stays
+    assert emptied == [True]
+    make_case("Grants for small shops", summary="Rent paid for shops that closed.")
+    make_case("Rent relief for cafes", summary="Cafes paid no rent for three months.")
+    vectors.embed_backlog(batch_size=1)
+    assert emptied == [True, True]  # once for the whole backlog, not per batch
+
+
 def test_healthz_reports_the_backlog(client, db):
     make_case("Grants for small shops")
     data = client.get("/healthz").json()
@@ -648,6 +664,32 @@ def test_many_changes_start_a_new_graph(large_pool, monkeypatch):
     pool = index._pools["en"]
     assert pool.graph is not graph and pool.pending is None
     assert pool.graph.rows == 320 and not pool.graph.dirty
+
+
+def test_in_a_request_vectors_another_process_wrote_are_used_at_once(large_pool):
+    """Inside a request the version token is compared on every search, not every REFRESH_INTERVAL
+    seconds; and the write is applied even though its row is older than the newest one (its
+    transaction began before another's that committed first): the aggregate alone cannot see it."""
+    from django.db.models import Max
+
+    from search import versions
+
+    ids, _matrix = large_pool
+    index = ready_index()
+    elsewhere = clustered_vectors(1, seed=77)[0]
+    newest = SearchVector.objects.aggregate(t=Max("updated_at"))["t"]
+    SearchVector.objects.filter(page_id=ids[3]).update(
+        vector=embeddings.to_bytes(elsewhere), updated_at=newest - datetime.timedelta(seconds=1)
+    )
+    versions.write_token(vectors.VECTORS_KEY)  # what the other process's write did
+    index.refresh(SYNTHETIC)  # outside a request: not checked again yet
+    assert index.nearest(elsewhere, 1)["en"][0][0] != ids[3]
+    versions.request_started()
+    try:
+        index.refresh(SYNTHETIC)
+        assert index.nearest(elsewhere, 1)["en"][0][0] == ids[3]
+    finally:
+        versions.request_finished()
 
 
 def test_the_recall_benchmark_compares_both_searches(large_pool):

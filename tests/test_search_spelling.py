@@ -232,6 +232,24 @@ def test_another_process_sees_a_change_after_its_check_interval(cases, monkeypat
     assert spelling.correct("zorbnig", "en") == "zorbing"
 
 
+def test_a_request_uses_another_process_change_at_once(client, cases):
+    """In a request the token is checked every time (once per request, for every cache in one
+    query): a search page made in between with the old vocabulary would stay in the page cache."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from search import versions
+
+    url = "/en/search/?q=zorbnig&format=json&spell=0"  # spell=0: the correction offered, not searched
+    assert client.get(url).json()["did_you_mean"] is None
+    SpellingTerm.objects.create(language="en", term="zorb", doc_count=4)
+    SpellingWord.objects.create(language="en", word="zorbing", term="zorb")
+    versions.write_token("spelling")  # what the other process's write did
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).json()["did_you_mean"] == "zorbing"
+    assert sum("search_searchindexstate" in query["sql"] for query in queries) == 1
+
+
 # ------------------------------------------------------------------------------------------------
 # The search page and its JSON form
 # ------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from casestudies.models import MeasureType
 from search import synonyms
+from search.factories import make_case
 from search.models import SynonymGroup
 from search.synonyms import Expansion, clean_phrase_lines, expansions
 
@@ -158,6 +159,19 @@ def test_another_process_sees_a_change_after_its_check_interval(monkeypatch):
     cache = synonyms._cache
     monkeypatch.setattr(cache, "_checked", cache._checked - cache.interval - 1)
     assert only("corner shops").measures == ("small-business-support",)
+
+
+def test_a_request_uses_another_process_change_at_once(client):
+    from search import versions
+
+    url = "/en/search/?q=bodegas&format=json"
+    case = make_case(
+        "Grants for small traders", measures=[MeasureType.objects.get(slug="small-business-support")]
+    )
+    assert client.get(url).json()["count"] == 0
+    MeasureType.objects.filter(slug="small-business-support").update(aliases="bodegas")  # no signal
+    versions.write_token("synonyms")  # what the other process's save did
+    assert [hit["url"] for hit in client.get(url).json()["results"]] == [case.url]
 
 
 # ------------------------------------------------------------------------------------------------

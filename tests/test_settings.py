@@ -111,3 +111,28 @@ def test_a_process_of_the_site_runs_one_blas_thread():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.stdout.split() == ["4", "1"], result.stderr
+
+
+def test_production_caches_pages_only_in_a_shared_cache():
+    """Local memory is one cache per worker process: a publish would empty one copy of many."""
+    production = {"module": "cac_platform.settings.production", "SECRET_KEY": "x"}
+    assert _settings_value("settings.CAC_PAGE_CACHE_SECONDS", **production) == "0"
+    assert _settings_value(
+        "settings.CAC_PAGE_CACHE_SECONDS", CACHE_URL="redis://127.0.0.1:6379/1", **production
+    ) == ("300")
+    assert _settings_value("settings.CAC_PAGE_CACHE_SECONDS", PAGE_CACHE_SECONDS="60", **production) == "60"
+
+
+def test_check_deploy_warns_of_a_page_cache_in_local_memory():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "cac_platform.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "cac.example.org",
+        "CACHE_URL": "",
+    }
+    warned = run_manage("check", "--deploy", PAGE_CACHE_SECONDS="60", **env)
+    assert "ops.W001" in warned.stdout + warned.stderr
+    quiet = run_manage(
+        "check", "--deploy", PAGE_CACHE_SECONDS="60", **{**env, "CACHE_URL": "redis://127.0.0.1:6379/1"}
+    )
+    assert "ops.W001" not in quiet.stdout + quiet.stderr

@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import LOGGING, MEDIA_STORAGE, env_bool
+from .base import CACHES, LOGGING, MEDIA_STORAGE, env_bool
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -32,9 +32,12 @@ X_FRAME_OPTIONS = "DENY"
 # One JSON object per log line unless LOG_FORMAT says otherwise.
 LOGGING["handlers"]["console"]["formatter"] = os.environ.get("LOG_FORMAT", "json")
 
-# Anonymous pages are cached for five minutes unless PAGE_CACHE_SECONDS says otherwise;
-# every publish, unpublish, move or delete empties the page cache.
-CAC_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# Anonymous pages are cached for five minutes unless PAGE_CACHE_SECONDS says otherwise; every
+# publish, unpublish, move or delete empties the page cache. By default only in a shared cache
+# (CACHE_URL: Redis): the local-memory cache is one per worker process, and a publish served by one
+# worker cannot empty the others' copies, which would show the old page for the whole timeout.
+_SHARED_CACHE = "locmem" not in CACHES["pages"]["BACKEND"]
+CAC_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300" if _SHARED_CACHE else "0"))
 
 # Mail (forwarded questions, workflow notifications): SMTP from the environment.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -40,7 +40,7 @@ Layout
   come from a terms aggregation over the documents listed in it (so only cities with a
   visible case are suggested); measure types from a terms aggregation over the documents'
   measure slugs, named and prefix-matched against the small ``MeasureType`` vocabulary in
-  the database (cached for ``MEASURE_CACHE_SECONDS``).
+  the database (kept in memory with the synonyms, as current as they are: ``search.synonyms``).
 
 Searching
 ---------
@@ -153,7 +153,6 @@ BULK_CHUNK_SIZE = 500
 MAX_RESULT_WINDOW = 200_000  # index.max_result_window: deepest page reachable (from + size)
 HIGHLIGHT_MAX_ANALYZED_OFFSET = 100_000  # characters of a field analysed for highlighting
 BODY_FRAGMENT_SIZE = 180
-MEASURE_CACHE_SECONDS = 300.0
 SUGGEST_PER_KIND = 3  # cities and measure types in one suggestion list (as the database backend)
 TEXT_FIELDS: tuple[str, ...] = ("title^3", "summary^2", "body_text")
 # Terms-aggregation sizes: at least the size of each vocabulary, so no facet value is cut.
@@ -1140,7 +1139,6 @@ class ElasticsearchSearchBackend:
         self.refresh_on_write = refresh_on_write
         self.breaker_seconds = breaker_seconds
         self._broken_until = 0.0
-        self._measure_cache: tuple[float, dict[str, tuple[str, str]]] | None = None
 
     # ---- names -------------------------------------------------------------
     def alias(self, language: str) -> str:
@@ -1340,19 +1338,14 @@ class ElasticsearchSearchBackend:
         return {"status": "degraded", "missing_indices": missing} if missing else {"status": "ok"}
 
     def measure_names(self, *, fresh: bool = False) -> dict[str, tuple[str, str]]:
-        """slug -> (English name, Korean name) of every measure type; cached briefly."""
-        now = time.monotonic()
-        cached = self._measure_cache
-        if cached and not fresh and now - cached[0] < MEASURE_CACHE_SECONDS:
-            return cached[1]
-        from casestudies.models import MeasureType
+        """slug -> (English name, Korean name) of every measure type, from the synonyms' table:
+        reloaded in every process (any host) when a measure type changes, where a cache of its own
+        kept a renamed type's old name for minutes (`fresh`: read again now)."""
+        from search import synonyms
 
-        names = {
-            slug: (name, name_ko or "")
-            for slug, name, name_ko in MeasureType.objects.values_list("slug", "name", "name_ko")
-        }
-        self._measure_cache = (now, names)
-        return names
+        if fresh:
+            synonyms.invalidate()
+        return synonyms.measure_names()
 
     # ---- index administration ----------------------------------------------
     def _aliases(self, client, names: list[str]) -> dict[str, list[str]]:
