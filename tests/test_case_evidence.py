@@ -336,8 +336,9 @@ def test_search_json_has_evidence_and_size_facets(client, graded):
     # Disjunctive: the size facet still counts the other band; evidence counts within the size.
     assert data["facets"]["size"] == {"lt100k": 2, "gt5m": 1}
     assert data["facets"]["evidence"] == {"1": 1}
-    data = client.get("/en/search/?format=json&evidence=4&evidence=9").json()
+    data = client.get("/en/search/?format=json&evidence=4&evidence=4").json()
     assert [r["title"] for r in data["results"]] == ["Strong testing"]
+    assert client.get("/en/search/?format=json&evidence=4&evidence=9").json()["parameter"] == "evidence"
     html = client.get("/en/search/?evidence=4").content.decode()
     assert "City size" in html and "Evidence 4/5" in html
 

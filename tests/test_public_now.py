@@ -116,6 +116,8 @@ def _urls(world) -> list[tuple[str, int]]:
         ("/en/cases/?city=draftburg", 404),
         ("/en/cases/?measure=secretmeasure", 404),
         ("/en/cases/?measure=lapsedmeasure", 404),
+        ("/en/search/?measure=secretmeasure", 400),
+        ("/en/search/?format=json&measure=lapsedmeasure", 400),
         ("/api/v2/cases/?city=draftburg", 400),
         ("/api/v2/cases/?measure=secretmeasure", 400),
         ("/api/v2/sessions/?city=expirington", 400),

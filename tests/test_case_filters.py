@@ -1,0 +1,158 @@
+"""Issue 14 item 3: the case filters are defined once (casestudies/filters.py, read by
+search/filters.py) and every listing follows one rule: repeated or comma-separated values, control
+characters dropped, and an unknown or malformed value a 400 naming the parameter and the value
+(HTML: in the visitor's language, with a link to the same page without it; JSON: the message and
+"parameter"), never a 500 and never silently another result set."""
+
+from __future__ import annotations
+
+import datetime
+import html
+
+import pytest
+
+from django.http import QueryDict
+from django.utils import timezone, translation
+
+from wagtail.models import PageViewRestriction
+
+from casestudies.factories import CaseStudyPageFactory, MeasureTypeFactory
+from casestudies.models import CaseStudyPage
+from casestudies.visibility import public_now, public_now_in_one_query
+from search import filters
+from search.filters import MAX_LENGTH, MAX_VALUES, BadFilter, url_without
+
+pytestmark = pytest.mark.django_db
+
+
+def parse(query: str, names=None) -> dict[str, tuple]:
+    return filters.registered().parse(QueryDict(query), names)
+
+
+# --- the rule ------------------------------------------------------------------------------------
+def test_repeated_comma_separated_and_cleaned_values(opendata_cases):
+    values = parse("area=quarantine,education&area=quarantine&country=kr&country=%00&year=2020,+2021&lang=KO")
+    assert values["area"] == ("quarantine", "education")  # each once, in order
+    assert values["country"] == ("KR",)  # any case; a value left empty by the cleaning is none
+    assert values["year"] == (2020, 2021)
+    assert values["lang"] == ("ko",)
+    assert parse("area=&continent=+&measure=,")["area"] == ()  # empty <select> options: no filter
+    assert parse("city=se%00o%1Bul")["city"] == ("seoul",)  # a control character is dropped
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter", "value"),
+    [
+        ("area=nope", "area", "nope"),
+        ("area=quarantine,nope", "area", "nope"),
+        ("continent=atlantis", "continent", "atlantis"),
+        ("country=ZZ", "country", "ZZ"),
+        ("country=kor", "country", "KOR"),
+        ("measure=magic", "measure", "magic"),
+        ("city=atlantis%00", "city", "atlantis"),
+        ("year=20x1", "year", "20x1"),
+        ("year=99999", "year", "99999"),
+        ("evidence=6", "evidence", "6"),
+        ("size=huge", "size", "huge"),
+        ("type=blog", "type", "blog"),
+        ("lang=xx", "lang", "xx"),
+        ("start_from=2021-02-30", "start_from", "2021-02-30"),
+        ("updated_since=yesterday", "updated_since", "yesterday"),
+        ("start_from=2021-01-01&start_from=2021-02-01", "start_from", "2021-02-01"),
+        ("area=" + "x" * (MAX_LENGTH + 1), "area", "x" * (MAX_LENGTH + 1)),
+        ("measure=" + ",".join(f"m{i}" for i in range(MAX_VALUES + 1)), "measure", f"m{MAX_VALUES}"),
+    ],
+)
+def test_an_unknown_or_malformed_value_names_its_parameter_and_value(opendata_cases, query, parameter, value):
+    with pytest.raises(BadFilter) as caught:
+        parse(query)
+    assert (caught.value.parameter, caught.value.value) == (parameter, value)
+    assert f"“{parameter}”" in caught.value.message
+    if (
+        len(value) <= 60
+        and "Too many" not in caught.value.message
+        and "one value" not in caught.value.message
+    ):
+        assert f"“{value}”" in caught.value.message
+
+
+def test_the_message_is_in_the_visitors_language(opendata_cases):
+    with translation.override("ko"), pytest.raises(BadFilter) as caught:
+        parse("continent=atlantis")
+    assert caught.value.message == (
+        "“continent”에 쓸 수 없는 값입니다: “atlantis”. "
+        "africa, asia, europe, north-america, south-america, oceania 가운데 하나를 쓰세요."
+    )
+
+
+def test_a_well_formed_value_without_cases_is_an_empty_result_not_an_error(client, opendata_cases):
+    assert parse("year=1999&country=JP") == {**parse(""), "year": (1999,), "country": ("JP",)}
+    response = client.get("/en/cases/?year=1999")
+    assert response.status_code == 200 and "No case studies match these filters." in response.content.decode()
+
+
+def test_the_link_without_the_bad_value_keeps_everything_else():
+    query = QueryDict("area=quarantine,nope&area=education&country=kr&page=3")
+    assert url_without(query, "area", "nope") == "?area=quarantine&area=education&country=kr"
+    assert url_without(query, "country", "KR") == "?area=quarantine%2Cnope&area=education"
+    assert url_without(QueryDict("year=20x1"), "year", "20x1") == "?"
+
+
+def test_draft_only_and_restricted_measure_types_are_unknown(en_index, ko_index):
+    """The measure check is one statement (`public_now_in_one_query`): the same rule as
+    `public_now`, whose view restrictions are read beforehand."""
+    public, expired, draft, own, under = (
+        MeasureTypeFactory(slug=slug) for slug in ("pub", "exp", "dra", "own", "und")
+    )
+    CaseStudyPageFactory(slug="public-case", measures=[public])
+    lapsed = CaseStudyPageFactory(slug="lapsed-case", measures=[expired])
+    lapsed.expire_at = timezone.now() - datetime.timedelta(hours=1)
+    lapsed.save_revision().publish()
+    CaseStudyPageFactory(slug="draft-case", measures=[draft]).unpublish()
+    restricted = CaseStudyPageFactory(slug="restricted-case", measures=[own])
+    PageViewRestriction.objects.create(page=restricted, restriction_type="password", password="x")
+    CaseStudyPageFactory(slug="under-case", measures=[under], parent=ko_index)
+    PageViewRestriction.objects.create(page=ko_index, restriction_type="password", password="x")
+
+    assert set(public_now_in_one_query(CaseStudyPage.objects)) == set(public_now(CaseStudyPage.objects))
+    assert parse("measure=pub")["measure"] == ("pub",)
+    for slug in ("exp", "dra", "own", "und"):
+        with pytest.raises(BadFilter):
+            parse(f"measure={slug}")
+
+
+# --- every surface: a bad value ---------------------------------------------------------------
+def text_of(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+HTML_PAGES = ["/{lang}/search/"]
+
+
+@pytest.mark.parametrize("page", HTML_PAGES)
+def test_html_pages_answer_400_with_the_message_and_a_link_without_the_value(client, opendata_cases, page):
+    url = page.format(lang="en")
+    response = client.get(f"{url}?continent=asia&area=quarantine,nope&page=2")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    text = text_of(response)
+    assert (
+        "Unknown value “nope” for “area”. Use the slug of a policy area, e.g. quarantine or education."
+        in text
+    )
+    assert f'href="{url}?continent=asia&area=quarantine"' in text
+    assert "Show this page without “nope”" in text
+    # Nothing of a result set: no list, no count, no chart.
+    assert 'class="case-card' not in text and "search-result__title" not in text and "od-charts" not in text
+    korean = text_of(client.get(f"{page.format(lang='ko')}?area=nope"))
+    assert "“area”에 쓸 수 없는 값입니다: “nope”." in korean
+    assert "“nope” 없이 이 페이지 보기" in korean
+
+
+@pytest.mark.parametrize("url", ["/en/search/?format=json&area=nope"])
+def test_json_answers_name_the_parameter(client, opendata_cases, opendata_no_ratelimit, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["parameter"] == "area"
+    assert body["error"].startswith("Unknown value “nope” for “area”.")
