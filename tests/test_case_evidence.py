@@ -353,8 +353,8 @@ def test_case_index_filters_by_evidence_and_size(client, graded, en_index):
     assert "Strong testing" in html and "Weak testing" not in html
     html = client.get(en_index.url, {"size": "lt100k"}).content.decode()
     assert "Weak testing" in html and "Plain testing" in html and "Strong testing" not in html
-    assert client.get(en_index.url, {"evidence": "7"}).status_code == 404
-    assert client.get(en_index.url, {"size": "huge"}).status_code == 404
+    assert client.get(en_index.url, {"evidence": "7"}).status_code == 400
+    assert client.get(en_index.url, {"size": "huge"}).status_code == 400
 
 
 def test_downloads_feeds_and_api_take_the_new_facets(client, graded):

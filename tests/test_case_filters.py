@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import re
 
 import pytest
 
@@ -126,7 +127,7 @@ def text_of(response) -> str:
     return html.unescape(response.content.decode())
 
 
-HTML_PAGES = ["/{lang}/search/"]
+HTML_PAGES = ["/{lang}/cases/", "/{lang}/search/"]
 
 
 @pytest.mark.parametrize("page", HTML_PAGES)
@@ -156,3 +157,25 @@ def test_json_answers_name_the_parameter(client, opendata_cases, opendata_no_rat
     body = response.json()
     assert body["parameter"] == "area"
     assert body["error"].startswith("Unknown value “nope” for “area”.")
+
+
+# --- the case index ---------------------------------------------------------------------------
+def titles_on_the_case_index(client, query: str) -> set[str]:
+    response = client.get(f"/en/cases/?{query}")
+    assert response.status_code == 200
+    return set(re.findall(r'case-card__title"><a href="[^"]*">([^<]*)<', text_of(response)))
+
+
+def test_the_case_index_takes_city_and_shows_a_chip_per_value(client, opendata_cases):
+    assert titles_on_the_case_index(client, "city=seoul,paris") == {
+        "Drive-through screening stations",
+        "Coronapistes: pop-up bike lanes",
+    }
+    text = text_of(client.get("/en/cases/?area=quarantine,education&country=kr"))
+    chips = re.findall(r'<a class="chip" href="([^"]*)">([^<]*) <span', text)
+    assert chips == [  # each removes its own value only
+        ("?area=education&country=kr", "Quarantine measures"),
+        ("?area=quarantine&country=kr", "Education"),
+        ("?area=quarantine%2Ceducation", "South Korea"),
+    ]
+    assert "Filters (3)" in text
