@@ -127,7 +127,7 @@ def text_of(response) -> str:
     return html.unescape(response.content.decode())
 
 
-HTML_PAGES = ["/{lang}/cases/", "/{lang}/search/"]
+HTML_PAGES = ["/{lang}/cases/", "/{lang}/search/", "/{lang}/explore/"]
 
 
 @pytest.mark.parametrize("page", HTML_PAGES)
@@ -150,7 +150,11 @@ def test_html_pages_answer_400_with_the_message_and_a_link_without_the_value(cli
     assert "“nope” 없이 이 페이지 보기" in korean
 
 
-@pytest.mark.parametrize("url", ["/en/search/?format=json&area=nope"])
+@pytest.mark.parametrize(
+    "url",
+    ["/en/search/?format=json&area=nope", "/en/data/cases.csv?area=nope", "/en/data/cases.json?area=nope"]
+    + ["/en/feeds/cases.rss?area=nope", "/en/feeds/cases.atom?area=nope"],
+)
 def test_json_answers_name_the_parameter(client, opendata_cases, opendata_no_ratelimit, url):
     response = client.get(url)
     assert response.status_code == 400
@@ -179,3 +183,12 @@ def test_the_case_index_takes_city_and_shows_a_chip_per_value(client, opendata_c
         ("?area=quarantine%2Ceducation", "South Korea"),
     ]
     assert "Filters (3)" in text
+
+
+def test_downloads_of_a_listing_keep_every_filter(rf):
+    """The download and feed links of a listing carry all of its filters (`evidence` and `size`
+    were left out before: a download had more cases than the page)."""
+    from opendata.templatetags.opendata_tags import selection_query
+
+    request = rf.get("/en/cases/?size=gt5m&evidence=3,4&area=quarantine&page=2&sort=evidence&utm_source=x")
+    assert selection_query(request) == "?size=gt5m&evidence=3%2C4&area=quarantine"

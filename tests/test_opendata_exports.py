@@ -159,7 +159,7 @@ def test_unknown_values_are_a_400_like_the_search_page(client, opendata_cases, o
     # An unknown slug names nothing: a 400 naming it, as on the search page (ignored before).
     response = client.get("/en/data/cases.csv?area=not-an-area")
     assert response.status_code == 400
-    assert "not-an-area" in response.json()["error"]
+    assert response.json()["parameter"] == "area" and "not-an-area" in response.json()["error"]
 
 
 def test_exports_are_rate_limited_with_retry_after(client, opendata_cases, opendata_no_ratelimit):
