@@ -6,8 +6,10 @@ characters dropped, and an unknown or malformed value a 400 naming the parameter
 
 from __future__ import annotations
 
+import csv
 import datetime
 import html
+import io
 import re
 
 import pytest
@@ -18,10 +20,12 @@ from django.utils import timezone, translation
 from wagtail.models import PageViewRestriction
 
 from casestudies.factories import CaseStudyPageFactory, MeasureTypeFactory
+from casestudies.filters import API_FILTERS, CASE_FILTERS, INDEX_FILTERS, SELECTION_FILTERS
 from casestudies.models import CaseStudyPage
 from casestudies.visibility import public_now, public_now_in_one_query
 from search import filters
 from search.filters import MAX_LENGTH, MAX_VALUES, BadFilter, url_without
+from search.types import FACETS
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +34,22 @@ def parse(query: str, names=None) -> dict[str, tuple]:
     return filters.registered().parse(QueryDict(query), names)
 
 
-# --- the rule ------------------------------------------------------------------------------------
+# --- the definition ---------------------------------------------------------------------------
+def test_every_listing_reads_filters_of_the_one_definition():
+    registered = filters.registered()
+    for name in (*FACETS, "type", *SELECTION_FILTERS, *INDEX_FILTERS, *API_FILTERS):
+        assert name in registered, name
+    for name in (*INDEX_FILTERS, *API_FILTERS):
+        assert CASE_FILTERS[name].condition is not None, name  # it filters case pages
+    # The search page's facets, the downloads' parameters and the API's come from it.
+    from opendata import selection as sel
+    from opendata.api.views import CasesAPIViewSet
+
+    assert set(SELECTION_FILTERS) <= set(sel.SEARCH_PARAMETERS)
+    assert set(API_FILTERS) <= CasesAPIViewSet.known_query_parameters
+    assert set(CasesAPIViewSet.extra_filters) == set(API_FILTERS)
+
+
 def test_repeated_comma_separated_and_cleaned_values(opendata_cases):
     values = parse("area=quarantine,education&area=quarantine&country=kr&country=%00&year=2020,+2021&lang=KO")
     assert values["area"] == ("quarantine", "education")  # each once, in order
@@ -163,11 +182,78 @@ def test_json_answers_name_the_parameter(client, opendata_cases, opendata_no_rat
     assert body["error"].startswith("Unknown value “nope” for “area”.")
 
 
-# --- the case index ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/api/v2/cases/?area=nope", "area"),
+        ("/api/v2/cases/?year=20x1", "year"),
+        ("/api/v2/cases/?start_from=2021-01-02&start_to=2021-01-01", "start_to"),
+        ("/api/v2/sessions/?kind=party", "kind"),
+        ("/api/v2/sessions/?country=ZZ", "country"),
+        ("/api/v2/cities/?country=ZZ", "country"),
+    ],
+)
+def test_the_api_answers_400_json_naming_the_parameter(
+    client, opendata_cases, opendata_no_ratelimit, url, parameter
+):
+    response = client.get(url)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["parameter"] == parameter and f"“{parameter}”" in body["message"]
+
+
+# --- every surface: good values still filter, and alike -----------------------------------------
 def titles_on_the_case_index(client, query: str) -> set[str]:
     response = client.get(f"/en/cases/?{query}")
     assert response.status_code == 200
     return set(re.findall(r'case-card__title"><a href="[^"]*">([^<]*)<', text_of(response)))
+
+
+def titles_of_the_search(client, query: str) -> set[str]:
+    response = client.get(f"/en/search/?format=json&type=case&{query}")
+    assert response.status_code == 200
+    return {hit["title"] for hit in response.json()["results"]}
+
+
+def titles_of_the_download(client, query: str) -> set[str]:
+    response = client.get(f"/en/data/cases.csv?{query}")
+    assert response.status_code == 200
+    return {
+        row["title"] for row in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    }
+
+
+def titles_of_the_api(client, query: str) -> set[str]:
+    response = client.get(f"/api/v2/cases/?locale=en&{query}")
+    assert response.status_code == 200
+    return {item["title"] for item in response.json()["items"]}
+
+
+def total_of_explore(client, query: str) -> int:
+    response = client.get(f"/en/explore/?{query}")
+    assert response.status_code == 200
+    return int(re.search(r'id="od-total">(\d+) case', text_of(response)).group(1))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("area=quarantine,education", {"Drive-through screening stations", "Radio lessons for pupils"}),
+        ("area=quarantine&area=education", {"Drive-through screening stations", "Radio lessons for pupils"}),
+        ("continent=europe,africa&country=fr", {"Coronapistes: pop-up bike lanes"}),
+        ("measure=testing", {"Drive-through screening stations"}),
+        ("year=2020&area=education", {"Radio lessons for pupils"}),
+        ("country=KE&measure=testing", set()),
+    ],
+)
+def test_the_same_filters_give_the_same_cases_everywhere(
+    client, opendata_cases, opendata_no_ratelimit, query, expected
+):
+    assert titles_on_the_case_index(client, query) == expected
+    assert titles_of_the_search(client, query) == expected
+    assert titles_of_the_download(client, query) == expected
+    assert titles_of_the_api(client, query) == expected
+    assert total_of_explore(client, query) == len(expected)
 
 
 def test_the_case_index_takes_city_and_shows_a_chip_per_value(client, opendata_cases):
