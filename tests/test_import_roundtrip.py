@@ -73,7 +73,7 @@ def rich_cases(en_index, ko_index):
         ("paragraph", "<p>1. Not a list. - Not a bullet. # Not a heading.</p>"),
     ]
     case.outcomes = "<p>Fewer <i>infections</i>.</p><ul><li>less waiting</li></ul>"
-    case.end_date = case.start_date.replace(year=2021)
+    case.end_date = case.start_date + datetime.timedelta(days=365)
     case.contact_email = "health@seoul.go.kr"
     case.sources = [
         CaseStudySource(title="Yonhap; 2 March", url="https://en.yna.co.kr/view/AEN20200302007000320"),
