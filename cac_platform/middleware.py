@@ -2,8 +2,9 @@
 
 - Query parameters: control characters (NUL first of all, which PostgreSQL refuses in text) are
   dropped from every name and value before any view reads them, by the rule of
-  `ops.text`. What is left is validated by each view as before: a value that names
-  nothing is a 400 (or the browse page's 404) with a message, never a database error.
+  `ops.text`. What is left is validated by each view: the filters of every listing by one rule
+  (`search.filters`, which applies the same cleaning itself, then refuses a value that is too
+  long, malformed or names nothing with a 400 naming it), never a database error.
 - Integer path parameters (`<int:pk>` in our URLs, Wagtail's and the admin's, and digit groups of
   regex URLs such as Wagtail's documents) outside the range of a 64-bit database integer are a
   404: SQLite raised OverflowError on them, and past 4,300 digits Python refuses to convert them.

@@ -9,4 +9,8 @@ class CaseStudiesConfig(AppConfig):
 
     def ready(self):
         # Case studies become documents of the search service (doc_type "case").
-        from . import search_documents  # noqa: F401
+        # The case filters, offered to the search page (casestudies.filters).
+        from . import (
+            filters,  # noqa: F401
+            search_documents,  # noqa: F401
+        )

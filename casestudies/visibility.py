@@ -11,7 +11,8 @@ Querysets only (no models imported at module level), so that every app can use i
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
 
@@ -24,6 +25,22 @@ def public_now(pages) -> QuerySet:
 
     expired = Page.objects.filter(expire_at__lte=timezone.now()).values("pk")
     return pages.all().live().public().exclude(pk__in=expired)
+
+
+def public_now_in_one_query(pages) -> QuerySet:
+    """`public_now(pages)` in one SQL statement: the view restrictions are read by a subquery
+    (a restriction on the page or an ancestor), not beforehand as Wagtail's `.public()` does.
+
+    For a lookup that must cost one query, such as the case filters' check of measure types
+    (casestudies.filters), which the search page makes on every request that names one. The
+    same rule: tests/test_case_filters.py compares the two."""
+    from wagtail.models import PageViewRestriction
+
+    # A restriction on a page whose path starts the outer page's path (the page or an ancestor).
+    restricted = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
+    )
+    return pages.all().live().exclude(Exists(restricted)).exclude(expire_at__lte=timezone.now())
 
 
 def is_public_now(page) -> bool:

@@ -29,6 +29,7 @@ from ops.downloads import kept_download
 from ops.i18n import current_language
 from ops.ratelimit import limited
 from ops.spreadsheet import neutralise_row
+from search import filters
 from search.service import BadSearchRequest
 
 CHUNK_SIZE = 500
@@ -39,8 +40,10 @@ FORMATS = {
 }
 
 
-def bad_request(message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
+def bad_request(error: BadSearchRequest | str) -> JsonResponse:
+    """400 with `{"error": message}` (and `"parameter"` for a filter value: search.filters)."""
+    body = filters.error_json(error) if isinstance(error, BadSearchRequest) else {"error": error}
+    return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
 
 
 class _Echo:
@@ -162,7 +165,7 @@ def export_view(request, fmt: str):
     try:
         selection = sel.parse_selection(request.GET, language, allowed=("excel",))
     except BadSearchRequest as exc:
-        return bad_request(exc.message)
+        return bad_request(exc)
     excel = request.GET.get("excel", "")
     if excel not in ("", "0", "1"):
         return bad_request(_("excel must be 1 (a CSV for Excel) or 0."))

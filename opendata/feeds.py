@@ -14,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from casestudies.filters import CASE_FILTERS
 from opendata import selection as sel
 from opendata.cite import author, permalink
 from opendata.exports import bad_request
@@ -26,31 +27,11 @@ FEED_LENGTH = 50
 
 
 def describe(selection: sel.Selection) -> str:
-    """Human description of the filters, e.g. "Education · KR"."""
-    from casestudies.models import Continent, MeasureType, PolicyArea
-
+    """Human description of the filters, e.g. "Education · KR", in the selection's language."""
     r = selection.request
-    parts: list[str] = []
-    if r.query:
-        parts.append(f"“{r.query}”")
-    if r.area:
-        names = dict(
-            PolicyArea.objects.filter(slug__in=r.area, locale__language_code=r.language).values_list(
-                "slug", "name"
-            )
-        )
-        parts.extend(names.get(slug, slug) for slug in r.area)
-    parts.extend(str(Continent(value).label) for value in r.continent)
-    if r.country:
-        from django_countries import countries
-
-        parts.extend(str(countries.name(code)) for code in r.country)
-    if r.measure:
-        for measure in MeasureType.objects.filter(slug__in=r.measure):
-            parts.append(measure.name_ko if r.language == "ko" and measure.name_ko else measure.name)
-    parts.extend(str(year) for year in r.year)
-    if selection.city is not None:
-        parts.append(selection.city.display_name)
+    parts: list[str] = [f"“{r.query}”"] if r.query else []
+    for name, values in selection.case_filters().items():
+        parts.extend(CASE_FILTERS[name].display(values, r.language).values())
     return " · ".join(parts)
 
 
@@ -161,6 +142,6 @@ def feed_view(request, fmt: str):
     try:
         selection = sel.parse_selection(request.GET, current_language())
     except BadSearchRequest as exc:
-        return bad_request(exc.message)
+        return bad_request(exc)
     feed = AtomCaseFeed() if fmt == "atom" else CaseFeed()
     return feed(request, selection=selection)

@@ -1,100 +1,83 @@
 """Which case studies a search/browse view shows, as querysets that stream (exports, feeds, charts).
 
-Everything here takes the search page's own parameters, parsed by `search.service.parse_request`
-(q, area, continent, country, measure, year, type), plus `city` (a city slug, as the case index's
-browse links use). Filters apply to the case pages themselves (public now, as
-`casestudies.visibility` says, and not aliases: the rules of the search index), and the words of `q` are matched by the search service
-through its public contract, so that they match exactly as on the search page whichever backend
-answers: nothing that is not public can come out.
+Everything here takes the search page's own parameters (`q`, `sort`, `page`, `page_size`, parsed
+by `search.service.parse_request`) and the case filters of `SELECTION_FILTERS`
+(casestudies.filters: the search page's, plus `city`), with their rule: an unknown or malformed
+value is a `BadFilter` (400). Filters apply to the case pages themselves (public now, as
+`casestudies.visibility` says, and not aliases: the rules of the search index), each by its
+`condition` in casestudies.filters, and the words of `q` are matched by the search service through
+its public contract, so that they match exactly as on the search page whichever backend answers:
+nothing that is not public can come out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from casestudies.evidence import size_q
-from casestudies.visibility import public_cities, public_now
+from casestudies.filters import CASE_FILTERS, SELECTION_FILTERS
+from casestudies.visibility import public_now
 from search import service
 from search.service import BadSearchRequest
-from search.types import MAX_PAGE_SIZE, SearchRequest
+from search.types import FACETS, MAX_PAGE_SIZE, SearchRequest
 
 # Parameters a machine-facing view (export, feed) accepts; anything else is a 400.
-SEARCH_PARAMETERS = (
-    "q",
-    "area",
-    "continent",
-    "country",
-    "measure",
-    "year",
-    "type",
-    "sort",
-    "evidence",
-    "size",
-)
+SEARCH_PARAMETERS = ("q", "sort", *SELECTION_FILTERS)
 # Accepted and ignored: a download link built from a search page's URL carries them along.
 PAGING_PARAMETERS = ("page", "page_size", "format")
-EXTRA_PARAMETERS = ("city",)
 
 
 @dataclass(frozen=True)
 class Selection:
-    """A parsed search request plus the browse-only `city` filter."""
+    """A parsed search request plus the case filters' values (name -> values: the request's
+    facets and the browse-only `city`)."""
 
     request: SearchRequest
-    city: object | None = None  # casestudies.models.City
+    values: Mapping[str, tuple] = field(default_factory=dict)
 
     @property
     def language(self) -> str:
         return self.request.language
 
+    def case_filters(self) -> dict[str, tuple]:
+        """The case filters applied (name -> values), those of the request's facets included."""
+        values = {name: getattr(self.request, name) for name in FACETS if name in CASE_FILTERS}
+        values.update({name: chosen for name, chosen in self.values.items() if name in CASE_FILTERS})
+        return {name: chosen for name, chosen in values.items() if chosen}
+
+    def filter_count(self) -> int:
+        """How many filter values (and words) are applied: the "Filters (n)" toggle on phones."""
+        return sum(len(chosen) for chosen in self.case_filters().values()) + bool(self.request.query)
+
     def is_filtered(self) -> bool:
-        r = self.request
-        return bool(
-            r.query
-            or r.area
-            or r.continent
-            or r.country
-            or r.measure
-            or r.year
-            or r.evidence
-            or r.size
-            or r.doc_type
-            or self.city
-        )
+        return bool(self.request.query or self.request.doc_type or self.case_filters())
 
 
 def parse_selection(
     querydict, language: str, *, strict: bool = True, allowed: tuple[str, ...] = ()
 ) -> Selection:
-    """A `Selection` from GET parameters; `BadSearchRequest` (→ 400) on a malformed one.
+    """A `Selection` from GET parameters; `BadSearchRequest` (→ 400) on a malformed one
+    (`BadFilter` for a filter value).
 
     `strict`: unknown parameter names are an error too (exports, feeds: a typo must not silently
     export everything).
     """
     if strict:
-        known = set(SEARCH_PARAMETERS + PAGING_PARAMETERS + EXTRA_PARAMETERS + tuple(allowed))
+        known = set(SEARCH_PARAMETERS + PAGING_PARAMETERS + tuple(allowed))
         unknown = sorted(name for name in querydict if name not in known)
         if unknown:
             raise BadSearchRequest(
                 _("Unknown parameter “%(name)s”: use %(allowed)s.")
-                % {
-                    "name": service.clean_query(unknown[0])[:40],
-                    "allowed": ", ".join(SEARCH_PARAMETERS + EXTRA_PARAMETERS),
-                }
+                % {"name": service.clean_query(unknown[0])[:40], "allowed": ", ".join(SEARCH_PARAMETERS)}
             )
     # Exports and charts cover every match: paging of the search page does not apply, but a
     # malformed value is still a malformed value.
-    request = service.parse_request(querydict, language)
-    city = None
-    slug = (querydict.get("city") or "").strip()
-    if slug:
-        city = public_cities().filter(slug=slug[:100]).first()
-        if city is None:
-            raise BadSearchRequest(_("Unknown city “%(city)s”.") % {"city": service.clean_query(slug)[:60]})
-    return Selection(request=request, city=city)
+    request = service.parse_request(querydict, language, SELECTION_FILTERS)
+    others = [name for name in SELECTION_FILTERS if name in CASE_FILTERS and name not in FACETS]
+    return Selection(request=request, values=CASE_FILTERS.parse(querydict, others))
 
 
 # Words (`q`) are matched by the search service itself, whichever backend answers, page by page
@@ -131,7 +114,7 @@ def matching_page_ids(selection: Selection) -> list[int] | None:
 def base_cases(selection: Selection) -> QuerySet:
     """Live, public, unexpired case pages (not aliases) of the language, filtered by everything
     but the words: the same rules as the search index, read from the pages themselves."""
-    from casestudies.models import CaseStudyPage, TaggedCaseStudy
+    from casestudies.models import CaseStudyPage
 
     request = selection.request
     queryset = public_now(
@@ -139,28 +122,7 @@ def base_cases(selection: Selection) -> QuerySet:
     )
     if request.doc_type and "case" not in request.doc_type:
         return queryset.none()
-    if request.area:
-        through = CaseStudyPage.policy_areas.through
-        queryset = queryset.filter(
-            pk__in=through.objects.filter(policyarea__slug__in=request.area).values("casestudypage_id")
-        )
-    if request.measure:
-        queryset = queryset.filter(
-            pk__in=TaggedCaseStudy.objects.filter(tag__slug__in=request.measure).values("content_object_id")
-        )
-    if request.continent:
-        queryset = queryset.filter(city__continent__in=request.continent)
-    if request.country:
-        queryset = queryset.filter(city__country__in=request.country)
-    if request.year:
-        queryset = queryset.filter(start_date__year__in=request.year)
-    if request.evidence:
-        queryset = queryset.filter(evidence_level__in=request.evidence)
-    if request.size:
-        queryset = queryset.filter(size_q(request.size))
-    if selection.city is not None:
-        queryset = queryset.filter(city_id=selection.city.pk)
-    return queryset
+    return CASE_FILTERS.filter(queryset, selection.case_filters())
 
 
 def case_querysets(selection: Selection) -> list[QuerySet]:

@@ -14,12 +14,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from casestudies.filters import CASE_FILTERS, CITY
 from casestudies.visibility import public_cases, public_cities, public_now
 from opendata import charts, geo, letters
 from opendata import selection as sel
 from opendata.cite import bibtex, bibtex_key, ris
 from opendata.exports import download_list
 from ops.i18n import current_language
+from search.filters import BadFilter, error_context
 from search.service import BadSearchRequest
 
 
@@ -74,7 +76,7 @@ def _filter_options(language: str, selection: sel.Selection | None = None):
     """
     from django_countries import countries
 
-    from casestudies.models import Continent, MeasureType, PolicyArea, TaggedCaseStudy
+    from casestudies.models import MeasureType, PolicyArea, TaggedCaseStudy
 
     live = public_cases(language)
     # Countries and years from one read of the language's public cases (two queries over the
@@ -100,7 +102,7 @@ def _filter_options(language: str, selection: sel.Selection | None = None):
     ]
     return {
         "areas": list(PolicyArea.objects.filter(locale__language_code=language).values_list("slug", "name")),
-        "continents": [(value, str(label)) for value, label in Continent.choices],
+        "continents": CASE_FILTERS["continent"].options(language),
         "countries": sorted(
             ((code, str(countries.name(code))) for code in country_codes), key=lambda c: c[1]
         ),
@@ -286,27 +288,20 @@ def map_clusters(markers: list[dict]) -> list[dict]:
 @require_safe
 def explore(request):
     language = current_language()
-    status = 200
-    error = ""
     try:
         selection = sel.parse_selection(request.GET, language, strict=False)
     except BadSearchRequest as exc:
-        error, status = exc.message, 400
-        selection = sel.parse_selection(QueryDict(), language, strict=False)
+        return _explore_error(request, language, exc)
     query = _query_with(request)
     options = _filter_options(language, selection)  # first: it may count the selection too
     markers = city_markers(selection)
     context = {
-        "error": error,
+        "error": "",
         "selection": selection,
         "search_request": selection.request,
         # How many filters are applied (the "Filters (n)" toggle on phones).
-        "filter_count": sum(
-            len(getattr(selection.request, name))
-            for name in ("area", "continent", "country", "measure", "year")
-        )
-        + bool(selection.request.query)
-        + bool(selection.city),
+        "filter_count": selection.filter_count(),
+        "city_names": _city_names(selection),
         "total": charts.total(selection),
         "charts": explore_charts(selection, request),
         "markers": markers[:MAP_LIST_LENGTH],
@@ -323,7 +318,26 @@ def explore(request):
             {"format": "Atom", "url": reverse("opendata:feed", args=["atom"]) + query},
         ],
     }
-    return TemplateResponse(request, "opendata/explore.html", context, status=status)
+    return TemplateResponse(request, "opendata/explore.html", context)
+
+
+def _city_names(selection: sel.Selection) -> list[str]:
+    return list(CITY.display(selection.values.get("city", ()), selection.language).values())
+
+
+def _explore_error(request, language: str, error: BadSearchRequest):
+    """400: the message (and, for a filter value, a link without it) above the form; no figures,
+    since none are those of the selection asked for."""
+    empty = sel.parse_selection(QueryDict(), language, strict=False)
+    context = {
+        "error": error.message,
+        "filter_error": error_context(request, error) if isinstance(error, BadFilter) else None,
+        "selection": empty,
+        "search_request": empty.request,
+        "filter_count": 0,
+        "options": _filter_options(language),
+    }
+    return TemplateResponse(request, "opendata/explore.html", context, status=400)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -5,11 +5,10 @@ Parameters (stable, documented in docs and the README):
 - `q`: the query, any text. Control characters are dropped, whitespace collapsed, and only the
   first `MAX_QUERY_LENGTH` characters are kept. A query with no searchable word (only stop words
   or punctuation) lists everything, like an empty one.
-- `area`, `continent`, `country`, `measure`, `year`, `type`: repeatable filters. Repeated values
-  count once. Values that name nothing (an unknown slug, a country code not in ISO 3166-1, a
-  year that is not a number) are ignored, as if absent; more than `MAX_FACET_VALUES` distinct
-  values of one parameter is a 400.
-- `sort`: `relevance` (default) or `newest`; anything else is a 400 naming the allowed values.
+- the filters (`area`, `continent`, `country`, `measure`, `year`, `lang`, `evidence`, `size`,
+  `type`): read by `search.filters`, one rule for every listing: repeatable or comma lists, an
+  unknown or malformed value is a 400 naming the parameter and the value (`BadFilter`).
+- `sort`: `relevance` (default), `newest` or `evidence`; anything else is a 400 naming the allowed values.
 - `page`: a whole number from 1 to `MAX_PAGE` (else 400); `page_size`: 1 to `MAX_PAGE_SIZE`.
 
 The database index (`search.models`) is always kept in sync, whichever backend answers queries:
@@ -29,12 +28,14 @@ from django.core.signals import setting_changed
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from search import filters
 from search.types import (
-    DOC_TYPES,
+    FACETS,
     MAX_PAGE_SIZE,
     MAX_QUERY_LENGTH,
     PAGE_SIZE,
     SORTS,
+    BadSearchRequest,
     SearchBackend,
     SearchBackendUnavailable,
     SearchRequest,
@@ -46,18 +47,11 @@ logger = logging.getLogger(__name__)
 
 MAX_PAGE = 10_000
 MAX_PAGE_ID = 2_147_483_647
-MAX_FACET_VALUES = 50
-MAX_VALUE_LENGTH = 100
 SUGGEST_LIMIT = 8
-LANGUAGES = ("en", "ko")
-
-
-class BadSearchRequest(ValueError):
-    """A malformed parameter: the view answers 400 with `message`."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+LANGUAGES = filters.LANGUAGES
+# The filters the search page reads (search.filters: the case facets and its own `type`), in the
+# order their values are checked.
+SEARCH_FILTERS = (*FACETS, "type")
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,19 +129,6 @@ def clean_query(text: str | None) -> str:
     return re.sub(r" +", " ", "".join(kept)).strip()[:MAX_QUERY_LENGTH].strip()
 
 
-def _values(querydict, name: str) -> list[str]:
-    values = []
-    for raw in querydict.getlist(name):
-        value = clean_query(str(raw)[: MAX_VALUE_LENGTH * 2])  # no NUL or control characters reach SQL
-        if value and value not in values:
-            values.append(value)
-    if len(values) > MAX_FACET_VALUES:
-        raise BadSearchRequest(
-            _("Too many values for “%(name)s”: at most %(max)d.") % {"name": name, "max": MAX_FACET_VALUES}
-        )
-    return [value for value in values if len(value) <= MAX_VALUE_LENGTH]
-
-
 def _positive_int(querydict, name: str, default: int, maximum: int) -> int:
     raw = querydict.get(name)
     if raw is None or str(raw).strip() == "":
@@ -163,32 +144,9 @@ def _positive_int(querydict, name: str, default: int, maximum: int) -> int:
     return value
 
 
-def known_area_slugs(values: Iterable[str]) -> list[str]:
-    from casestudies.models import PolicyArea
-
-    values = list(values)
-    if not values:
-        return []
-    known = set(PolicyArea.objects.filter(slug__in=values).values_list("slug", flat=True))
-    return [value for value in values if value in known]
-
-
-def known_measure_slugs(values: Iterable[str]) -> list[str]:
-    from casestudies.models import MeasureType
-
-    values = list(values)
-    if not values:
-        return []
-    known = set(MeasureType.objects.filter(slug__in=values).values_list("slug", flat=True))
-    return [value for value in values if value in known]
-
-
-def parse_request(querydict, language: str) -> SearchRequest:
-    """A validated `SearchRequest` from GET parameters, or `BadSearchRequest`."""
-    from django_countries import countries
-
-    from casestudies.models import EVIDENCE_VALUES, SIZE_VALUES, Continent
-
+def parse_request(querydict, language: str, names: Iterable[str] = SEARCH_FILTERS) -> SearchRequest:
+    """A validated `SearchRequest` from GET parameters, or `BadSearchRequest` (`BadFilter` for a
+    filter value). `names`: the filters read (search.filters), the search page's by default."""
     language = (language or "en").split("-")[0].lower()
     if language not in LANGUAGES:
         language = "en"
@@ -202,38 +160,14 @@ def parse_request(querydict, language: str) -> SearchRequest:
     page = _positive_int(querydict, "page", 1, MAX_PAGE)
     like = _positive_int(querydict, "like", 0, MAX_PAGE_ID) or None
     page_size = _positive_int(querydict, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
-
-    area = known_area_slugs(_values(querydict, "area"))
-    continent = [value for value in _values(querydict, "continent") if value in Continent.values]
-    country = list(
-        dict.fromkeys(value.upper() for value in _values(querydict, "country") if value.upper() in countries)
-    )
-    measure = known_measure_slugs(_values(querydict, "measure"))
-    year = list(
-        dict.fromkeys(
-            int(value) for value in _values(querydict, "year") if re.fullmatch(r"[12][0-9]{3}", value)
-        )
-    )
-    doc_type = [value for value in _values(querydict, "type") if value in DOC_TYPES]
-    lang = [value.lower() for value in _values(querydict, "lang") if value.lower() in LANGUAGES]
-    evidence = list(
-        dict.fromkeys(int(value) for value in _values(querydict, "evidence") if value in EVIDENCE_VALUES)
-    )
-    size = list(dict.fromkeys(value for value in _values(querydict, "size") if value in SIZE_VALUES))
+    values = filters.registered().parse(querydict, names)
 
     return SearchRequest(
         language=language,
         query=clean_query(querydict.get("q")),
-        area=tuple(area),
-        continent=tuple(continent),
-        country=tuple(country),
-        measure=tuple(measure),
-        year=tuple(year),
-        lang=tuple(dict.fromkeys(lang)),
-        evidence=tuple(evidence),
-        size=tuple(size),
+        **{facet: values.get(facet, ()) for facet in FACETS},
         like=like,
-        doc_type=tuple(doc_type),
+        doc_type=values.get("type", ()),
         sort=sort,  # type: ignore[arg-type]
         page=page,
         page_size=page_size,

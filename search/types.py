@@ -19,6 +19,15 @@ MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 500  # characters kept from q; the rest is ignored, never an error
 
 
+class BadSearchRequest(ValueError):
+    """A malformed parameter: the view answers 400 with `message` (`search.filters.BadFilter`
+    for a filter value, which also names the parameter)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 class SearchBackendUnavailable(RuntimeError):
     """A backend could not answer (down, slow, misconfigured, index missing).
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from ops import ratelimit
 from ops.i18n import current_language
-from search import service
+from search import filters, service
 from search.embeddings import semantic_enabled
 from search.service import BadSearchRequest
 from search.types import FACETS, SearchRequest, SearchResponse
@@ -35,13 +35,16 @@ def _wants_json(request) -> bool:
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
-def _bad_request(request, message: str, as_json: bool):
+def _bad_request(request, error: BadSearchRequest, as_json: bool):
     if as_json:
-        response = JsonResponse({"error": message}, status=400, json_dumps_params={"ensure_ascii": False})
-    else:
-        response = TemplateResponse(
-            request, "search/search.html", {"error": message, "query": "", "response": None}, status=400
+        response = JsonResponse(
+            filters.error_json(error), status=400, json_dumps_params={"ensure_ascii": False}
         )
+    else:
+        context = {"error": error.message, "query": "", "response": None}
+        if isinstance(error, filters.BadFilter):
+            context["filter_error"] = filters.error_context(request, error)
+        response = TemplateResponse(request, "search/search.html", context, status=400)
     patch_vary_headers(response, ["Accept"])
     return response
 
@@ -86,13 +89,16 @@ def search_view(request):
     if fmt and fmt not in FORMATS:
         return _bad_request(
             request,
-            _("Unknown format “%(format)s”: use html or json.") % {"format": service.clean_query(fmt)[:20]},
+            BadSearchRequest(
+                _("Unknown format “%(format)s”: use html or json.")
+                % {"format": service.clean_query(fmt)[:20]}
+            ),
             False,
         )
     try:
         search_request = service.parse_request(request.GET, current_language())
     except BadSearchRequest as exc:
-        return _bad_request(request, exc.message, as_json)
+        return _bad_request(request, exc, as_json)
 
     # `spell=0`: the words exactly as typed (the "Search instead for …" link), never retried.
     result = service.search_with_spelling(search_request, retry=request.GET.get("spell") != "0")
@@ -127,61 +133,27 @@ def suggest_view(request):
 # HTML page context
 # ----------------------------------------------------------------------------------------------
 def _labels(language: str, response: SearchResponse, search_request: SearchRequest) -> dict[str, dict]:
-    """Display names of every facet value on the page, in the page's language."""
-    from django_countries import countries
-
-    from casestudies.models import (
-        EVIDENCE_VALUES,
-        Continent,
-        MeasureType,
-        PolicyArea,
-        SizeBand,
-        evidence_label,
-    )
-
-    area_rows = list(PolicyArea.objects.filter(locale__language_code=language).values_list("slug", "name"))
-    areas = dict(area_rows)
-    area_order = [slug for slug, _name in area_rows]
-    measure_slugs = set(response.facets.get("measure", {})) | set(search_request.measure)
-    for hit in response.hits:
-        measure_slugs.update(hit.measure_types)
-    measures = {
-        m.slug: (m.name_ko if language == "ko" and m.name_ko else m.name)
-        for m in MeasureType.objects.filter(slug__in=measure_slugs)
-    }
-    return {
-        "area": areas,
-        "area_order": {slug: i for i, slug in enumerate(area_order)},
-        "continent": {value: str(label) for value, label in Continent.choices},
-        "continent_order": {value: i for i, value in enumerate(Continent.values)},
-        "country": {code: str(countries.name(code)) for code in response.facets.get("country", {})}
-        | {code: str(countries.name(code)) for code in search_request.country},
-        "measure": measures,
-        "lang": language_names(),
-        "evidence": {value: evidence_label(value) for value in EVIDENCE_VALUES},
-        "size": {value: str(label) for value, label in SizeBand.choices},
-        "size_order": {value: i for i, value in enumerate(SizeBand.values)},
-        "type": {"case": _("Case studies"), "session": _("Summit sessions")},
-    }
-
-
-def language_names() -> dict[str, str]:
-    return {"en": _("English"), "ko": _("Korean")}
+    """Display names of every facet value on the page, in the page's language (search.filters:
+    one query for the areas, one for the measure types)."""
+    registered = filters.registered()
+    labels = {}
+    for facet in (*FACETS, "type"):
+        item = registered.get(facet)
+        if item is None or item.labels is None:
+            labels[facet] = {}
+            continue
+        values = set(response.facets.get(facet, {})) | {
+            str(value) for value in getattr(search_request, "doc_type" if facet == "type" else facet)
+        }
+        if facet == "measure":
+            for hit in response.hits:
+                values.update(hit.measure_types)
+        labels[facet] = item.labels(sorted(values), language)
+    return labels
 
 
 def _facet_title(facet: str) -> str:
-    titles = {
-        "area": _("Policy area"),
-        "continent": _("Continent"),
-        "country": _("Country"),
-        "measure": _("Measure type"),
-        "year": _("Year"),
-        "lang": _("Written in"),
-        "evidence": _("Evidence"),
-        "size": _("City size"),
-        "type": _("Type"),
-    }
-    return titles[facet]
+    return str(filters.registered()[facet].title)
 
 
 def _querystring(request, **changes) -> str:
@@ -207,14 +179,12 @@ def _facet_groups(response: SearchResponse, search_request: SearchRequest, label
         for value, count in counts.items():
             label = labels.get(facet, {}).get(value, value) if facet != "year" else value
             options.append({"value": value, "label": label, "count": count, "selected": value in selected})
-        if facet == "area":
-            options.sort(key=lambda o: labels["area_order"].get(o["value"], 99))
-        elif facet == "continent":
-            options.sort(key=lambda o: labels["continent_order"].get(o["value"], 99))
-        elif facet in ("year", "evidence"):
+        order = filters.registered()[facet].order
+        if order == "labels":
+            position = {value: i for i, value in enumerate(labels.get(facet, {}))}
+            options.sort(key=lambda o: position.get(o["value"], len(position)))
+        elif order == "descending":
             options.sort(key=lambda o: o["value"], reverse=True)
-        elif facet == "size":
-            options.sort(key=lambda o: labels["size_order"].get(o["value"], 99))
         else:
             options.sort(key=lambda o: (not o["selected"], -o["count"], o["label"]))
         # A short list shows whole; a long one shows its first values and "Show all (n)" (no

@@ -336,8 +336,9 @@ def test_search_json_has_evidence_and_size_facets(client, graded):
     # Disjunctive: the size facet still counts the other band; evidence counts within the size.
     assert data["facets"]["size"] == {"lt100k": 2, "gt5m": 1}
     assert data["facets"]["evidence"] == {"1": 1}
-    data = client.get("/en/search/?format=json&evidence=4&evidence=9").json()
+    data = client.get("/en/search/?format=json&evidence=4&evidence=4").json()
     assert [r["title"] for r in data["results"]] == ["Strong testing"]
+    assert client.get("/en/search/?format=json&evidence=4&evidence=9").json()["parameter"] == "evidence"
     html = client.get("/en/search/?evidence=4").content.decode()
     assert "City size" in html and "Evidence 4/5" in html
 
@@ -352,8 +353,8 @@ def test_case_index_filters_by_evidence_and_size(client, graded, en_index):
     assert "Strong testing" in html and "Weak testing" not in html
     html = client.get(en_index.url, {"size": "lt100k"}).content.decode()
     assert "Weak testing" in html and "Plain testing" in html and "Strong testing" not in html
-    assert client.get(en_index.url, {"evidence": "7"}).status_code == 404
-    assert client.get(en_index.url, {"size": "huge"}).status_code == 404
+    assert client.get(en_index.url, {"evidence": "7"}).status_code == 400
+    assert client.get(en_index.url, {"size": "huge"}).status_code == 400
 
 
 def test_downloads_feeds_and_api_take_the_new_facets(client, graded):

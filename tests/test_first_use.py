@@ -157,8 +157,11 @@ def test_case_index_filters_like_search(client, cases):
 
 
 @pytest.mark.parametrize("query", ["?country=ZZ", "?year=20x1", "?year=99999", "?measure=nothing"])
-def test_case_index_unknown_filter_values_are_404(client, cases, query):
-    assert client.get(f"/en/cases/{query}").status_code == 404
+def test_case_index_unknown_filter_values_are_400(client, cases, query):
+    # The one rule of casestudies.filters (a 404 before): tests/test_case_filters.py.
+    response = client.get(f"/en/cases/{query}")
+    assert response.status_code == 400
+    assert "Unknown value" in response.content.decode()
 
 
 # -- case page -----------------------------------------------------------------------------------

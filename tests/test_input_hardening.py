@@ -106,7 +106,7 @@ def test_a_control_character_is_dropped_not_guessed(client, opendata_cases, open
         ("/api/v2/cases/?city=atlantis%00", 400),
         ("/api/v2/sessions/?city=atlantis%00", 400),
         ("/api/v2/areas/?locale=xx%00", 400),
-        ("/en/cases/?city=atlantis%00", 404),
+        ("/en/cases/?city=atlantis%00", 400),
     ],
 )
 def test_what_names_nothing_after_cleaning_is_refused_with_a_message(

@@ -155,9 +155,11 @@ def test_bad_parameters_are_a_400_with_a_message(client, opendata_cases, opendat
             assert response.json()["error"]
 
 
-def test_unknown_values_are_ignored_like_the_search_page(client, opendata_cases, opendata_no_ratelimit):
-    # An unknown slug names nothing: ignored, as on the search page.
-    assert len(csv_rows(client.get("/en/data/cases.csv?area=not-an-area"))) == 3
+def test_unknown_values_are_a_400_like_the_search_page(client, opendata_cases, opendata_no_ratelimit):
+    # An unknown slug names nothing: a 400 naming it, as on the search page (ignored before).
+    response = client.get("/en/data/cases.csv?area=not-an-area")
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "area" and "not-an-area" in response.json()["error"]
 
 
 def test_exports_are_rate_limited_with_retry_after(client, opendata_cases, opendata_no_ratelimit):

@@ -83,8 +83,12 @@ def test_area_and_measure_filters_list_each_case_once(client, en_index):
 @pytest.mark.parametrize(
     "params", [{"area": "no-such-area"}, {"continent": "atlantis"}, {"city": "nowhere"}, {"measure": "magic"}]
 )
-def test_unknown_taxonomy_slugs_are_404(client, en_index, params):
-    assert client.get(en_index.url, params).status_code == 404
+def test_unknown_taxonomy_slugs_are_400_with_a_message(client, en_index, params):
+    """One rule for every listing (casestudies.filters): an unknown value is a 400 naming it."""
+    response = client.get(en_index.url, params)
+    assert response.status_code == 400
+    ((name, value),) = params.items()
+    assert f"Unknown value “{value}” for “{name}”." in response.content.decode()
 
 
 @pytest.mark.parametrize("page_param", ["999", "abc", "0", "-1"])

@@ -10,12 +10,12 @@ nothing public, revisions (no endpoint exposes them).
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from rest_framework.exceptions import Throttled
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,23 +23,26 @@ from django.db import DatabaseError
 from django.db.models import Q
 from django.http import JsonResponse
 from django.urls import reverse
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from wagtail.api.v2.filters import FieldsFilter, LocaleFilter, OrderingFilter, SearchFilter
 from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import BaseAPIViewSet, PagesAPIViewSet
 
-from archive.models import SessionPage
+from archive.models import SessionKind, SessionPage
+from casestudies.filters import API_FILTERS, CASE_FILTERS
 from casestudies.models import CaseStudyPage, City, MeasureType, PolicyArea
 from casestudies.visibility import public_cases, public_cities, public_measures, public_now
 from opendata.api.fields import model_api_fields, model_api_meta_fields
 from opendata.api.serializers import OpenDataBaseSerializer, OpenDataPageSerializer
 from ops import ratelimit
+from search import filters
+from search.filters import BadFilter, Filter, FilterSet, descriptions
+from search.service import BadSearchRequest
 
 MAX_LIMIT = 100
 MAX_OFFSET = 1_000_000
-LIST_SEPARATOR = ","
 
 
 # ----------------------------------------------------------------------------------------------
@@ -165,60 +168,12 @@ class OpenDataMixin:
         return response
 
     def handle_exception(self, exc):
+        if isinstance(exc, BadSearchRequest):  # a filter value (casestudies.filters): names it
+            return Response(filters.error_json(exc, key="message"), status=400)
         response = super().handle_exception(exc)
         if isinstance(exc, Throttled) and isinstance(response.data, dict):
             response.data = {"message": str(exc.detail)}
         return response
-
-
-def _values(request, name: str) -> list[str]:
-    values = []
-    for raw in request.GET.getlist(name):
-        for value in str(raw).split(LIST_SEPARATOR):
-            value = value.strip()
-            if value and value not in values:
-                values.append(value)
-    if len(values) > 50:
-        raise BadRequestError(f"too many values for {name}: at most 50")
-    return values
-
-
-def _date(request, name: str) -> datetime.date | None:
-    raw = (request.GET.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = parse_date(raw)
-    except ValueError:
-        value = None
-    if value is None:
-        raise BadRequestError(f"{name} must be a date as YYYY-MM-DD, not '{raw[:40]}'")
-    return value
-
-
-def _datetime(request, name: str) -> datetime.datetime | None:
-    raw = (request.GET.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = parse_datetime(raw)
-        if value is None:
-            day = parse_date(raw)
-            value = datetime.datetime.combine(day, datetime.time()) if day else None
-    except ValueError:
-        value = None
-    if value is None:
-        raise BadRequestError(f"{name} must be an ISO 8601 date or date-time, not '{raw[:40]}'")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
-    return value
-
-
-def _known(values: list[str], known: set[str], name: str) -> list[str]:
-    unknown = [value for value in values if value not in known]
-    if unknown:
-        raise BadRequestError(f"unknown {name}: {unknown[0][:60]}")
-    return values
 
 
 def _check_known_parameters(view, request) -> None:
@@ -233,56 +188,14 @@ def _check_known_parameters(view, request) -> None:
 # Case studies
 # ----------------------------------------------------------------------------------------------
 class CaseFilter(BaseFilterBackend):
+    """The case filters of `API_FILTERS` (casestudies.filters): repeated or comma-separated, an
+    unknown or malformed value a 400 `{"message", "parameter"}`."""
+
     def filter_queryset(self, request, queryset, view):
-        from django_countries import countries
-
-        from casestudies.evidence import EVIDENCE_VALUES, SIZE_VALUES, size_q
-        from casestudies.models import Continent, PolicyArea
-
-        areas = _values(request, "area")
-        if areas:
-            _known(
-                areas, set(PolicyArea.objects.filter(slug__in=areas).values_list("slug", flat=True)), "area"
-            )
-            queryset = queryset.filter(policy_areas__slug__in=areas)
-        continents = _known(_values(request, "continent"), set(Continent.values), "continent")
-        if continents:
-            queryset = queryset.filter(city__continent__in=continents)
-        country_values = [value.upper() for value in _values(request, "country")]
-        if country_values:
-            _known(country_values, {code for code, _name in countries}, "country")
-            queryset = queryset.filter(city__country__in=country_values)
-        measures = _values(request, "measure")
-        if measures:
-            _known(
-                measures,
-                set(public_measures().filter(slug__in=measures).values_list("slug", flat=True)),
-                "measure",
-            )
-            queryset = queryset.filter(tagged_measures__tag__slug__in=measures)
-        cities = _values(request, "city")
-        if cities:
-            _known(
-                cities, set(public_cities().filter(slug__in=cities).values_list("slug", flat=True)), "city"
-            )
-            queryset = queryset.filter(city__slug__in=cities)
-        start_from, start_to = _date(request, "start_from"), _date(request, "start_to")
-        if start_from and start_to and start_to < start_from:
-            raise BadRequestError("start_to is before start_from")
-        if start_from:
-            queryset = queryset.filter(start_date__gte=start_from)
-        if start_to:
-            queryset = queryset.filter(start_date__lte=start_to)
-        updated_since = _datetime(request, "updated_since")
-        if updated_since:
-            queryset = queryset.filter(last_published_at__gte=updated_since)
-        levels = _known(_values(request, "evidence"), set(EVIDENCE_VALUES), "evidence")
-        if levels:
-            queryset = queryset.filter(evidence_level__in=[int(level) for level in levels])
-        sizes = _known(_values(request, "size"), set(SIZE_VALUES), "size")
-        if sizes:
-            queryset = queryset.filter(size_q(sizes))
-        return queryset.distinct() if (areas or measures) else queryset
+        values = CASE_FILTERS.parse(request.GET, API_FILTERS)
+        if values["start_from"] and values["start_to"] and values["start_to"][0] < values["start_from"][0]:
+            raise BadFilter("start_to", str(values["start_to"][0]), _("“start_to” is before “start_from”."))
+        return CASE_FILTERS.filter(queryset, values)
 
 
 class PlatformSearchFilter(BaseFilterBackend):
@@ -311,22 +224,9 @@ class CasesAPIViewSet(OpenDataMixin, PagesAPIViewSet):
     base_serializer_class = OpenDataPageSerializer
     filter_backends = [CaseFilter, OrderingFilter, LocaleFilter, PlatformSearchFilter]
     known_query_parameters = frozenset(
-        ["limit", "offset", "fields", "order", "search", "locale", "format", "_"]
-        + ["area", "continent", "country", "measure", "city", "start_from", "start_to", "updated_since"]
-        + ["evidence", "size"]
+        ["limit", "offset", "fields", "order", "search", "locale", "format", "_", *API_FILTERS]
     )
-    extra_filters = {
-        "area": "policy-area slug(s), comma-separated or repeated (any of them)",
-        "continent": "continent slug(s): africa, asia, europe, north-america, south-america, oceania",
-        "country": "ISO 3166-1 alpha-2 code(s)",
-        "measure": "measure-type slug(s)",
-        "city": "city slug(s)",
-        "start_from": "started on or after this date (YYYY-MM-DD)",
-        "start_to": "started on or before this date (YYYY-MM-DD)",
-        "updated_since": "last published at or after this date or date-time (ISO 8601)",
-        "evidence": "evidence level(s) 1-5 (the case's strongest outcome's)",
-        "size": "city population band(s): lt100k, 100k-1m, 1m-5m, gt5m",
-    }
+    extra_filters = descriptions(CASE_FILTERS.only(API_FILTERS))
     listing_default_fields = PagesAPIViewSet.listing_default_fields + [
         "summary",
         "city",
@@ -355,42 +255,42 @@ class CasesAPIViewSet(OpenDataMixin, PagesAPIViewSet):
         )
 
 
+SESSION_KIND = Filter(
+    "kind",
+    title=_("Session kind"),
+    expected=_("Use one of %(values)s."),
+    choices=lambda: SessionKind.values,
+)
+# The sessions' filters: the case filters' area, country, city and dates, and their kind.
+SESSION_FILTERS = FilterSet(
+    [
+        *CASE_FILTERS.only(("area",)),
+        SESSION_KIND,
+        *CASE_FILTERS.only(("country", "city", "start_from", "start_to")),
+    ]
+)
+
+
 class SessionFilter(BaseFilterBackend):
+    """By the case filters' rule (casestudies.filters); the conditions are the sessions' own."""
+
     def filter_queryset(self, request, queryset, view):
-        from django_countries import countries
-
-        from casestudies.models import PolicyArea
-
-        areas = _values(request, "area")
-        if areas:
-            _known(
-                areas, set(PolicyArea.objects.filter(slug__in=areas).values_list("slug", flat=True)), "area"
-            )
-            queryset = queryset.filter(policy_area__slug__in=areas)
-        kinds = _values(request, "kind")
-        if kinds:
-            from archive.models import SessionKind
-
-            _known(kinds, set(SessionKind.values), "kind")
-            queryset = queryset.filter(kind__in=kinds)
-        country_values = [value.upper() for value in _values(request, "country")]
-        if country_values:
-            _known(country_values, {code for code, _name in countries}, "country")
+        values = SESSION_FILTERS.parse(request.GET)
+        if values["area"]:
+            queryset = queryset.filter(policy_area__slug__in=values["area"])
+        if values["kind"]:
+            queryset = queryset.filter(kind__in=values["kind"])
+        if values["country"]:
             condition = Q()
-            for code in country_values:
+            for code in values["country"]:
                 condition |= Q(countries__contains=code)
             queryset = queryset.filter(condition)
-        cities = _values(request, "city")
-        if cities:
-            _known(
-                cities, set(public_cities().filter(slug__in=cities).values_list("slug", flat=True)), "city"
-            )
-            queryset = queryset.filter(cities__slug__in=cities).distinct()
-        start_from, start_to = _date(request, "start_from"), _date(request, "start_to")
-        if start_from:
-            queryset = queryset.filter(start__date__gte=start_from)
-        if start_to:
-            queryset = queryset.filter(start__date__lte=start_to)
+        if values["city"]:
+            queryset = queryset.filter(cities__slug__in=values["city"]).distinct()
+        if values["start_from"]:
+            queryset = queryset.filter(start__date__gte=values["start_from"][0])
+        if values["start_to"]:
+            queryset = queryset.filter(start__date__lte=values["start_to"][0])
         return queryset
 
 
@@ -402,14 +302,7 @@ class SessionsAPIViewSet(OpenDataMixin, PagesAPIViewSet):
         ["limit", "offset", "fields", "order", "search", "search_operator", "locale", "format", "_"]
         + ["area", "kind", "country", "city", "start_from", "start_to"]
     )
-    extra_filters = {
-        "area": "policy-area slug(s)",
-        "kind": "session kind(s), e.g. discussion",
-        "country": "participating country code(s)",
-        "city": "participating city slug(s)",
-        "start_from": "starts on or after this date (YYYY-MM-DD)",
-        "start_to": "starts on or before this date (YYYY-MM-DD)",
-    }
+    extra_filters = descriptions(SESSION_FILTERS)
     listing_default_fields = PagesAPIViewSet.listing_default_fields + ["kind", "policy_area", "start", "end"]
 
     model = SessionPage
@@ -471,8 +364,7 @@ class CitiesAPIViewSet(SnippetAPIViewSet):
         "has_cases",
     }
     extra_filters = {
-        "continent": "continent slug(s)",
-        "country": "ISO 3166-1 alpha-2 code(s)",
+        **descriptions(CASE_FILTERS.only(("continent", "country"))),
         "search": "part of the English or Korean name",
         "has_cases": "true: only cities with a published case study",
     }
@@ -484,14 +376,11 @@ class CitiesAPIViewSet(SnippetAPIViewSet):
         return public_cities().order_by("id")
 
     def filter_taxonomy(self, request, queryset):
-        from casestudies.models import Continent
-
-        continents = _known(_values(request, "continent"), set(Continent.values), "continent")
-        if continents:
-            queryset = queryset.filter(continent__in=continents)
-        country_values = [value.upper() for value in _values(request, "country")]
-        if country_values:
-            queryset = queryset.filter(country__in=country_values)
+        values = CASE_FILTERS.parse(request.GET, ("continent", "country"))
+        if values["continent"]:
+            queryset = queryset.filter(continent__in=values["continent"])
+        if values["country"]:
+            queryset = queryset.filter(country__in=values["country"])
         text = (request.GET.get("search") or "").strip()[:100]
         if text:
             queryset = queryset.filter(Q(name__icontains=text) | Q(name_ko__icontains=text))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from casestudies.filters import SELECTION_FILTERS
 from opendata.rows import LICENCE_URL, absolute, platform_name
 from ops.http import local_path
 from ops.i18n import current_language
@@ -17,7 +18,8 @@ from ops.i18n import current_language
 register = template.Library()
 
 OG_LOCALES = {"en": "en_US", "ko": "ko_KR"}
-FILTER_PARAMETERS = ("q", "area", "continent", "country", "measure", "year", "type", "city")
+# What a download or feed of the current view carries along: its words and its filters.
+FILTER_PARAMETERS = ("q", *SELECTION_FILTERS)
 
 
 def selection_query(request) -> str:
