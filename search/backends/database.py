@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from search import fts, spelling, vectors
 from search.analysis import (
+    MAX_QUERY_TOKENS,
     analyze,
     analyze_query,
     autocomplete_text,
@@ -175,7 +176,9 @@ def _korean_word_parts(query: str, language: str) -> list[tuple[str, ...]]:
     if not _HANGUL_RE.search(query):
         return []
     words: list[tuple[str, ...]] = []
-    for word in dict.fromkeys(query.split()):
+    # A query's tokens stop at MAX_QUERY_TOKENS, so later words cannot form a group: a pasted
+    # page of text is not analysed word by word.
+    for word in list(dict.fromkeys(query.split()))[:MAX_QUERY_TOKENS]:
         if not _HANGUL_RE.search(word):
             continue
         parts = tuple(dict.fromkeys(analyze_query(word, language)))
