@@ -209,6 +209,11 @@ def gunicorn_servers(names: list[str], database_url: str, redis_prefix: str, fol
                 process.kill()
 
 
+def server_log(host: Path) -> str:
+    """The end of a host's gunicorn log (its tracebacks), for a failing assertion's message."""
+    return (host / "gunicorn.log").read_text(errors="replace")[-4000:]
+
+
 def _wait_until_serving(process: subprocess.Popen, log: Path) -> str:
     deadline = time.monotonic() + START_TIMEOUT
     base = None
@@ -264,7 +269,7 @@ def test_a_publish_on_one_server_is_seen_on_the_other(en_index, make_user, redis
         form = case_form(case, title=NEW_TITLE)
         form.update({"action-publish": "action-publish", "csrfmiddlewaretoken": editor.csrf_token()})
         published = editor.request(f"/admin/pages/{case.pk}/edit/", form)
-        assert published.status == 302, published.text[:1000]
+        assert published.status == 302, server_log(tmp_path / "a")
         page = seen_within(lambda: NEW_TITLE in visitor.request(case.url).text, SEEN_WITHIN)
         found = seen_within(lambda: search(visitor, "zephyrine")["count"] == 1, SEEN_WITHIN)
         corrected = seen_within(
@@ -277,7 +282,7 @@ def test_a_publish_on_one_server_is_seen_on_the_other(en_index, make_user, redis
             "/admin/snippets/search/synonymgroup/add/",
             {"terms": "velocipede\nzephyrine", "terms_ko": "", "csrfmiddlewaretoken": editor.csrf_token()},
         )
-        assert added.status == 302, added.text[:1000]
+        assert added.status == 302, server_log(tmp_path / "a")
         expanded = seen_within(lambda: search(visitor, "velocipede")["count"] == 1, SEEN_WITHIN)
 
     with capsys.disabled():
