@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pytest
 
+from django.apps import apps
+from django.core.management.color import no_style
 from django.db import connection
 
 from search.factories import make_case
@@ -209,6 +211,16 @@ def gunicorn_servers(names: list[str], database_url: str, redis_prefix: str, fol
                 process.kill()
 
 
+def continue_sequences() -> None:
+    """PostgreSQL: every sequence continues after its table's keys. serialized_rollback restores
+    rows with their keys and leaves the sequences as an earlier test left them (a backup restore's
+    flush sets them back to 1), so the servers' inserts would collide with restored rows."""
+    statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
 def server_log(host: Path) -> str:
     """The end of a host's gunicorn log (its tracebacks), for a failing assertion's message."""
     return (host / "gunicorn.log").read_text(errors="replace")[-4000:]
@@ -243,6 +255,7 @@ NEW_TITLE = "Mask distribution by the zephyrine courier network"
 # Committed data, for the servers to see; serialized_rollback restores the migrations' content.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_publish_on_one_server_is_seen_on_the_other(en_index, make_user, redis_prefix, tmp_path, capsys):
+    continue_sequences()
     case = make_case(OLD_TITLE, summary="Free masks handed out at every subway station.")
     make_user("publisher", superuser=True)
     database_url = shared_database_url(tmp_path)
