@@ -133,8 +133,9 @@ def _phrase_tokens(phrase: str, language: str) -> tuple[str, ...]:
 def term_groups(query: str, language: str, tokens: list[str] | None = None) -> list[TermGroup]:
     """The query's terms as groups of alternatives: a word or phrase that names a measure type or
     a thesaurus entry (search.synonyms) is one group with its synonyms in both languages, each
-    analysed in its own language, so "SMEs" also finds "small businesses" and "소상공인"; every
-    other analysed token is a group of its own."""
+    analysed in its own language, so "SMEs" also finds "small businesses" and "소상공인"; a
+    written Korean word that analysis splits is one group of all its parts
+    (`_korean_word_parts`); every other analysed token is a group of its own."""
     from search import synonyms
 
     if tokens is None:
