@@ -14,6 +14,7 @@ Public API:
                                       whole word and its parts)
 - ``to_index_text(text, language)``  ``" ".join(analyze(...))``
 - ``analyze_query(text, language)``  query tokens: safe, deduplicated, parts only
+- ``word_tokens(word, language)``   one written word's query tokens, cached
 - ``autocomplete_text(text, language)`` unstemmed tokens for a prefix column
 - ``prefix_tokens(text, language)``  (complete query tokens, last-word prefix)
 - ``warm_up()``                      load MeCab now (e.g. before forking workers)
@@ -634,6 +635,13 @@ def analyze_query(text: str, language: str) -> list[str]:
     except Exception:  # a search box must never answer 500
         logger.exception("search.analysis: query analysis failed")
         return []
+
+
+@functools.lru_cache(maxsize=4096)
+def word_tokens(word: str, language: str) -> tuple[str, ...]:
+    """The query tokens of one written word (its parts: 보조금 -> 보조, 금), cached: the search
+    backends look at a query word by word on every search."""
+    return tuple(analyze_query(word, language))
 
 
 def autocomplete_text(text: str, language: str) -> str:

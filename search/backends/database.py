@@ -43,6 +43,7 @@ from search.analysis import (
     korean_content_end,
     prefix_tokens,
     to_index_text,
+    word_tokens,
 )
 from search.documents import IndexedDocument, build_documents, count_indexable, iter_document_batches
 from search.embeddings import EmbedderUnavailable, semantic_enabled
@@ -182,7 +183,7 @@ def _korean_word_parts(query: str, language: str) -> list[tuple[str, ...]]:
     for word in list(dict.fromkeys(query.split()))[:MAX_QUERY_TOKENS]:
         if not _HANGUL_RE.search(word):
             continue
-        parts = tuple(dict.fromkeys(analyze_query(word, language)))
+        parts = word_tokens(word, language)
         if parts and parts not in words:
             words.append(parts)
     return words

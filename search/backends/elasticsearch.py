@@ -493,13 +493,13 @@ def korean_words(query: str, language: str) -> dict[str, list[str]]:
     """Korean token -> the written words of the query it comes from (``선별`` ->
     ``["선별진료소를"]``): nori may cut a word otherwise than mecab does (another dictionary
     release), so a Korean token also matches where nori finds its whole word."""
-    from search.analysis import analyze_query
+    from search.analysis import word_tokens
 
     found: dict[str, list[str]] = {}
     for word in dict.fromkeys(clean_text(query).split()):
         if not _KOREAN_SCRIPT_RE.search(word):
             continue
-        for token in analyze_query(word, language):
+        for token in word_tokens(word, language):
             found.setdefault(token, []).append(word)
     return found
 
