@@ -4,9 +4,9 @@
 `SearchDocumentText` its pre-analysed text (`search.analysis`). The full-text index over that
 text is kept by the database itself:
 
-- SQLite: two external-content FTS5 tables (`search_fts` over title and body, `search_suggest_fts`
-  over the title's autocomplete tokens) kept in sync by triggers on `search_searchdocumenttext`;
-  their rowid is the document id;
+- SQLite: external-content FTS5 tables (`search_fts_<language>` over the title and body of one
+  language's documents, `search_suggest_fts` over the title's autocomplete tokens) kept in sync by
+  triggers on `search_searchdocumenttext`; their rowid is the document id;
 - PostgreSQL: two generated `tsvector` columns on `search_searchdocumenttext` (`search_vector`,
   weights A/B, and `suggest_vector`) with GIN indexes.
 
@@ -113,6 +113,8 @@ class SearchDocumentText(models.Model):
     document = models.OneToOneField(
         SearchDocument, on_delete=models.CASCADE, primary_key=True, related_name="text"
     )
+    # The document's language, for SQLite's full-text table of that language (search.fts).
+    language = models.CharField(max_length=10, blank=True, default="")
     index_title = models.TextField(blank=True)
     index_body = models.TextField(blank=True)
     index_prefix = models.TextField(blank=True)

@@ -397,8 +397,9 @@ class DatabaseSearchBackend:
         sqlite = self.vendor == "sqlite"
         if sqlite:
             # One FTS5 query per group: bm25() only works in the query of its MATCH.
-            bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
-            match = f"FROM {fts.FTS_TABLE} WHERE {fts.FTS_TABLE} MATCH %s"
+            table = fts.words_table(request.language)
+            bm25 = f"-bm25({table}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+            match = f"FROM {table} WHERE {table} MATCH %s"  # noqa: S608 - a table name from settings
             partitions = _fts5_partitions(groups)
             if partitions:
                 return self._partitioned_candidates(request, partitions, semantic)
@@ -458,10 +459,11 @@ class DatabaseSearchBackend:
         meaning candidate's score joined to its row, and the meaning candidates that match
         no partition (NOT IN builds a lookup of the matches once: asking FTS5 about each
         candidate's rowid cost more)."""
-        bm25 = f"-bm25({fts.FTS_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+        table = fts.words_table(request.language)
+        bm25 = f"-bm25({table}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
         lexical = " UNION ALL ".join(
-            f"SELECT rowid AS id, {hits} AS hits, {bm25} AS lscore FROM {fts.FTS_TABLE} "  # noqa: S608
-            f"WHERE {fts.FTS_TABLE} MATCH %s"
+            f"SELECT rowid AS id, {hits} AS hits, {bm25} AS lscore FROM {table} "  # noqa: S608
+            f"WHERE {table} MATCH %s"
             for _expression, hits in partitions
         )
         params: list = [expression for expression, _hits in partitions]
@@ -1015,7 +1017,11 @@ class DatabaseSearchBackend:
             for row, document, (title, body, prefix) in zip(created, documents, texts, strict=True):
                 text_rows.append(
                     SearchDocumentText(
-                        document_id=row.pk, index_title=title, index_body=body, index_prefix=prefix
+                        document_id=row.pk,
+                        language=row.language,
+                        index_title=title,
+                        index_body=body,
+                        index_prefix=prefix,
                     )
                 )
                 areas.extend(SearchDocumentArea(document_id=row.pk, slug=s[:40]) for s in document.area_slugs)
