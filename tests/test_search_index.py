@@ -348,3 +348,53 @@ def test_sqlite_install_fills_a_new_full_text_table_from_the_indexed_text(db):
     page.unpublish()
     assert _full_text_rows(connection, "en") == set()
     assert titles("en", "lantern") == set()
+
+
+def test_documents_with_the_same_facet_values_share_one_facet_group(db):
+    """Single-valued facets are counted per facet group: one row per combination of values,
+    reused by every document with that combination, and counted back to the right values."""
+    from search.models import SearchFacetGroup
+
+    seoul = CityFactory(name="Seoul", slug="seoul", country="KR", continent="asia")
+    lima = CityFactory(name="Lima", slug="lima", country="PE", continent="south-america")
+    make_case("Lantern walk", city=seoul, start_date=datetime.date(2020, 4, 1))
+    make_case("Lantern fair", city=seoul, start_date=datetime.date(2020, 9, 1))
+    make_case("Lantern market", city=lima, start_date=datetime.date(2021, 2, 1))
+    english = SearchDocument.objects.filter(language="en", title__startswith="Lantern")
+    group_of = dict(english.values_list("title", "facet_group"))
+    assert group_of["Lantern walk"] == group_of["Lantern fair"] != group_of["Lantern market"]
+    walk = SearchFacetGroup.objects.get(pk=group_of["Lantern walk"])
+    assert (walk.continent, walk.country, walk.year, walk.content_language) == ("asia", "KR", 2020, "en")
+    assert SearchFacetGroup.ids_for({SearchFacetGroup.key_of(english.get(title="Lantern fair"))}) == {
+        SearchFacetGroup.key_of(english.get(title="Lantern fair")): walk.pk
+    }
+
+    response = service.search(SearchRequest(language="en", query="lantern"))
+    assert response.count == 3
+    assert response.facets["country"] == {"KR": 2, "PE": 1}
+    assert response.facets["year"] == {"2020": 2, "2021": 1}
+    assert response.facets["continent"] == {"asia": 2, "south-america": 1}
+    # Disjunctive: the country filter narrows the results and the other facets, not its own.
+    response = service.search(SearchRequest(language="en", query="lantern", country=("PE",)))
+    assert response.count == 1
+    assert response.facets["country"] == {"KR": 2, "PE": 1}
+    assert response.facets["year"] == {"2021": 1}
+
+
+def test_a_facet_group_keeps_a_missing_year_and_evidence_level_apart(db):
+    """A missing year or evidence level is stored as 0 in the group (so the unique constraint
+    holds) and counted as missing, never as a year 0."""
+    from search.models import SearchFacetGroup
+
+    key = ("asia", "KR", 0, "en", 0, "")
+    first = SearchFacetGroup.ids_for({key})
+    assert SearchFacetGroup.ids_for({key}) == first  # numbered once
+    assert SearchFacetGroup.objects.filter(country="KR", year=0).count() == 1
+    page = make_case("Lantern walk")
+    SearchDocument.objects.filter(page_id=page.pk).update(year=None, evidence=None, facet_group=first[key])
+    SearchDocument.objects.filter(page_id=page.pk).update(country="KR", continent="asia")
+    response = service.search(SearchRequest(language="en", query="lantern"))
+    assert response.count == 1
+    assert response.facets["year"] == {}
+    assert response.facets["evidence"] == {}
+    assert response.facets["country"] == {"KR": 1}

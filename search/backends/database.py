@@ -47,7 +47,13 @@ from search.analysis import (
 )
 from search.documents import IndexedDocument, build_documents, count_indexable, iter_document_batches
 from search.embeddings import EmbedderUnavailable, semantic_enabled
-from search.models import SearchDocument, SearchDocumentArea, SearchDocumentMeasure, SearchDocumentText
+from search.models import (
+    SearchDocument,
+    SearchDocumentArea,
+    SearchDocumentMeasure,
+    SearchDocumentText,
+    SearchFacetGroup,
+)
 from search.related import stored_neighbours
 from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
 
@@ -80,6 +86,9 @@ SINGLE_VALUED = ("continent", "country", "year", "lang", "evidence", "size")
 GROUPED_COLUMNS = ("continent", "country", "year", "content_language", "evidence", "size")
 MULTI_VALUED = ("area", "measure")
 _NO_GROUP = ", ".join(["NULL"] * len(GROUPED_COLUMNS))
+FACET_GROUP = SearchFacetGroup._meta.db_table
+# GROUPED_COLUMNS of a facet group (g), a missing year or evidence level back to NULL.
+_GROUP_VALUES = "g.continent, g.country, NULLIF(g.year, 0), g.content_language, NULLIF(g.evidence, 0), g.size"
 
 # The order of each sort without words to rank by (ties: newest start date, then page id).
 SORT_ORDERS = {
@@ -343,18 +352,15 @@ class DatabaseSearchBackend:
         with the meaning score by reciprocal rank fusion (search/README.md).
         """
         flags = [(facet, *self._flag(facet, getattr(request, facet))) for facet in active]
+        # The single-valued facets' values come from the document's facet group (`_match_statement`).
         columns = [
             "d.id",
             "d.page_id",
-            "d.content_language",
-            "d.continent",
-            "d.country",
-            "d.year",
+            "d.facet_group",
             "d.start_date",
             "d.area_slugs",
             "d.measure_slugs",
             "d.evidence",
-            "d.size",
         ]
         select_params: list = []
         for facet, expression, values in flags:
@@ -420,10 +426,13 @@ class DatabaseSearchBackend:
                 parts.append(
                     # Integers and double precision: numeric would make every sort and sum slower.
                     f"SELECT t.document_id AS id, 1 AS g, CASE WHEN {in_title} THEN 1 ELSE 0 END AS s, "  # noqa: S608
-                    f"CAST(0 AS double precision) AS v FROM {TEXT} t WHERE t.search_vector @@ to_tsquery('simple', %s)"
+                    f"CAST(0 AS double precision) AS v FROM {TEXT} t "
+                    # The text row's language (the document's): the other language's matches
+                    # never reach the join, its GROUP BY or the ranking window.
+                    "WHERE t.search_vector @@ to_tsquery('simple', %s) AND t.language = %s"
                 )
                 params += [f" {token} " for alternative in group for token in alternative]
-                params.append(_tsquery_group(group))
+                params += [_tsquery_group(group), request.language]
             if len(groups) == 1 and not semantic:
                 cand = f"SELECT id, g AS hits, s AS lscore, v AS sscore FROM ({parts[0]}) u"  # noqa: S608
                 ctes.append(f"cand AS MATERIALIZED ({cand})")
@@ -624,12 +633,14 @@ class DatabaseSearchBackend:
         # language filter is told apart by its language, as the single-valued facets).
         multi = [f"m.f_{facet} = 1" for facet in MULTI_VALUED if facet in active]
         words = "CASE WHEN m.hits > 0 THEN 1 ELSE 0 END" if groups else "NULL"
-        grouped = ", ".join(f"m.{column}" for column in GROUPED_COLUMNS)
+        # Counted per facet group (one integer: a sort on one key, not six), then the few groups
+        # take their values from the group table.
         parts = [
             self._hit_part(page, order),
-            f"SELECT 'group', {grouped}, NULL, {words}, "  # noqa: S608
-            f"COUNT(*), NULL, NULL FROM m WHERE {' AND '.join(multi) or '1 = 1'} "
-            f"GROUP BY {grouped}{', ' + words if groups else ''}",
+            f"SELECT 'group', {_GROUP_VALUES}, NULL, x.words, x.n, NULL, NULL FROM ("  # noqa: S608
+            f"SELECT m.facet_group AS fg, {words} AS words, COUNT(*) AS n FROM m "
+            f"WHERE {' AND '.join(multi) or '1 = 1'} GROUP BY m.facet_group{', ' + words if groups else ''}"
+            f") x JOIN {FACET_GROUP} g ON g.id = x.fg",
         ]
         for facet in MULTI_VALUED:
             column = f"m.{facet}_slugs"
@@ -1011,6 +1022,9 @@ class DatabaseSearchBackend:
         texts = [analysed[document.page_id] for document in documents]
         rows = [self._row(document) for document in documents]
         with transaction.atomic(using=self.using):
+            groups = SearchFacetGroup.ids_for({SearchFacetGroup.key_of(row) for row in rows}, self.using)
+            for row in rows:
+                row.facet_group = groups[SearchFacetGroup.key_of(row)]
             self._delete(page_ids)
             created = SearchDocument.objects.using(self.using).bulk_create(rows)
             text_rows, areas, measures = [], [], []

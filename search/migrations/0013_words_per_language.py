@@ -28,6 +28,7 @@ def split_by_language(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         fts.uninstall(schema_editor.connection)
         fts.install(schema_editor.connection)
+        fts.optimize(schema_editor.connection)  # one b-tree per table, as after a rebuild
 
 
 def one_table(apps, schema_editor):
