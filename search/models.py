@@ -37,7 +37,16 @@ _FACET_COLUMNS = [
     "size",
 ]
 FACET_COLUMNS_BROWSE = ["language", "start_date", "page", *_FACET_COLUMNS]
-FACET_COLUMNS_BY_ID = ["id", "language", "start_date", "page", "facet_group", *_FACET_COLUMNS]
+FACET_COLUMNS_BY_ID = [
+    "id",
+    "language",
+    "start_date",
+    "page",
+    "facet_group",
+    "area_set",
+    "measure_set",
+    *_FACET_COLUMNS,
+]
 # Browsing counts each facet with a GROUP BY over one language's documents: an index in that
 # order lets SQLite stream the groups instead of sorting 100,000 rows in a temporary B-tree
 # (search.backends.database.GROUPED_COLUMNS; docs/benchmarks.md).
@@ -89,6 +98,9 @@ class SearchDocument(models.Model):
     # The document's combination of single-valued facet values (SearchFacetGroup.id): a search
     # counts those facets with one GROUP BY of this integer, not of six columns.
     facet_group = models.PositiveIntegerField(_("facet group"), default=0)
+    # The same for the area and measure-type lists (SearchSlugSet.id, 0 for none).
+    area_set = models.PositiveIntegerField(_("policy area list"), default=0)
+    measure_set = models.PositiveIntegerField(_("measure type list"), default=0)
 
     class Meta:
         verbose_name = _("search document")
@@ -163,6 +175,38 @@ class SearchFacetGroup(models.Model):
         found = manager.filter(country__in={key[1] for key in keys}).values_list("id", *cls.KEY)
         ids = {tuple(row[1:]): row[0] for row in found}
         return {key: ids[key] for key in keys}
+
+
+class SearchSlugSet(models.Model):
+    """One list of policy areas or of measure types that documents have (`slugs` as stored in
+    `SearchDocument.area_slugs` / `measure_slugs`), numbered once and never deleted: the area
+    and measure-type facets are counted per list with a GROUP BY of its number, then split into
+    slugs (docs/benchmarks.md). The empty list has no row: its number is 0."""
+
+    kind = models.CharField(max_length=8)  # "area" or "measure"
+    slugs = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "slugs"], name="search_slug_set_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.slugs}"
+
+    @classmethod
+    def ids_for(cls, kind: str, lists: set[str], using: str = "default") -> dict[str, int]:
+        """stored list -> number (0 for the empty list), numbering the new ones."""
+        lists = {value for value in lists if value}
+        ids = {"": 0}
+        if lists:
+            manager = cls.objects.using(using)
+            manager.bulk_create([cls(kind=kind, slugs=value) for value in lists], ignore_conflicts=True)
+            ids.update(
+                {
+                    value: pk
+                    for pk, value in manager.filter(kind=kind, slugs__in=lists).values_list("pk", "slugs")
+                }
+            )
+        return ids
 
 
 class SearchDocumentText(models.Model):

@@ -398,3 +398,30 @@ def test_a_facet_group_keeps_a_missing_year_and_evidence_level_apart(db):
     assert response.facets["year"] == {}
     assert response.facets["evidence"] == {}
     assert response.facets["country"] == {"KR": 1}
+
+
+def test_documents_with_the_same_area_list_share_one_slug_set(db):
+    """Area and measure-type facets are counted per numbered list, then split into slugs."""
+    from search.models import SearchSlugSet
+
+    masks = MeasureTypeFactory(slug="masks")
+    make_case("Lantern walk", areas=["quarantine", "smart-city"], measures=[masks])
+    make_case("Lantern fair", areas=["quarantine", "smart-city"])
+    make_case("Lantern market", areas=["quarantine"])
+    english = dict(
+        SearchDocument.objects.filter(language="en", title__startswith="Lantern").values_list(
+            "title", "area_set"
+        )
+    )
+    assert english["Lantern walk"] == english["Lantern fair"] != english["Lantern market"]
+    assert SearchSlugSet.objects.get(pk=english["Lantern walk"]).slugs.split() == ["quarantine", "smart-city"]
+    assert SearchDocument.objects.get(language="en", title="Lantern fair").measure_set == 0  # no list
+    assert SearchSlugSet.ids_for("area", {" quarantine "})[" quarantine "] == english["Lantern market"]
+
+    response = service.search(SearchRequest(language="en", query="lantern"))
+    assert response.facets["area"] == {"quarantine": 3, "smart-city": 2}
+    assert response.facets["measure"] == {"masks": 1}
+    response = service.search(SearchRequest(language="en", query="lantern", area=("smart-city",)))
+    assert response.count == 2
+    assert response.facets["area"] == {"quarantine": 3, "smart-city": 2}  # its own filter: disjunctive
+    assert response.facets["measure"] == {"masks": 1}

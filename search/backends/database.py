@@ -53,6 +53,7 @@ from search.models import (
     SearchDocumentMeasure,
     SearchDocumentText,
     SearchFacetGroup,
+    SearchSlugSet,
 )
 from search.related import stored_neighbours
 from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
@@ -87,6 +88,7 @@ GROUPED_COLUMNS = ("continent", "country", "year", "content_language", "evidence
 MULTI_VALUED = ("area", "measure")
 _NO_GROUP = ", ".join(["NULL"] * len(GROUPED_COLUMNS))
 FACET_GROUP = SearchFacetGroup._meta.db_table
+SLUG_SET = SearchSlugSet._meta.db_table
 # GROUPED_COLUMNS of a facet group (g), a missing year or evidence level back to NULL.
 _GROUP_VALUES = "g.continent, g.country, NULLIF(g.year, 0), g.content_language, NULLIF(g.evidence, 0), g.size"
 
@@ -357,9 +359,9 @@ class DatabaseSearchBackend:
             "d.id",
             "d.page_id",
             "d.facet_group",
+            "d.area_set",
+            "d.measure_set",
             "d.start_date",
-            "d.area_slugs",
-            "d.measure_slugs",
             "d.evidence",
         ]
         select_params: list = []
@@ -643,10 +645,11 @@ class DatabaseSearchBackend:
             f") x JOIN {FACET_GROUP} g ON g.id = x.fg",
         ]
         for facet in MULTI_VALUED:
-            column = f"m.{facet}_slugs"
+            # Per list of slugs, by its number (SearchSlugSet; 0: none), then the lists' slugs.
             parts.append(
-                f"SELECT '{facet}', {_NO_GROUP}, {column}, NULL, COUNT(*), NULL, NULL FROM m "  # noqa: S608
-                f"WHERE {where(facet)} AND {column} <> '' GROUP BY {column}"
+                f"SELECT '{facet}', {_NO_GROUP}, s.slugs, NULL, x.n, NULL, NULL FROM ("  # noqa: S608
+                f"SELECT m.{facet}_set AS sid, COUNT(*) AS n FROM m WHERE {where(facet)} AND m.{facet}_set <> 0 "
+                f"GROUP BY m.{facet}_set) x JOIN {SLUG_SET} s ON s.id = x.sid"
             )
         return f"{statement} " + " UNION ALL ".join(parts), params
 
@@ -1023,8 +1026,11 @@ class DatabaseSearchBackend:
         rows = [self._row(document) for document in documents]
         with transaction.atomic(using=self.using):
             groups = SearchFacetGroup.ids_for({SearchFacetGroup.key_of(row) for row in rows}, self.using)
+            areas = SearchSlugSet.ids_for("area", {row.area_slugs for row in rows}, self.using)
+            measures = SearchSlugSet.ids_for("measure", {row.measure_slugs for row in rows}, self.using)
             for row in rows:
                 row.facet_group = groups[SearchFacetGroup.key_of(row)]
+                row.area_set, row.measure_set = areas[row.area_slugs], measures[row.measure_slugs]
             self._delete(page_ids)
             created = SearchDocument.objects.using(self.using).bulk_create(rows)
             text_rows, areas, measures = [], [], []
