@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from questions.models import CaseQuestion, QuestionStatus
 
-from .conftest import COMMUNITY_CONTACT
+from .fixtures.questions import COMMUNITY_CONTACT
 
 pytestmark = pytest.mark.django_db
 
