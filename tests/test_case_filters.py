@@ -7,7 +7,6 @@ characters dropped, and an unknown or malformed value a 400 naming the parameter
 from __future__ import annotations
 
 import csv
-import datetime
 import html
 import io
 import re
@@ -15,19 +14,12 @@ import re
 import pytest
 
 from django.http import QueryDict
-from django.utils import timezone, translation
+from django.utils import translation
 
-from wagtail.models import PageViewRestriction
-
-from casestudies.factories import CaseStudyPageFactory, MeasureTypeFactory
 from casestudies.filters import API_FILTERS, CASE_FILTERS, INDEX_FILTERS, SELECTION_FILTERS
-from casestudies.models import CaseStudyPage
-from casestudies.visibility import public_now, public_now_in_one_query
 from search import filters
 from search.filters import MAX_LENGTH, MAX_VALUES, BadFilter, url_without
 from search.types import FACETS
-
-pytestmark = pytest.mark.django_db
 
 
 def parse(query: str, names=None) -> dict[str, tuple]:
@@ -116,29 +108,6 @@ def test_the_link_without_the_bad_value_keeps_everything_else():
     assert url_without(query, "area", "nope") == "?area=quarantine&area=education&country=kr"
     assert url_without(query, "country", "KR") == "?area=quarantine%2Cnope&area=education"
     assert url_without(QueryDict("year=20x1"), "year", "20x1") == "?"
-
-
-def test_draft_only_and_restricted_measure_types_are_unknown(en_index, ko_index):
-    """The measure check is one statement (`public_now_in_one_query`): the same rule as
-    `public_now`, whose view restrictions are read beforehand."""
-    public, expired, draft, own, under = (
-        MeasureTypeFactory(slug=slug) for slug in ("pub", "exp", "dra", "own", "und")
-    )
-    CaseStudyPageFactory(slug="public-case", measures=[public])
-    lapsed = CaseStudyPageFactory(slug="lapsed-case", measures=[expired])
-    lapsed.expire_at = timezone.now() - datetime.timedelta(hours=1)
-    lapsed.save_revision().publish()
-    CaseStudyPageFactory(slug="draft-case", measures=[draft]).unpublish()
-    restricted = CaseStudyPageFactory(slug="restricted-case", measures=[own])
-    PageViewRestriction.objects.create(page=restricted, restriction_type="password", password="x")
-    CaseStudyPageFactory(slug="under-case", measures=[under], parent=ko_index)
-    PageViewRestriction.objects.create(page=ko_index, restriction_type="password", password="x")
-
-    assert set(public_now_in_one_query(CaseStudyPage.objects)) == set(public_now(CaseStudyPage.objects))
-    assert parse("measure=pub")["measure"] == ("pub",)
-    for slug in ("exp", "dra", "own", "und"):
-        with pytest.raises(BadFilter):
-            parse(f"measure={slug}")
 
 
 # --- every surface: a bad value ---------------------------------------------------------------

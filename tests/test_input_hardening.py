@@ -13,8 +13,6 @@ from django.http import QueryDict
 from cac_platform.middleware import clean_query_dict
 from ops.text import one_line, strip_controls
 
-pytestmark = pytest.mark.django_db
-
 # --- the one cleaning step --------------------------------------------------------------------
 
 

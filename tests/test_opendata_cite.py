@@ -1,10 +1,6 @@
 """Cite a case: a permalink that survives a slug change, APA text, BibTeX and RIS, last-updated date."""
 
-import pytest
-
 from opendata.cite import apa_citation, bibtex, bibtex_escape, ris
-
-pytestmark = pytest.mark.django_db
 
 
 def test_permalink_redirects_to_the_case(client, opendata_cases):

@@ -6,8 +6,6 @@ import pytest
 
 from opendata import charts, geo
 
-pytestmark = pytest.mark.django_db
-
 
 def chart_values(html: str, chart_id: str) -> dict[str, int]:
     figure = html.split(f'id="{chart_id}"')[1].split("</figure>")[0]

@@ -19,7 +19,14 @@ from wagtail.models import PageViewRestriction
 from archive.models import SessionKind, SessionPage, SummitPage
 from casestudies.factories import CaseStudyPageFactory, CityFactory, MeasureTypeFactory, home_page
 from casestudies.models import CaseStudyPage
-from casestudies.visibility import is_public_now, public_cities, public_measures, public_now
+from casestudies.visibility import (
+    is_public_now,
+    public_cities,
+    public_measures,
+    public_now,
+    public_now_in_one_query,
+)
+from search.filters import BadFilter
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +255,34 @@ def test_the_api_json_never_carries_an_expired_id(client, world):
         ids = [item["id"] for item in payload["items"]]
         assert expired not in ids, url
         assert json.dumps(payload).count(f'"related_cases": [{expired}') == 0
+
+
+def _parse(query: str) -> dict[str, tuple]:
+    from django.http import QueryDict
+
+    from search import filters
+
+    return filters.registered().parse(QueryDict(query))
+
+
+def test_draft_only_and_restricted_measure_types_are_unknown(en_index, ko_index):
+    """The measure check is one statement (`public_now_in_one_query`): the same rule as
+    `public_now`, whose view restrictions are read beforehand."""
+    public, expired, draft, own, under = (
+        MeasureTypeFactory(slug=slug) for slug in ("pub", "exp", "dra", "own", "und")
+    )
+    CaseStudyPageFactory(slug="public-case", measures=[public])
+    lapsed = CaseStudyPageFactory(slug="lapsed-case", measures=[expired])
+    lapsed.expire_at = timezone.now() - datetime.timedelta(hours=1)
+    lapsed.save_revision().publish()
+    CaseStudyPageFactory(slug="draft-case", measures=[draft]).unpublish()
+    restricted = CaseStudyPageFactory(slug="restricted-case", measures=[own])
+    PageViewRestriction.objects.create(page=restricted, restriction_type="password", password="x")
+    CaseStudyPageFactory(slug="under-case", measures=[under], parent=ko_index)
+    PageViewRestriction.objects.create(page=ko_index, restriction_type="password", password="x")
+
+    assert set(public_now_in_one_query(CaseStudyPage.objects)) == set(public_now(CaseStudyPage.objects))
+    assert _parse("measure=pub")["measure"] == ("pub",)
+    for slug in ("exp", "dra", "own", "und"):
+        with pytest.raises(BadFilter):
+            _parse(f"measure={slug}")

@@ -6,34 +6,25 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from questions.factories import CaseQuestionFactory
 from questions.models import CaseQuestion, QuestionStatus
 
-from .conftest import COMMUNITY_CONTACT
+from .fixtures.questions import COMMUNITY_CONTACT
 
 pytestmark = pytest.mark.django_db
-
-
-def _question(case, **fields):
-    values = {
-        "case": case,
-        "language": case.locale.language_code,
-        "name": "Ana Lee",
-        "organisation": "City of Aville",
-        "city": "Aville",
-        "email": "ana@example.org",
-        "message": "How did you staff the drive-through stations?",
-    }
-    values.update(fields)
-    return CaseQuestion.objects.create(**values)
 
 
 @pytest.fixture
 def questions(community_case):
     return {
-        "new": _question(community_case["ko"], message="주말 인력은 어떻게 배치했나요?", language="ko"),
-        "forwarded": _question(community_case["en"], message="Which tests did you use?", status="forwarded"),
-        "answered": _question(
-            community_case["en"], message="How long did a test take?", answer="Ten minutes."
+        "new": CaseQuestionFactory(
+            case=community_case["ko"], message="주말 인력은 어떻게 배치했나요?", language="ko"
+        ),
+        "forwarded": CaseQuestionFactory(
+            case=community_case["en"], message="Which tests did you use?", status="forwarded"
+        ),
+        "answered": CaseQuestionFactory(
+            case=community_case["en"], message="How long did a test take?", answer="Ten minutes."
         ),
     }
 
@@ -104,7 +95,7 @@ def test_forwarding_without_a_contact_address_is_an_error_message(admin_client, 
     from casestudies.models import CaseStudyPage
 
     CaseStudyPage.objects.filter(pk=community_case["en"].pk).update(contact_email="")
-    question = _question(CaseStudyPage.objects.get(pk=community_case["en"].pk))
+    question = CaseQuestionFactory(case=CaseStudyPage.objects.get(pk=community_case["en"].pk))
     url = reverse("questions:forward", args=[question.pk])
     assert "no contact e-mail address" in admin_client.get(url).content.decode()
     response = admin_client.post(url, follow=True)

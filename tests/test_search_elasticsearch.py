@@ -9,7 +9,7 @@ hybrid search, failures raised as ``SearchBackendUnavailable``).
 
 Integration tests (``TestAgainstElasticsearch``) need a server with the analysis-nori plugin at
 ``ELASTICSEARCH_URL``; they are skipped with the reason otherwise, and fail instead when
-``CAC_REQUIRE_ELASTICSEARCH=1`` (CI) - see the ``elasticsearch_backend`` fixture in conftest.py.
+``CAC_REQUIRE_ELASTICSEARCH=1`` (CI) - see the ``elasticsearch_backend`` fixture in tests/fixtures/elasticsearch.py.
 """
 
 from __future__ import annotations

@@ -1,0 +1,89 @@
+"""The case-study demo loader (casestudies.loaders.load_demo) builds the bilingual site from real
+2020 cases, judged with sourced figures, and a second run changes nothing. The demo is loaded once
+for the module (in a transaction rolled back after it); each test runs in a savepoint inside it.
+tests/test_demo_content.py checks the demo data and the `load_demo` command of every app."""
+
+import json
+
+import pytest
+
+from wagtail.models import Page, Revision
+
+from casestudies.loaders import DATA_DIR, load_demo
+from casestudies.models import CaseStudyPage, City, PolicyArea
+
+from .fixtures.database import build_for_module
+
+
+@pytest.fixture(scope="module")
+def _demo_cases_module(django_db_setup, django_db_blocker):
+    yield from build_for_module(django_db_blocker, load_demo)
+
+
+@pytest.fixture
+def demo_cases(_demo_cases_module, db):
+    """What the first run of the case-study demo loader reported (the cases are in the database)."""
+    return _demo_cases_module
+
+
+@pytest.fixture(scope="module")
+def demo_rows():
+    return json.loads((DATA_DIR / "cases.json").read_text(encoding="utf-8"))
+
+
+def test_load_demo_builds_the_bilingual_site_and_is_idempotent(client, demo_rows, demo_cases):
+    live_en = CaseStudyPage.objects.live().filter(locale__language_code="en")
+    live_ko = CaseStudyPage.objects.live().filter(locale__language_code="ko")
+    assert live_en.count() == len(demo_rows)
+    seoul_keys = {row["key"] for row in demo_rows if row["city"] == "seoul"}
+    assert seoul_keys <= set(live_ko.values_list("slug", flat=True))
+    # The Korean translation keeps the city, areas and measure types of its source.
+    source = live_en.get(slug=sorted(seoul_keys)[0])
+    translation = live_ko.get(translation_key=source.translation_key)
+    assert translation.city == source.city == City.objects.get(slug="seoul")
+    assert {a.slug for a in translation.policy_areas.all()} == {a.slug for a in source.policy_areas.all()}
+    assert set(translation.measure_types.values_list("slug", flat=True)) == set(
+        source.measure_types.values_list("slug", flat=True)
+    )
+    counts = (
+        Page.objects.count(),
+        Revision.objects.count(),
+        City.objects.count(),
+        PolicyArea.objects.count(),
+    )
+    stats = load_demo()
+    assert stats == {"pages": 0, "translations": 0, "cities": 0, "graded": 0}
+    assert (
+        Page.objects.count(),
+        Revision.objects.count(),
+        City.objects.count(),
+        PolicyArea.objects.count(),
+    ) == counts
+    assert client.get(translation.url).status_code == 200
+    assert client.get(source.url).status_code == 200
+
+
+def test_demo_cases_are_judged_with_sourced_figures(client, demo_cases):
+    """Issue 16: at least 15 cases with a graded outcome, 10 with costs or staff, each outcome's
+    source one of its case's sources, and drive-through testing spreading from Seoul abroad."""
+    from django.db.models import Q
+
+    en = CaseStudyPage.objects.live().filter(locale__language_code="en")
+    graded = en.filter(outcome_evidence__isnull=False).distinct()
+    assert graded.count() >= 15
+    assert en.filter(Q(cost_amount__isnull=False) | ~Q(staff="")).count() >= 10
+    for case in graded:
+        urls = {source.url for source in case.sources.all()}
+        for outcome in case.outcome_evidence.all():
+            assert outcome.source_url in urls, (case.slug, outcome.indicator)
+            assert case.evidence_level >= outcome.level
+    seoul = en.get(slug="seoul-drive-through-screening")
+    spread = seoul.spread()
+    assert {a.city.slug for a in spread.adoptions} >= {"los-angeles", "seoul"}
+    assert spread.city_count == 1  # Los Angeles; the walk-through station is Seoul's own
+    html = client.get(seoul.url).content.decode()
+    assert "Copied by 1 city" in html and "<svg" in html
+    ko = CaseStudyPage.objects.get(translation_key=seoul.translation_key, locale__language_code="ko")
+    assert "효과가 있었나요?" in client.get(ko.url).content.decode()
+    # Every city of the demo has a population (GeoNames, offline), so the size facet has values.
+    assert not City.objects.filter(population__isnull=True).exists()
