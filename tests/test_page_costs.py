@@ -1,0 +1,154 @@
+"""A page-cache miss costs a fixed number of queries, however much the page shows (issue 17,
+item 2: the first visit of each URL is what limits the whole mix, docs/benchmarks.md "## Load").
+
+A case page with four of everything (areas, measure types, outcomes, sources, related cases,
+cities that copied it, cases it copied) costs what a case page with one of each costs, in both
+languages, under a ceiling; what it reads once per request (view restrictions, the home page,
+the page's translations) is read again when it changes; and a preview still shows its own
+unsaved relations, not the database's.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from wagtail.models import Locale, PageViewRestriction
+
+from casestudies.factories import CaseStudyPageFactory, CityFactory, MeasureTypeFactory, index_page
+from casestudies.models import CaseInspiration, CaseOutcome, CaseStudyPage, CaseStudySource, PolicyArea
+from search.models import SearchVector
+
+pytestmark = pytest.mark.django_db
+
+AREAS = ["quarantine", "education", "welfare", "culture"]
+# Queries of this cold case page: Wagtail's routing and view-restriction check (8), the page's own
+# relations (4), the view restrictions (once), related cases (2), evidence, inspirations and
+# spread (5), the head and menu (4-5), the translation notice, questions and summit sessions (3).
+# It was 42 in English and 43 in Korean.
+CASE_PAGE_QUERIES = 28
+
+
+def translate(case: CaseStudyPage) -> CaseStudyPage:
+    translation = case.copy_for_translation(Locale.objects.get(language_code="ko"))
+    translation.save_revision().publish()
+    return translation
+
+
+def rich_case(n: int, tag: str) -> tuple[CaseStudyPage, CaseStudyPage]:
+    """A case with `n` of everything a case page lists, and its Korean translation."""
+    measures = [MeasureTypeFactory() for _ in range(n)]
+    case = CaseStudyPageFactory(title=f"Rich case {tag}", areas=AREAS[:n], measures=measures)
+    sources = [CaseStudyPageFactory(title=f"Source {tag} {i}", areas=["sports"]) for i in range(n)]
+    case.outcome_evidence = [
+        CaseOutcome(indicator=f"Indicator {i}", result_value="1", level=1 + i % 5) for i in range(n)
+    ]
+    case.sources = [CaseStudySource(title=f"Report {i}", url=f"https://example.org/{i}") for i in range(n)]
+    case.inspired_by = [CaseInspiration(source=source) for source in sources]
+    case.save_revision().publish()
+    for i in range(n):  # cities that copied it
+        copy = CaseStudyPageFactory(
+            title=f"Copy {tag} {i}",
+            city=CityFactory(name=f"Copytown {tag} {i}", name_ko=f"Copytown {tag} {i}"),
+            areas=["sports"],
+        )
+        copy.inspired_by = [CaseInspiration(source=case)]
+        copy.save_revision().publish()
+    neighbours = [CaseStudyPageFactory(title=f"Neighbour {tag} {i}", areas=["sports"]) for i in range(n)]
+    for page in [case, *sources, *neighbours]:
+        translate(page)
+    case.refresh_from_db()
+    translation = CaseStudyPage.objects.get(translation_key=case.translation_key, locale__language_code="ko")
+    for page in (case, translation):  # related cases by meaning: stored neighbours, as the worker stores them
+        SearchVector.objects.create(
+            page=page,
+            language="en",
+            model="test",
+            text_hash="",
+            vector=b"",
+            neighbours=[p.pk for p in neighbours],
+        )
+    return case, translation
+
+
+def queries_of(client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+@pytest.fixture
+def two_cases(en_index):
+    index_page("ko")
+    return rich_case(1, "one"), rich_case(4, "four")
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_a_case_page_costs_the_same_queries_with_four_of_everything_as_with_one(client, two_cases, language):
+    (one_en, one_ko), (four_en, four_ko) = two_cases
+    one, four = (one_en, four_en) if language == "en" else (one_ko, four_ko)
+    client.get(f"/{language}/")  # the first request of a test fills Wagtail's own caches
+    count_one, _html = queries_of(client, one.url)
+    count_four, html = queries_of(client, four.url)
+    # Everything is on the page: an N+1 would show as more queries for four than for one.
+    assert html.count("Neighbour four") == 4  # related cases (shown in the page's language)
+    assert html.count("Report ") == 4 and html.count("Indicator ") >= 4
+    assert html.count("Copytown four") >= 4 and html.count("Source four") >= 4
+    assert count_four == count_one, f"{count_one} queries for one of each, {count_four} for four"
+    assert count_four <= CASE_PAGE_QUERIES, count_four
+
+
+def test_a_preview_shows_its_own_unsaved_relations(two_cases):
+    """The page's relations are read once for a visitor; a preview's are the form's, in memory."""
+    (_one, _one_ko), (case, _ko) = two_cases
+    case = CaseStudyPage.objects.get(pk=case.pk)
+    case.policy_areas.set(PolicyArea.objects.filter(slug="sports", locale=case.locale))
+    case.measure_types.set([MeasureTypeFactory(name="Unsaved measure")])
+    case.sources = [CaseStudySource(title="Unsaved report", url="https://example.org/unsaved")]
+    case.outcome_evidence = [CaseOutcome(indicator="Unsaved indicator", result_value="2", level=3)]
+    html = case.make_preview_request().render().content.decode()
+    assert "Unsaved report" in html and "Report 0" not in html
+    assert "Unsaved indicator" in html and "Indicator 0" not in html
+    assert "Unsaved measure" in html
+    assert "?area=sports" in html and "?area=quarantine" not in html
+
+
+def test_a_restriction_made_during_a_request_applies_to_that_request():
+    """View restrictions are read once per request, and read again when one is saved in it."""
+    from casestudies.visibility import public_now
+    from ops import request_memo
+
+    case = CaseStudyPageFactory(title="Soon private")
+    request_memo.request_started()
+    try:
+        assert public_now(CaseStudyPage.objects).filter(pk=case.pk).exists()
+        with CaptureQueriesContext(connection) as queries:
+            public_now(CaseStudyPage.objects).filter(pk=case.pk).exists()
+        assert len(queries) == 1  # the restrictions were not read again
+        restriction = PageViewRestriction.objects.create(page=case, restriction_type="login")
+        assert not public_now(CaseStudyPage.objects).filter(pk=case.pk).exists()
+        restriction.delete()
+        assert public_now(CaseStudyPage.objects).filter(pk=case.pk).exists()
+    finally:
+        request_memo.request_finished()
+
+
+def test_nothing_is_remembered_between_requests(client, en_index):
+    """A restriction saved by another process between two requests applies to the second one."""
+    case = CaseStudyPageFactory(title="Private from now on")
+    assert client.get(case.url).status_code == 200
+    # As another host would: no signal reaches this process.
+    PageViewRestriction.objects.bulk_create([PageViewRestriction(page=case, restriction_type="login")])
+    assert client.get(case.url).status_code == 302  # to the login
+    assert "Private from now on" not in client.get(index_page("en").url).content.decode()
+
+
+def test_the_language_switcher_and_hreflang_links_agree(client, two_cases):
+    """Computed once per request, given to both: each changes its own copy."""
+    (_case, _ko), (case, translation) = two_cases
+    html = client.get(case.url + "?utm=1").content.decode()
+    assert f'href="{translation.url}?utm=1" hreflang="ko"' in html  # the switcher keeps the query
+    assert f'hreflang="ko" href="http://testserver{translation.url}"' in html  # hreflang does not
