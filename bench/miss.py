@@ -12,7 +12,8 @@ process: each URL is requested once through Django's test client (middleware inc
 network), after a few warm-up requests of other URLs, so every request is a first visit of its
 URL and nothing it computes is memoised for the next one. Prints, per kind of page: the number
 of SQL queries (median and maximum), the time PostgreSQL took for them (as the client saw it),
-and the CPU time of this process and the wall time per request (median and 90th percentile).
+the CPU time of this process (median and 90th percentile; of which rendering templates, their
+tags' queries included) and the wall time per request.
 
 Kinds: case-en, case-ko (case pages, newest first), search-en, search-ko (search pages with
 words, an area and a continent, as bench/locustfile.py asks them), search-words (words only).
@@ -106,6 +107,28 @@ def urls(kind: str, count: int) -> list[str]:
     return [f"/{language}/search/?q={q}&area={a}&continent={c}" for q, a, c in combos][: count + 5]
 
 
+class TemplateClock:
+    """CPU time spent rendering templates (TemplateResponse.rendered_content, nested tags and
+    includes included), summed until reset."""
+
+    cpu = 0.0
+
+    @classmethod
+    def install(cls) -> None:
+        from django.template.response import SimpleTemplateResponse
+
+        original = SimpleTemplateResponse.rendered_content
+
+        def timed(response):
+            started = time.process_time()
+            try:
+                return original.fget(response)
+            finally:
+                cls.cpu += time.process_time() - started
+
+        SimpleTemplateResponse.rendered_content = property(timed)
+
+
 def measure(kind: str, count: int, profile: cProfile.Profile | None) -> dict:
     from django.db import connection
     from django.test import Client
@@ -117,6 +140,7 @@ def measure(kind: str, count: int, profile: cProfile.Profile | None) -> dict:
         assert client.get(url).status_code == 200, url
     rows = []
     for url in todo[5:]:
+        TemplateClock.cpu = 0.0
         with CaptureQueriesContext(connection) as queries:
             wall, cpu = time.perf_counter(), time.process_time()
             if profile:
@@ -127,7 +151,15 @@ def measure(kind: str, count: int, profile: cProfile.Profile | None) -> dict:
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         assert response.status_code == 200, (url, response.status_code)
         db = sum(float(q["time"]) for q in queries.captured_queries)
-        rows.append({"queries": len(queries), "db": db * 1000, "cpu": cpu * 1000, "wall": wall * 1000})
+        rows.append(
+            {
+                "queries": len(queries),
+                "db": db * 1000,
+                "cpu": cpu * 1000,
+                "templates": TemplateClock.cpu * 1000,
+                "wall": wall * 1000,
+            }
+        )
     return {
         "kind": kind,
         "n": len(rows),
@@ -136,6 +168,7 @@ def measure(kind: str, count: int, profile: cProfile.Profile | None) -> dict:
         "db": statistics.median(r["db"] for r in rows),
         "cpu": statistics.median(r["cpu"] for r in rows),
         "cpu_p90": statistics.quantiles([r["cpu"] for r in rows], n=10)[-1],
+        "templates": statistics.median(r["templates"] for r in rows),
         "wall": statistics.median(r["wall"] for r in rows),
         "wall_p90": statistics.quantiles([r["wall"] for r in rows], n=10)[-1],
     }
@@ -156,15 +189,17 @@ def main() -> None:
     setup_django(options.database)
     profile = cProfile.Profile() if options.profile else None
     print(f"load average: {os.getloadavg()[0]:.2f}")
+    TemplateClock.install()
     print(
-        "| page | URLs | queries (median / max) | SQL ms | CPU ms (median / p90) | wall ms (median / p90) |"
+        "| page | URLs | queries (median / max) | SQL ms | CPU ms (median / p90) | of which templates "
+        "| wall ms (median / p90) |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for kind in options.kinds:
         r = measure(kind, options.count, profile)
         print(
             f"| {r['kind']} | {r['n']} | {r['queries']:.0f} / {r['queries_max']} | {r['db']:.1f} "
-            f"| {r['cpu']:.1f} / {r['cpu_p90']:.1f} | {r['wall']:.1f} / {r['wall_p90']:.1f} |",
+            f"| {r['cpu']:.1f} / {r['cpu_p90']:.1f} | {r['templates']:.1f} | {r['wall']:.1f} / {r['wall_p90']:.1f} |",
             flush=True,
         )
     if profile:

@@ -152,3 +152,58 @@ def test_the_language_switcher_and_hreflang_links_agree(client, two_cases):
     html = client.get(case.url + "?utm=1").content.decode()
     assert f'href="{translation.url}?utm=1" hreflang="ko"' in html  # the switcher keeps the query
     assert f'hreflang="ko" href="http://testserver{translation.url}"' in html  # hreflang does not
+
+
+# -- the search page --------------------------------------------------------------------------
+COUNTRIES = ["KR", "FR", "DE", "JP", "BR", "KE", "US", "CA", "IN", "NG", "AU", "MX", "SE", "IT", "EG", "AR"]
+# Queries of a search page with words and filters: the filters' values, the version tokens, the
+# statement and its rows, the facet labels (areas, measure types), the site, the home page, the
+# view restrictions and the menu. It was 11.
+SEARCH_PAGE_QUERIES = 11
+
+
+def search_cases(n: int, tag: str) -> None:
+    """`n` cases found by the word `tag`, in up to sixteen countries, each with its own measure type."""
+    from search.factories import make_case
+
+    for i in range(n):
+        make_case(
+            f"{tag.title()} contact tracing {i}",
+            summary=f"{tag.title()} number {i}.",
+            city=CityFactory(country=COUNTRIES[i % len(COUNTRIES)]),
+            areas=["quarantine", "welfare"],
+            measures=[MeasureTypeFactory(name=f"<i>Measure</i> & {tag} {i}")],
+        )
+
+
+def test_a_search_page_costs_the_same_queries_with_twenty_results_and_long_facets_as_with_one(
+    client, en_index
+):
+    search_cases(1, "solo")
+    search_cases(20, "many")  # 16 countries, 20 measure types: both lists longer than shown whole
+    client.get("/en/search/?q=warmup")
+    counts = {}
+    for tag in ("solo", "many"):
+        counts[tag], html = queries_of(client, f"/en/search/?q={tag}&area=quarantine")
+    assert html.count('class="search-result ') == 20
+    # The long facets list every value (the first few, then "Show all"), escaped.
+    assert html.count('<input type="checkbox" name="country"') == len(COUNTRIES)
+    assert html.count('<input type="checkbox" name="measure"') == 20
+    assert "&lt;i&gt;Measure&lt;/i&gt; &amp; many 7" in html and "<i>Measure</i>" not in html
+    assert 'name="area" value="quarantine" checked data-autosubmit' in html
+    assert counts["many"] == counts["solo"], counts
+    assert counts["many"] <= SEARCH_PAGE_QUERIES
+
+
+def test_the_facet_counts_are_worded_in_the_page_language(client, en_index, ko_index):
+    from search.factories import make_case
+
+    make_case("선별진료소 하나", language="ko", areas=["quarantine"])
+    make_case("선별진료소 둘", language="ko", areas=["quarantine"])
+    html = client.get("/ko/search/?q=선별진료소").content.decode()
+    assert '<span class="facet__count">2<span class="visually-hidden"> 건</span></span>' in html
+    make_case("Tracing one", areas=["quarantine"])
+    make_case("Tracing two", areas=["quarantine", "welfare"])
+    html = client.get("/en/search/?q=tracing").content.decode()
+    assert '<span class="facet__count">2<span class="visually-hidden"> results</span></span>' in html
+    assert '<span class="facet__count">1<span class="visually-hidden"> result</span></span>' in html
