@@ -17,7 +17,8 @@ tags' queries included) and the wall time per request.
 
 Kinds: case-en, case-ko (case pages, newest first), search-en, search-ko (search pages with
 words, an area and a continent, as bench/locustfile.py asks them), search-words (words only).
-`--profile` runs the kinds under cProfile and prints the functions by cumulative and own time.
+`--page-cache` turns the Redis page cache on (db 11 unless MISS_CACHE_URL says otherwise; every
+request is still a miss). `--profile` runs the kinds under cProfile and prints the functions by cumulative and own time.
 """
 
 from __future__ import annotations
@@ -41,14 +42,14 @@ sys.path.insert(0, str(ROOT))  # before bench/: bench/search.py is not the searc
 PG = "postgres://postgres@127.0.0.1:5432"
 
 
-def setup_django(database: str) -> None:
+def setup_django(database: str, page_cache: bool = False) -> None:
     os.environ.update(
         DJANGO_SETTINGS_MODULE="cac_platform.settings.production",
         SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=f"{PG}/{database}",
         CONN_MAX_AGE="60",
         CACHE_URL=os.environ.get("MISS_CACHE_URL", "redis://127.0.0.1:6379/11"),
-        PAGE_CACHE_SECONDS="0",
+        PAGE_CACHE_SECONDS="300" if page_cache else "0",
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         SECURE_SSL_REDIRECT="false",
         STATIC_ROOT=str(Path(tempfile.gettempdir()) / f"cac-load-static-{database}"),
@@ -184,11 +185,22 @@ def main() -> None:
         "--kinds", nargs="+", default=["case-en", "case-ko", "search-en", "search-ko", "search-words"]
     )
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--page-cache",
+        action="store_true",
+        help="with the Redis page cache on, as served (every URL is still a miss: each is asked once; "
+        "the miss then also reads the content generation and stores the page); the cache's Redis "
+        "database is emptied first",
+    )
     parser.add_argument("--top", type=int, default=45)
     options = parser.parse_args()
-    setup_django(options.database)
+    setup_django(options.database, options.page_cache)
+    if options.page_cache:
+        from django.core.cache import caches
+
+        caches["pages"].clear()
     profile = cProfile.Profile() if options.profile else None
-    print(f"load average: {os.getloadavg()[0]:.2f}")
+    print(f"load average: {os.getloadavg()[0]:.2f}; page cache {'on' if options.page_cache else 'off'}")
     TemplateClock.install()
     print(
         "| page | URLs | queries (median / max) | SQL ms | CPU ms (median / p90) | of which templates "

@@ -10,6 +10,8 @@ unsaved relations, not the database's.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from django.db import connection
@@ -207,3 +209,87 @@ def test_the_facet_counts_are_worded_in_the_page_language(client, en_index, ko_i
     html = client.get("/en/search/?q=tracing").content.decode()
     assert '<span class="facet__count">2<span class="visually-hidden"> results</span></span>' in html
     assert '<span class="facet__count">1<span class="visually-hidden"> result</span></span>' in html
+
+
+# -- the header (home link and menu), kept per content generation ---------------------------------
+@pytest.fixture
+def page_cache(settings):
+    from django.core.cache import caches
+
+    from home.templatetags import site_tags
+
+    settings.CAC_PAGE_CACHE_SECONDS = 300
+    caches["pages"].clear()
+    site_tags._navigation.clear()
+    yield caches["pages"]
+    caches["pages"].clear()
+    site_tags._navigation.clear()
+
+
+def menu_of(html: str) -> str:
+    return html.split('<nav class="main-nav"', 1)[1].split("</nav>", 1)[0]
+
+
+def in_menu(page, title: str) -> None:
+    page.title = title
+    page.show_in_menus = True
+    page.save_revision().publish()
+
+
+def test_the_header_is_read_once_per_content_generation(
+    client, en_index, page_cache, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        in_menu(en_index, "Case studies")
+    first, html = queries_of(client, "/en/search/?q=one")
+    assert ">Case studies</a>" in menu_of(html)
+    second, html = queries_of(client, "/en/search/?q=two")  # another miss, same generation
+    assert ">Case studies</a>" in menu_of(html)
+    assert second <= first - 3  # no site, home page, restrictions or menu query
+    # Published (here or on another host): the generation changes, the next miss reads it again.
+    with django_capture_on_commit_callbacks(execute=True):
+        in_menu(en_index, "All the cases")
+    assert ">All the cases</a>" in menu_of(client.get("/en/search/?q=three").content.decode())
+
+
+def test_another_hosts_change_is_seen_through_the_shared_generation(client, en_index, page_cache):
+    """No signal reaches this process when another host publishes: only the shared cache's
+    generation changes (ops.cache.clear_page_cache, as its commit does)."""
+    from wagtail.models import Page
+
+    from ops.cache import clear_page_cache
+
+    in_menu(en_index, "Case studies")
+    clear_page_cache()
+    assert ">Case studies</a>" in menu_of(client.get("/en/search/?q=one").content.decode())
+    Page.objects.filter(pk=en_index.pk).update(title="Renamed elsewhere")
+    assert ">Case studies</a>" in menu_of(client.get("/en/search/?q=two").content.decode())  # same generation
+    clear_page_cache()
+    assert ">Renamed elsewhere</a>" in menu_of(client.get("/en/search/?q=three").content.decode())
+
+
+def test_a_menu_page_leaves_the_menu_when_it_expires(client, en_index, page_cache):
+    """Expiry passes without any event: the kept header ends when one of its pages expires."""
+    import time
+
+    from django.utils import timezone
+
+    en_index.expire_at = timezone.now() + datetime.timedelta(seconds=2)
+    in_menu(en_index, "Case studies")
+    assert ">Case studies</a>" in menu_of(client.get("/en/search/?q=one").content.decode())
+    time.sleep(2.5)
+    assert "Case studies" not in menu_of(client.get("/en/search/?q=two").content.decode())
+
+
+def test_the_header_is_per_language_and_not_kept_for_signed_in_editors(
+    client, admin_client, en_index, ko_index, page_cache
+):
+    in_menu(en_index, "Case studies")
+    in_menu(ko_index, "사례 모음")
+    assert ">사례 모음</a>" in menu_of(client.get("/ko/search/?q=one").content.decode())
+    assert ">Case studies</a>" in menu_of(client.get("/en/search/?q=one").content.decode())
+    from wagtail.models import Page
+
+    Page.objects.filter(pk=en_index.pk).update(title="Draft-free rename")
+    # A signed-in editor's request does not use the page cache, nor the kept header.
+    assert ">Draft-free rename</a>" in menu_of(admin_client.get("/en/search/?q=two").content.decode())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django import template
 from django.conf import settings
 from django.urls import translate_url
@@ -91,6 +93,47 @@ def hreflang_alternates(context):
         version["absolute_url"] = request.build_absolute_uri(version["url"])
     default = next((v for v in versions if v["code"] == settings.LANGUAGE_CODE), None)
     return {"versions": versions, "default": default}
+
+
+# The header of every page (the home page's link and the menu) per content generation, host and
+# language, in each process: the same for every page, and four queries on each cache miss (the
+# site, the home page, the view restrictions, the menu). Only for a request that missed the page
+# cache (it has read the generation, ops.cache): the generation changes whenever anything a visitor
+# sees changes (a publish, a move, a restriction, a site, on any host), so a process never uses
+# a header older than the pages it stores; an entry also ends at the page cache's timeout or
+# when one of its pages expires (`expire_at` passes without any event), whichever is first.
+_navigation: dict[tuple, dict] = {}
+
+
+def site_navigation_for(request) -> dict:
+    """{"home_url": str | None, "menu": [{"pk", "url", "title"}]} for the visitor's language."""
+    language = current_language()
+    generation = getattr(request, "page_cache_generation", None)
+    key = (generation, request.get_host(), language)
+    if generation is not None:
+        entry = _navigation.get(key)
+        if entry is not None and time.time() < entry["until"]:
+            return entry
+    home = _home_for(language, request)
+    pages = list(public_now(home.get_children()).in_menu()) if home is not None else []
+    entry = {
+        "home_url": home.get_url(request) if home is not None else None,
+        "menu": [{"pk": item.pk, "url": item.get_url(request), "title": item.title} for item in pages],
+        "until": min(
+            [time.time() + settings.CAC_PAGE_CACHE_SECONDS]
+            + [p.expire_at.timestamp() for p in [home, *pages] if p is not None and p.expire_at]
+        ),
+    }
+    if generation is not None:
+        for old in [k for k in _navigation if k[0] != generation]:  # an older generation's
+            _navigation.pop(old, None)
+        _navigation[key] = entry
+    return entry
+
+
+@register.simple_tag(takes_context=True)
+def site_navigation(context) -> dict:
+    return site_navigation_for(context["request"])
 
 
 @register.simple_tag(takes_context=True)
