@@ -28,6 +28,7 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
+from ops.cache import kept
 from ops.forms import CleanModelForm, CleanPageForm
 from ops.i18n import current_language, is_korean
 from ops.text import ascii_slug
@@ -101,8 +102,15 @@ def localized_area(area: PolicyArea) -> PolicyArea:
     language = get_supported_content_language_variant(get_language() or settings.LANGUAGE_CODE)
     table = getattr(_areas_of_language, "table", None)
     if table is None or table[0] != language:
-        rows = PolicyArea.objects.filter(locale__language_code=language)
-        table = (language, {row.translation_key: row for row in rows})
+
+        def load() -> dict:
+            return {
+                row.translation_key: row for row in PolicyArea.objects.filter(locale__language_code=language)
+            }
+
+        # Kept per content generation for the requests that miss the page cache (ops.cache.kept:
+        # an area's change empties it, on any host).
+        table = (language, kept(("casestudies.areas", language), load))
         _areas_of_language.table = table
     return table[1].get(area.translation_key, area)
 

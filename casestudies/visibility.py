@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
+from ops.cache import kept
 from ops.request_memo import forget, remember
 
 RESTRICTED_SECTIONS = "casestudies.visibility.restricted_sections"
@@ -26,10 +27,12 @@ def restricted_sections() -> list[tuple[str, int]]:
     when a restriction is saved or deleted or a page moves (connect_signals)."""
     from wagtail.models import PageViewRestriction
 
-    return remember(
-        RESTRICTED_SECTIONS,
-        lambda: list(PageViewRestriction.objects.values_list("page__path", "page__depth")),
-    )
+    def load() -> list[tuple[str, int]]:
+        return list(PageViewRestriction.objects.values_list("page__path", "page__depth"))
+
+    # Per content generation too, for the requests that miss the page cache (ops.cache.kept: a
+    # restriction saved or deleted, or a page moved, empties the page cache, on any host).
+    return remember(RESTRICTED_SECTIONS, lambda: kept(RESTRICTED_SECTIONS, load))
 
 
 def forget_restricted_sections(**kwargs) -> None:

@@ -37,6 +37,12 @@ def remember(key: str, compute: Callable[[], T]) -> T:
         return value
 
 
+def peek(key: str, default=None):
+    """The value remembered under `key` in this request, or `default`."""
+    store = getattr(_local, "store", None)
+    return default if store is None else store.get(key, default)
+
+
 def forget(key: str) -> None:
     """The value of `key` is computed again at its next use in this request."""
     store = getattr(_local, "store", None)

@@ -216,14 +216,14 @@ def test_the_facet_counts_are_worded_in_the_page_language(client, en_index, ko_i
 def page_cache(settings):
     from django.core.cache import caches
 
-    from home.templatetags import site_tags
+    from ops.cache import forget_kept
 
     settings.CAC_PAGE_CACHE_SECONDS = 300
     caches["pages"].clear()
-    site_tags._navigation.clear()
+    forget_kept()
     yield caches["pages"]
     caches["pages"].clear()
-    site_tags._navigation.clear()
+    forget_kept()
 
 
 def menu_of(html: str) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from django import template
 from django.conf import settings
 from django.urls import translate_url
@@ -12,6 +10,7 @@ from django.utils.translation import get_language_info
 from wagtail.models import Locale, Page, Site
 
 from casestudies.visibility import public_now
+from ops.cache import kept
 from ops.http import local_path
 from ops.i18n import current_language
 
@@ -95,40 +94,26 @@ def hreflang_alternates(context):
     return {"versions": versions, "default": default}
 
 
-# The header of every page (the home page's link and the menu) per content generation, host and
-# language, in each process: the same for every page, and four queries on each cache miss (the
-# site, the home page, the view restrictions, the menu). Only for a request that missed the page
-# cache (it has read the generation, ops.cache): the generation changes whenever anything a visitor
-# sees changes (a publish, a move, a restriction, a site, on any host), so a process never uses
-# a header older than the pages it stores; an entry also ends at the page cache's timeout or
-# when one of its pages expires (`expire_at` passes without any event), whichever is first.
-_navigation: dict[tuple, dict] = {}
-
-
 def site_navigation_for(request) -> dict:
-    """{"home_url": str | None, "menu": [{"pk", "url", "title"}]} for the visitor's language."""
+    """{"home_url": str | None, "menu": [{"pk", "url", "title"}]} for the visitor's language.
+
+    The same on every page of a language, and four queries (the site, the home page, the view
+    restrictions, the menu): kept per content generation for the requests that miss the page
+    cache (ops.cache.kept), until a publish, a move, a restriction or a site changes on any host,
+    or one of its pages expires."""
     language = current_language()
-    generation = getattr(request, "page_cache_generation", None)
-    key = (generation, request.get_host(), language)
-    if generation is not None:
-        entry = _navigation.get(key)
-        if entry is not None and time.time() < entry["until"]:
-            return entry
-    home = _home_for(language, request)
-    pages = list(public_now(home.get_children()).in_menu()) if home is not None else []
-    entry = {
-        "home_url": home.get_url(request) if home is not None else None,
-        "menu": [{"pk": item.pk, "url": item.get_url(request), "title": item.title} for item in pages],
-        "until": min(
-            [time.time() + settings.CAC_PAGE_CACHE_SECONDS]
-            + [p.expire_at.timestamp() for p in [home, *pages] if p is not None and p.expire_at]
-        ),
-    }
-    if generation is not None:
-        for old in [k for k in _navigation if k[0] != generation]:  # an older generation's
-            _navigation.pop(old, None)
-        _navigation[key] = entry
-    return entry
+
+    def make() -> dict:
+        home = _home_for(language, request)
+        pages = list(public_now(home.get_children()).in_menu()) if home is not None else []
+        expiries = [p.expire_at.timestamp() for p in [home, *pages] if p is not None and p.expire_at]
+        return {
+            "home_url": home.get_url(request) if home is not None else None,
+            "menu": [{"pk": item.pk, "url": item.get_url(request), "title": item.title} for item in pages],
+            "expires": min(expiries, default=None),
+        }
+
+    return kept(("home.navigation", request.get_host(), language), make, until=lambda value: value["expires"])
 
 
 @register.simple_tag(takes_context=True)
