@@ -293,3 +293,23 @@ def test_the_header_is_per_language_and_not_kept_for_signed_in_editors(
     Page.objects.filter(pk=en_index.pk).update(title="Draft-free rename")
     # A signed-in editor's request does not use the page cache, nor the kept header.
     assert ">Draft-free rename</a>" in menu_of(admin_client.get("/en/search/?q=two").content.decode())
+
+
+def test_restrictions_and_area_names_kept_per_generation_follow_another_hosts_change(
+    client, en_index, page_cache
+):
+    """Kept for the misses of one generation: a restriction or an area renamed on another host
+    (no signal here: only the shared generation changes) applies from the next miss on."""
+    from ops.cache import clear_page_cache
+
+    case = CaseStudyPageFactory(title="Soon private", areas=["education"])
+    other = CaseStudyPageFactory(title="Stays public", areas=["education"])
+    clear_page_cache()
+    assert "Soon private" in client.get(en_index.url).content.decode()  # the index lists what is public now
+    assert "Education" in client.get(other.url).content.decode()
+    PageViewRestriction.objects.bulk_create([PageViewRestriction(page=case, restriction_type="login")])
+    PolicyArea.objects.filter(slug="education", locale__language_code="en").update(name="Schooling")
+    assert "Soon private" in client.get(en_index.url + "?same-generation").content.decode()  # kept
+    clear_page_cache()
+    assert "Soon private" not in client.get(en_index.url + "?next-generation").content.decode()
+    assert "Schooling" in client.get(other.url + "?next-generation").content.decode()
