@@ -158,6 +158,7 @@ def content_generation() -> str | None:
 GENERATION_OF_REQUEST = "ops.cache.generation"
 # (generation, key) -> (until, value); only the current generation's entries are kept.
 _kept: dict[tuple, tuple[float, object]] = {}
+_kept_lock = threading.Lock()
 
 
 def kept(key, compute: Callable[[], T], until: Callable[[T], float | None] | None = None) -> T:
@@ -182,15 +183,17 @@ def kept(key, compute: Callable[[], T], until: Callable[[T], float | None] | Non
     ends = now + settings.CAC_PAGE_CACHE_SECONDS
     if until is not None:
         ends = min(ends, until(value) or ends)
-    for old in [k for k in _kept if k[0] != generation]:  # an older generation's: never asked again
-        _kept.pop(old, None)
-    _kept[(generation, key)] = (ends, value)
+    with _kept_lock:  # gunicorn's threads share the dict: no iteration while another inserts
+        for old in [k for k in _kept if k[0] != generation]:  # an older generation's: never asked again
+            del _kept[old]
+        _kept[(generation, key)] = (ends, value)
     return value
 
 
 def forget_kept() -> None:
     """Tests: start from nothing kept."""
-    _kept.clear()
+    with _kept_lock:
+        _kept.clear()
 
 
 def _content_changed(sender, **kwargs) -> None:
