@@ -13,4 +13,8 @@ class CaseStudiesConfig(AppConfig):
         from . import (
             filters,  # noqa: F401
             search_documents,  # noqa: F401
+            visibility,
         )
+
+        # The view restrictions read once per request are read again after one changes.
+        visibility.connect_signals()

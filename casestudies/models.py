@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.core.signals import request_started
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F
+from django.db.models import Count, F, prefetch_related_objects
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +28,7 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail_localize.fields import SynchronizedField
 
+from ops.cache import kept
 from ops.forms import CleanModelForm, CleanPageForm
 from ops.i18n import current_language, is_korean
 from ops.text import ascii_slug
@@ -101,8 +102,15 @@ def localized_area(area: PolicyArea) -> PolicyArea:
     language = get_supported_content_language_variant(get_language() or settings.LANGUAGE_CODE)
     table = getattr(_areas_of_language, "table", None)
     if table is None or table[0] != language:
-        rows = PolicyArea.objects.filter(locale__language_code=language)
-        table = (language, {row.translation_key: row for row in rows})
+
+        def load() -> dict:
+            return {
+                row.translation_key: row for row in PolicyArea.objects.filter(locale__language_code=language)
+            }
+
+        # Kept per content generation for the requests that miss the page cache (ops.cache.kept:
+        # an area's change empties it, on any host).
+        table = (language, kept(("casestudies.areas", language), load))
         _areas_of_language.table = table
     return table[1].get(area.translation_key, area)
 
@@ -316,6 +324,22 @@ class CaseStudyIndexPage(Page):
     def permissions_for_user(self, user):
         # City editors may add cases here and nothing else (casestudies.permissions).
         return CaseStudyIndexPermissionTester(user, self)
+
+    def route(self, request, path_components):
+        """A case page in one query, its city and locale with it (Wagtail reads the child, then
+        its specific row, then the page reads its city and locale: four queries). Anything else
+        (a deeper path, a child that is not a case) goes Wagtail's way."""
+        if len(path_components) == 1:
+            case = (
+                CaseStudyPage.objects.child_of(self)
+                .filter(slug=path_components[0])
+                .select_related("city", "locale")
+                .first()
+            )
+            if case is not None:
+                case._cached_parent_obj = self  # as Wagtail's route does: no query for the parent
+                return case.route(request, [])
+        return super().route(request, path_components)
 
     def filtered_cases(self, params):
         """The live cases of this index, filtered by `INDEX_FILTERS` (casestudies.filters: the
@@ -727,9 +751,11 @@ class CaseStudyPage(Page):
         visitor's language where translated); until the worker has embedded it, those sharing
         its measure types and areas."""
         if self.pk:
-            by_meaning = similar_pages(
-                self, limit, CaseStudyPage.objects.select_related("city", "locale").order_by()
+            # The list shows a title, a link and a city: not the bodies of a dozen candidates.
+            candidates = (
+                CaseStudyPage.objects.select_related("city", "locale").defer(*self.LONG_FIELDS).order_by()
             )
+            by_meaning = similar_pages(self, limit, candidates)
             if by_meaning:
                 return by_meaning
         return self.related_by_taxonomy(limit)
@@ -800,10 +826,42 @@ class CaseStudyPage(Page):
             take(measure_sharers=False)
         return found
 
+    # What a list of cases does not show (related cases read a dozen candidates).
+    LONG_FIELDS = (
+        "body",
+        "timeline",
+        "outcomes",
+        "lessons_learned",
+        "partners",
+        "technology",
+        "prerequisites",
+    )
+
+    # What the page shows of its own relations, each read once (the head's metadata, the facts,
+    # the evidence and the sources would each read them again), with the name under which a
+    # preview holds it in memory (modelcluster; the measure types through their links).
+    SHOWN_RELATIONS = {
+        "policy_areas": "policy_areas",
+        "measure_types": "tagged_measures",
+        "outcome_evidence": "outcome_evidence",
+        "sources": "sources",
+    }
+
+    def prefetch_shown_relations(self) -> None:
+        """Read the relations the page shows, once each; a preview's own (in-memory) relations
+        are left as they are: they, not the database's, are what it shows."""
+        in_memory = getattr(self, "_cluster_related_objects", {})
+        names = [name for name, held in self.SHOWN_RELATIONS.items() if held not in in_memory]
+        if self.pk and names:
+            prefetch_related_objects([self], *names)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        self.prefetch_shown_relations()
         context["related_cases"] = self.related_cases()
-        context["index_page"] = self.get_parent().specific
+        context["index_page"] = index_page = self.get_parent().specific
+        # Its URL, once (the facts link to it five times; `.url` reads the site's root paths each time).
+        context["index_url"] = index_page.get_url(request)
         context.update(self.judge_context())
         return context
 

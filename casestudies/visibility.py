@@ -15,16 +15,64 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 
+from ops.cache import kept
+from ops.request_memo import forget, remember
+
+RESTRICTED_SECTIONS = "casestudies.visibility.restricted_sections"
+
+
+def restricted_sections() -> list[tuple[str, int]]:
+    """(path, depth) of every page under a view restriction: each starts a section that visitors
+    may not see. Read once per request (ops.request_memo: a case page asks five times), forgotten
+    when a restriction is saved or deleted or a page moves (connect_signals)."""
+    from wagtail.models import PageViewRestriction
+
+    def load() -> list[tuple[str, int]]:
+        return list(PageViewRestriction.objects.values_list("page__path", "page__depth"))
+
+    # Per content generation too, for the requests that miss the page cache (ops.cache.kept: a
+    # restriction saved or deleted, or a page moved, empties the page cache, on any host).
+    return remember(RESTRICTED_SECTIONS, lambda: kept(RESTRICTED_SECTIONS, load))
+
+
+def forget_restricted_sections(**kwargs) -> None:
+    forget(RESTRICTED_SECTIONS)
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from wagtail.models import PageViewRestriction
+    from wagtail.signals import post_page_move
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            forget_restricted_sections,
+            sender=PageViewRestriction,
+            dispatch_uid=f"casestudies.visibility.restrictions.{id(signal)}",
+        )
+    post_page_move.connect(
+        forget_restricted_sections, dispatch_uid="casestudies.visibility.restrictions.move"
+    )
+
 
 def public_now(pages) -> QuerySet:
     """`pages` (a page model's manager or queryset) reduced to what a visitor may see now.
 
-    Expiry is excluded by id: `id` is a filter field of every page's search index, `expire_at` is
-    not, so the result can still be searched (Wagtail's API `?search=`)."""
+    The view restrictions as Wagtail's `.public()` applies them (a restricted page and its
+    descendants are left out), read once per request (restricted_sections). Expiry is excluded
+    by id: `id` is a filter field of every page's search index, `expire_at` is not, so the
+    result can still be searched (Wagtail's API `?search=`)."""
     from wagtail.models import Page
 
     expired = Page.objects.filter(expire_at__lte=timezone.now()).values("pk")
-    return pages.all().live().public().exclude(pk__in=expired)
+    pages = pages.all().live()
+    private = Q()
+    for path, depth in restricted_sections():
+        private |= Q(path__startswith=path) & Q(depth__gte=depth)
+    if private:
+        pages = pages.exclude(private)
+    return pages.exclude(pk__in=expired)
 
 
 def public_now_in_one_query(pages) -> QuerySet:

@@ -8,7 +8,11 @@ class OpsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the deployment checks
+        from . import (
+            checks,  # noqa: F401 - registers the deployment checks
+            request_memo,
+        )
         from .cache import connect_signals
 
         connect_signals()
+        request_memo.connect_signals()

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -31,6 +34,10 @@ from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddlew
 from django.utils.cache import learn_cache_key
 
 from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from ops import request_memo
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +93,8 @@ class FetchPageCacheMiddleware(FetchFromCacheMiddleware):
             return None
         response = super().process_request(request)
         if response is None and request._cache_update_cache:  # a miss: made now, maybe stored
-            request.page_cache_generation = content_generation()
+            request.page_cache_generation = generation = content_generation()
+            request_memo.remember(GENERATION_OF_REQUEST, lambda: generation)  # for kept()
         return response
 
 
@@ -142,6 +150,50 @@ def content_generation() -> str | None:
         return value
     except Exception:  # noqa: BLE001 - a broken cache means "not cached", never an error
         return None
+
+
+# --------------------------------------------------------------------------------------------
+# What every page of a generation shares, kept in each process (kept())
+# --------------------------------------------------------------------------------------------
+GENERATION_OF_REQUEST = "ops.cache.generation"
+# (generation, key) -> (until, value); only the current generation's entries are kept.
+_kept: dict[tuple, tuple[float, object]] = {}
+_kept_lock = threading.Lock()
+
+
+def kept(key, compute: Callable[[], T], until: Callable[[T], float | None] | None = None) -> T:
+    """`compute()`'s value, kept in this process for the requests that missed the page cache
+    under the same content generation (ops.cache: it changes whenever anything visitors see
+    changes, on any host, and a page made under it is stored only if it has not changed).
+
+    For what many pages show alike and read from content (the header's menu, the view
+    restrictions, the area names): each miss would read it again, though the pages the cache
+    holds were all made with one value per generation. A value is made again under a new
+    generation, after the page cache's timeout, or at `until(value)` (a timestamp: a page that
+    expires, which no event announces), whichever comes first. Outside such a request (page
+    cache off, a signed-in editor, a command), `compute()` runs every time."""
+    generation = request_memo.peek(GENERATION_OF_REQUEST)
+    if generation is None:
+        return compute()
+    now = time.time()
+    entry = _kept.get((generation, key))
+    if entry is not None and now < entry[0]:
+        return entry[1]
+    value = compute()
+    ends = now + settings.CAC_PAGE_CACHE_SECONDS
+    if until is not None:
+        ends = min(ends, until(value) or ends)
+    with _kept_lock:  # gunicorn's threads share the dict: no iteration while another inserts
+        for old in [k for k in _kept if k[0] != generation]:  # an older generation's: never asked again
+            del _kept[old]
+        _kept[(generation, key)] = (ends, value)
+    return value
+
+
+def forget_kept() -> None:
+    """Tests: start from nothing kept."""
+    with _kept_lock:
+        _kept.clear()
 
 
 def _content_changed(sender, **kwargs) -> None:

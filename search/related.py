@@ -7,7 +7,7 @@ with a few indexed lookups, so a case page never ranks candidates per request.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from wagtail.models import Page
 
@@ -29,12 +29,16 @@ def similar_pages(page: Page, limit: int = 4, queryset: QuerySet | None = None) 
     if not neighbours:
         return []
     queryset = public_now(queryset if queryset is not None else Page.objects.all())
-    candidates = {candidate.pk: candidate for candidate in queryset.filter(pk__in=neighbours)}
-    keys = {candidate.translation_key for candidate in candidates.values()}
-    local = {
-        translation.translation_key: translation
-        for translation in queryset.filter(translation_key__in=keys, locale_id=page.locale_id)
-    }
+    # The neighbours and their translations in the page's language, in one query.
+    their_keys = Page.objects.filter(pk__in=neighbours).values("translation_key")
+    # (The key condition on top, not under the OR: PostgreSQL then joins on the translation key's
+    # index instead of testing every page.)
+    rows = list(
+        queryset.filter(Q(translation_key__in=their_keys), Q(pk__in=neighbours) | Q(locale_id=page.locale_id))
+    )
+    wanted = set(neighbours)
+    candidates = {row.pk: row for row in rows if row.pk in wanted}
+    local = {row.translation_key: row for row in rows if row.locale_id == page.locale_id}
     found: list[Page] = []
     seen = {page.translation_key}
     for pk in neighbours:

@@ -12,7 +12,10 @@ from dataclasses import replace
 from django.http import JsonResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from ops import ratelimit
@@ -172,13 +175,24 @@ def _querystring(request, **changes) -> str:
 
 def _facet_groups(response: SearchResponse, search_request: SearchRequest, labels: dict) -> list[dict]:
     groups = []
+    count_labels: dict[int, str] = {}  # "result" / "results" after each count, for screen readers
     for facet in FACETS:
         counts = response.facets.get(facet, {})
         selected = {str(value) for value in getattr(search_request, facet)}
         options = []
         for value, count in counts.items():
             label = labels.get(facet, {}).get(value, value) if facet != "year" else value
-            options.append({"value": value, "label": label, "count": count, "selected": value in selected})
+            if count not in count_labels:
+                count_labels[count] = ngettext("result", "results", count)
+            options.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "count": count,
+                    "count_label": count_labels[count],
+                    "selected": value in selected,
+                }
+            )
         order = filters.registered()[facet].order
         if order == "labels":
             position = {value: i for i, value in enumerate(labels.get(facet, {}))}
@@ -204,11 +218,44 @@ def _facet_groups(response: SearchResponse, search_request: SearchRequest, label
                 "title": _facet_title(facet),
                 "options": shown,
                 "more": more,
+                "options_html": _options_html(facet, shown),
+                "more_html": _options_html(facet, more),
                 "more_open": any(option["selected"] for option in more),
                 "total": len(options),
             }
         )
     return groups
+
+
+# One facet value's checkbox. Written here, not as a template included per value: a search page lists
+# a hundred values or more (countries, measure types), and rendering them through the template
+# language was a third of a search page's time; this is a tenth of that.
+_OPTION_HTML = (
+    "<li><label>"
+    '<input type="checkbox" name="{}" value="{}"{} data-autosubmit> '
+    '<span class="facet__label">{}</span> '
+    '<span class="facet__count">{}<span class="visually-hidden"> {}</span></span>'
+    "</label></li>"
+)
+
+
+def _options_html(facet: str, options: list[dict]) -> str:
+    """The checkboxes of one facet's values, as `<li>`s (escaped by format_html)."""
+    return format_html_join(
+        "\n",
+        _OPTION_HTML,
+        (
+            (
+                facet,
+                option["value"],
+                mark_safe(" checked") if option["selected"] else "",  # noqa: S308 - a constant
+                option["label"],
+                option["count"],
+                option["count_label"],
+            )
+            for option in options
+        ),
+    )
 
 
 def _chips(request, search_request: SearchRequest, labels: dict) -> list[dict]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django import template
+from django.template.loader import render_to_string
+
+from ops.i18n import current_language
 
 from ..asking import ANCHOR, REQUEST_ATTRIBUTE
 from ..csrf import needs_csrf_token
@@ -10,6 +13,22 @@ from ..forms import FORM_MARKER, FORM_MARKER_VALUE, HONEYPOT_FIELD, CaseQuestion
 from ..models import CaseQuestion
 
 register = template.Library()
+
+
+FIELDS_TEMPLATE = "questions/includes/case_question_fields.html"
+# The blank form's fields per language: the same on every case page (labels, help texts and
+# attributes come from the code and its translations, not from content), so made once per process.
+_blank_fields: dict[str, str] = {}
+
+
+def fields_html(form: CaseQuestionForm) -> str:
+    """The form's fields as HTML: a sent form's (values, errors) made for it, a blank one's kept."""
+    if form.is_bound:
+        return render_to_string(FIELDS_TEMPLATE, {"form": form})
+    language = current_language()
+    if language not in _blank_fields:
+        _blank_fields[language] = render_to_string(FIELDS_TEMPLATE, {"form": form})
+    return _blank_fields[language]
 
 
 @register.inclusion_tag("questions/includes/case_questions_block.html", takes_context=True)
@@ -21,10 +40,12 @@ def case_questions(context, case=None):
     questions = []
     if case is not None and getattr(case, "pk", None):
         questions = list(CaseQuestion.objects.published().for_case(case).order_by("created_at", "pk"))
+    shown = form or CaseQuestionForm()
     return {
         "request": request,
         "case": case,
-        "form": form or CaseQuestionForm(),
+        "form": shown,
+        "fields_html": fields_html(shown),
         "questions": questions,
         "asked": request is not None and request.GET.get("asked") == "1" and form is None,
         "anchor": ANCHOR,
