@@ -16,7 +16,14 @@ from casestudies.models import CaseStudyPage
 from search import service
 from search.documents import build_document, build_documents, get_document_builder, iter_document_batches
 from search.factories import CityFactory, MeasureTypeFactory, make_case
-from search.models import SearchDocument, SearchDocumentArea, SearchDocumentText, SearchIndexState
+from search.models import (
+    SearchDocument,
+    SearchDocumentArea,
+    SearchDocumentText,
+    SearchFacetGroup,
+    SearchIndexState,
+    SearchSlugSet,
+)
 from search.types import SearchRequest
 
 pytestmark = pytest.mark.django_db
@@ -353,8 +360,6 @@ def test_sqlite_install_fills_a_new_full_text_table_from_the_indexed_text(db):
 def test_documents_with_the_same_facet_values_share_one_facet_group(db):
     """Single-valued facets are counted per facet group: one row per combination of values,
     reused by every document with that combination, and counted back to the right values."""
-    from search.models import SearchFacetGroup
-
     seoul = CityFactory(name="Seoul", slug="seoul", country="KR", continent="asia")
     lima = CityFactory(name="Lima", slug="lima", country="PE", continent="south-america")
     make_case("Lantern walk", city=seoul, start_date=datetime.date(2020, 4, 1))
@@ -384,8 +389,6 @@ def test_documents_with_the_same_facet_values_share_one_facet_group(db):
 def test_a_facet_group_keeps_a_missing_year_and_evidence_level_apart(db):
     """A missing year or evidence level is stored as 0 in the group (so the unique constraint
     holds) and counted as missing, never as a year 0."""
-    from search.models import SearchFacetGroup
-
     key = ("asia", "KR", 0, "en", 0, "")
     first = SearchFacetGroup.ids_for({key})
     assert SearchFacetGroup.ids_for({key}) == first  # numbered once
@@ -402,8 +405,6 @@ def test_a_facet_group_keeps_a_missing_year_and_evidence_level_apart(db):
 
 def test_documents_with_the_same_area_list_share_one_slug_set(db):
     """Area and measure-type facets are counted per numbered list, then split into slugs."""
-    from search.models import SearchSlugSet
-
     masks = MeasureTypeFactory(slug="masks")
     make_case("Lantern walk", areas=["quarantine", "smart-city"], measures=[masks])
     make_case("Lantern fair", areas=["quarantine", "smart-city"])
