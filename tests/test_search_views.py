@@ -13,7 +13,10 @@ from django.utils import translation
 from search.factories import CityFactory, MeasureTypeFactory, make_case
 from search.types import SearchRequest
 
-pytestmark = pytest.mark.django_db
+from .fixtures.database import build_for_module, fresh, shares_module_data
+
+# Every test but test_urls (which needs no database) asks for `cases`, and through it for the
+# database: no module-wide django_db mark, so the cases can be built once for the module.
 
 RESULT_KEYS = {
     "title",
@@ -34,9 +37,7 @@ RESULT_KEYS = {
 FACET_KEYS = {"area", "continent", "country", "measure", "year", "lang", "evidence", "size"}
 
 
-@pytest.fixture
-def cases(db):
-    """Drive-through testing in English and its Korean translation; cycle lanes in English only."""
+def _build_cases() -> dict:
     seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
     paris = CityFactory(name="Paris", name_ko="파리", slug="paris", country="FR", continent="europe")
     testing = MeasureTypeFactory(name="Testing", name_ko="검사", slug="testing")
@@ -68,6 +69,25 @@ def cases(db):
             translation_key=drive.translation_key,
         ),
     }
+
+
+@pytest.fixture(scope="module")
+def _cases_module(request, django_db_setup, django_db_blocker):
+    """The cases built once for the module (in a transaction rolled back after it), unless a test
+    of the module commits or uses the database without them: then None, and each test builds its own."""
+    if not shares_module_data(request, "cases"):
+        yield None
+        return
+    yield from build_for_module(django_db_blocker, _build_cases)
+
+
+@pytest.fixture
+def cases(_cases_module, db):
+    """Drive-through testing in English and its Korean translation; cycle lanes in English only.
+    Built (and indexed) once per module; each test gets its own copies of the pages, read again."""
+    if _cases_module is None:
+        return _build_cases()
+    return fresh(_cases_module)
 
 
 def search_url(language: str) -> str:
