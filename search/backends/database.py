@@ -1025,11 +1025,12 @@ class DatabaseSearchBackend:
         texts = [analysed[document.page_id] for document in documents]
         rows = [self._row(document) for document in documents]
         with transaction.atomic(using=self.using):
-            groups = SearchFacetGroup.ids_for({SearchFacetGroup.key_of(row) for row in rows}, self.using)
+            keys = [SearchFacetGroup.key_of(row) for row in rows]
+            groups = SearchFacetGroup.ids_for(set(keys), self.using)
             area_sets = SearchSlugSet.ids_for("area", {row.area_slugs for row in rows}, self.using)
             measure_sets = SearchSlugSet.ids_for("measure", {row.measure_slugs for row in rows}, self.using)
-            for row in rows:
-                row.facet_group = groups[SearchFacetGroup.key_of(row)]
+            for row, key in zip(rows, keys, strict=True):
+                row.facet_group = groups[key]
                 row.area_set, row.measure_set = area_sets[row.area_slugs], measure_sets[row.measure_slugs]
             self._delete(page_ids)
             created = SearchDocument.objects.using(self.using).bulk_create(rows)
