@@ -54,6 +54,7 @@ from search.models import (
     SearchDocumentText,
     SearchFacetGroup,
     SearchSlugSet,
+    SearchSlugSetMember,
 )
 from search.related import stored_neighbours
 from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
@@ -88,7 +89,7 @@ GROUPED_COLUMNS = ("continent", "country", "year", "content_language", "evidence
 MULTI_VALUED = ("area", "measure")
 _NO_GROUP = ", ".join(["NULL"] * len(GROUPED_COLUMNS))
 FACET_GROUP = SearchFacetGroup._meta.db_table
-SLUG_SET = SearchSlugSet._meta.db_table
+SLUG_MEMBER = SearchSlugSetMember._meta.db_table
 # GROUPED_COLUMNS of a facet group (g), a missing year or evidence level back to NULL.
 _GROUP_VALUES = "g.continent, g.country, NULLIF(g.year, 0), g.content_language, NULLIF(g.evidence, 0), g.size"
 
@@ -294,6 +295,57 @@ def _country_name(code: str, language: str) -> str:
         return str(countries.name(code))
 
 
+# Browsing's covering indexes (search.models), by the number that leads each.
+_BY_NUMBER = {"facet_group": "by_group", "area_set": "by_areas", "measure_set": "by_measures"}
+# Which filter a browsing count seeks by, when it has several: the one expected to pass the
+# fewest documents. A place or a city size passes a small share of the cases; a policy area or a
+# measure type a tenth or less; a year or the language of the content about half.
+_NARROW_FACETS = ("continent", "country", "evidence", "size")
+
+
+def _driving_column(request: SearchRequest, filters: dict[str, tuple[str, list]], strict: bool) -> str | None:
+    """The number a count seeks by (an index led by it), or None to scan in GROUP BY order.
+    `strict`: the facet groups must pass every single-valued filter, not all but one."""
+    narrow_places = strict and "facet_group" in filters and any(getattr(request, f) for f in _NARROW_FACETS)
+    for column in ("facet_group" if narrow_places else "", "measure_set", "area_set", "facet_group"):
+        if column in filters:
+            return column
+    return None
+
+
+def _group_condition(request: SearchRequest, facets: list[str], failing: int = 0) -> tuple[str, list]:
+    """The document's facet group fails at most `failing` of these single-valued filters."""
+    tests, params = [], []
+    for facet in facets:
+        values = getattr(request, facet)
+        column = "content_language" if facet == "lang" else facet
+        tests.append(f"g.{column} IN ({_placeholders(values)})")
+        params += list(values)
+    if failing:
+        passing = " + ".join(f"(CASE WHEN {test} THEN 1 ELSE 0 END)" for test in tests)
+        where = f"{passing} >= {len(facets) - failing}"
+    else:
+        where = " AND ".join(tests)
+    return f"d.facet_group IN (SELECT g.id FROM {FACET_GROUP} g WHERE {where})", params  # noqa: S608
+
+
+def _list_condition(facet: str, values: tuple[str, ...]) -> tuple[str, list]:
+    """The document's list of areas (or measure types) holds one of `values`."""
+    sql = f"d.{facet}_set IN (SELECT s.slug_set_id FROM {SLUG_MEMBER} s WHERE s.slug IN ({_placeholders(values)}))"  # noqa: S608
+    return sql, list(values)
+
+
+def _per_slug(facet: str, per_list: str) -> str:
+    """A facet's count rows ('area' or 'measure', slug, n) from `per_list`'s (sid, n) rows: the
+    count per numbered list of slugs (none: 0, left out) added up per slug in the database (a
+    query matching every case has ~13,000 measure-type lists)."""
+    return (
+        f"SELECT '{facet}', {_NO_GROUP}, s.slug, NULL, CAST(SUM(x.n) AS bigint), NULL, NULL "  # noqa: S608
+        f"FROM ({per_list}) x "
+        f"JOIN {SLUG_MEMBER} s ON s.slug_set_id = x.sid GROUP BY s.slug"
+    )
+
+
 class DatabaseSearchBackend:
     """`search.types.SearchBackend` over the SQL database (SQLite FTS5 or PostgreSQL tsvector)."""
 
@@ -323,9 +375,13 @@ class DatabaseSearchBackend:
         column = "content_language" if facet == "lang" else facet
         return f"d.{column} IN ({_placeholders(values)})", list(values)
 
-    def _flag(self, facet: str, values: tuple) -> tuple[str, list]:
-        """1 when a document passes this facet's filter, else 0 (an integer on both vendors)."""
-        condition, params = self._condition(facet, values)
+    def _flag(self, request: SearchRequest, facet: str) -> tuple[str, list]:
+        """1 when a document passes this facet's filter, else 0 (an integer on both vendors),
+        from its numbers (facet group, lists): the matches read them from a narrow index."""
+        if facet in MULTI_VALUED:
+            condition, params = _list_condition(facet, getattr(request, facet))
+        else:
+            condition, params = _group_condition(request, [facet])
         return f"(CASE WHEN {condition} THEN 1 ELSE 0 END)", params
 
     def _visible(self, request: SearchRequest) -> tuple[list[str], list]:
@@ -353,7 +409,7 @@ class DatabaseSearchBackend:
         ranks higher, and one missing term does not drop it. The score fuses the rank by words
         with the meaning score by reciprocal rank fusion (search/README.md).
         """
-        flags = [(facet, *self._flag(facet, getattr(request, facet))) for facet in active]
+        flags = [(facet, *self._flag(request, facet)) for facet in active]
         # The single-valued facets' values come from the document's facet group (`_match_statement`).
         columns = [
             "d.id",
@@ -480,7 +536,9 @@ class DatabaseSearchBackend:
         params: list = [expression for expression, _hits in partitions]
         if not semantic:
             cand = f"SELECT id, hits, lscore, 0.0 AS sscore FROM ({lexical}) u"  # noqa: S608
-            return [f"cand AS MATERIALIZED ({cand})"], params
+            # Not materialised: `m` reads the matches straight from FTS5 (a query matching every
+            # case would otherwise copy 100,000 rows once more).
+            return [f"cand AS NOT MATERIALIZED ({cand})"], params
         pairs = sorted(semantic.items())
         sem = (
             f"sem_in(page_id, s) AS (VALUES {', '.join(['(%s, %s)'] * len(pairs))}), "  # noqa: S608
@@ -489,9 +547,10 @@ class DatabaseSearchBackend:
         )
         sem_params = [value for pair in pairs for value in pair] + [request.language]
         cand = (
+            # Not materialised: `m` reads it as it goes (the matches are already copied in lex).
             # IN builds a lookup of the few meaning candidates once; a join to them would scan them
             # once per word match.
-            "cand AS MATERIALIZED (SELECT lex.id, lex.hits, lex.lscore, CASE WHEN lex.id IN (SELECT id FROM sem) "  # noqa: S608
+            "cand AS NOT MATERIALIZED (SELECT lex.id, lex.hits, lex.lscore, CASE WHEN lex.id IN (SELECT id FROM sem) "  # noqa: S608
             "THEN (SELECT sem.s FROM sem WHERE sem.id = lex.id) ELSE 0.0 END AS sscore "
             "FROM lex UNION ALL SELECT sem.id, 0, NULL, sem.s FROM sem "
             # The meaning candidates that match words, found by one pass over the matches (a
@@ -645,33 +704,27 @@ class DatabaseSearchBackend:
             f") x JOIN {FACET_GROUP} g ON g.id = x.fg",
         ]
         for facet in MULTI_VALUED:
-            # Per list of slugs, by its number (SearchSlugSet; 0: none), then the lists' slugs.
             parts.append(
-                f"SELECT '{facet}', {_NO_GROUP}, s.slugs, NULL, x.n, NULL, NULL FROM ("  # noqa: S608
-                f"SELECT m.{facet}_set AS sid, COUNT(*) AS n FROM m WHERE {where(facet)} AND m.{facet}_set <> 0 "
-                f"GROUP BY m.{facet}_set) x JOIN {SLUG_SET} s ON s.id = x.sid"
+                _per_slug(
+                    facet,
+                    f"SELECT m.{facet}_set AS sid, COUNT(*) AS n FROM m "  # noqa: S608
+                    f"WHERE {where(facet)} AND m.{facet}_set <> 0 GROUP BY m.{facet}_set",
+                )
             )
         return f"{statement} " + " UNION ALL ".join(parts), params
 
     def _browse_statement(self, request: SearchRequest, active: list[str], order: str) -> tuple[str, list]:
         """Browsing (no query words): nothing is materialised. The page comes straight
         from the browse index (`search_doc_browse`: language, start date, page, ...), which
-        yields the documents newest first, so the scan stops after the page; each count is one
-        scan of the language's entries in a covering index already in its GROUP BY order
-        (`search_doc_groups`, `search_doc_areas`, `search_doc_measures`), with only the filters
-        it needs: no temporary B-tree sorts 100,000 rows."""
+        yields the documents newest first, so the scan stops after the page. Each count groups
+        by one number (facet group, area list, measure-type list) in a covering index led by a
+        number (search.models): it seeks only the entries whose number passes one of the other
+        facets' filters (`_driving_column`), or, with none, scans the language's entries in
+        its GROUP BY order. Either way no temporary B-tree sorts 100,000 rows."""
         visible, visible_params = self._visible(request)
         conditions = {facet: self._condition(facet, getattr(request, facet)) for facet in active}
-
-        def where(skip: Iterable[str] = ()) -> tuple[str, list]:
-            sql, params = list(visible), list(visible_params)
-            for facet in active:
-                if facet not in skip:
-                    sql.append(conditions[facet][0])
-                    params += conditions[facet][1]
-            return " AND ".join(sql), params
-
-        page_where, params = where()
+        page_where = " AND ".join([*visible, *(conditions[facet][0] for facet in active)])
+        params = visible_params + [value for facet in active for value in conditions[facet][1]]
         page = (
             f"SELECT d.id, d.page_id, NULL AS score, d.start_date, d.evidence FROM {DOC} d{_indexed('browse', self.vendor)} "  # noqa: S608
             f"WHERE {page_where} ORDER BY d.{order.replace(', ', ', d.')} LIMIT %s OFFSET %s"
@@ -679,29 +732,35 @@ class DatabaseSearchBackend:
         params += [request.page_size, (request.page - 1) * request.page_size]
         parts = [self._hit_part(page, order)]
 
+        single = [facet for facet in active if facet in SINGLE_VALUED]
+        multi = [facet for facet in active if facet in MULTI_VALUED]
+
+        def counted(grouped: str, filters: dict[str, tuple[str, list]]) -> str:
+            """One language's visible documents passing `filters` (column -> condition), as
+            (number, n) rows grouped by the `grouped` number."""
+            driving = _driving_column(request, filters, strict=grouped != "facet_group") or grouped
+            where = [*visible, *(sql for sql, _params in filters.values()), f"d.{grouped} <> 0"]
+            params.extend(visible_params + [value for _sql, values in filters.values() for value in values])
+            return (
+                f"SELECT d.{grouped} AS sid, COUNT(*) AS n FROM {DOC} d{_indexed(_BY_NUMBER[driving], self.vendor)} "  # noqa: S608
+                f"WHERE {' AND '.join(where)} GROUP BY d.{grouped}"
+            )
+
         # The groups: every filter but the single-valued ones, and of those at most one failing
         # (which one follows from the group's values).
-        single = [facet for facet in active if facet in SINGLE_VALUED]
-        group_where, group_params = where(skip=single)
+        filters = {f"{facet}_set": _list_condition(facet, getattr(request, facet)) for facet in multi}
         if len(single) > 1:
-            flags = [self._flag(facet, getattr(request, facet)) for facet in single]
-            group_where += f" AND {' + '.join(flag for flag, _values in flags)} >= {len(single) - 1}"
-            for _flag, values in flags:
-                group_params += values
-        grouped = ", ".join(f"d.{column}" for column in GROUPED_COLUMNS)
+            filters["facet_group"] = _group_condition(request, single, failing=1)
         parts.append(
-            f"SELECT 'group', {grouped}, NULL, NULL, COUNT(*), NULL, NULL FROM {DOC} d{_indexed('groups', self.vendor)} "  # noqa: S608
-            f"WHERE {group_where} GROUP BY {grouped}"
+            f"SELECT 'group', {_GROUP_VALUES}, NULL, NULL, x.n, NULL, NULL FROM ("  # noqa: S608
+            f"{counted('facet_group', filters)}) x JOIN {FACET_GROUP} g ON g.id = x.sid"
         )
-        params += group_params
         for facet in MULTI_VALUED:
-            facet_where, facet_params = where(skip=(facet,))
-            column = f"d.{facet}_slugs"
-            parts.append(
-                f"SELECT '{facet}', {_NO_GROUP}, {column}, NULL, COUNT(*), NULL, NULL "  # noqa: S608
-                f"FROM {DOC} d{_indexed(facet + 's', self.vendor)} WHERE {facet_where} AND {column} <> '' GROUP BY {column}"
-            )
-            params += facet_params
+            filters = {f"{other}_set": _list_condition(other, getattr(request, other)) for other in multi}
+            filters.pop(f"{facet}_set", None)
+            if single:
+                filters["facet_group"] = _group_condition(request, single, failing=0)
+            parts.append(_per_slug(facet, counted(f"{facet}_set", filters)))
         return " UNION ALL ".join(parts), params
 
     def _semantic(self, request: SearchRequest) -> dict[int, float]:
