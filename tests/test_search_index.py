@@ -253,6 +253,28 @@ def test_postgresql_rebuild_vacuums_the_index_tables():
     assert {"search_searchdocument", "search_searchdocumenttext"} <= vacuumed
 
 
+def test_postgresql_reads_browsing_pages_from_an_index_in_their_order(db):
+    """Browsing lists newest first, undated last. PostgreSQL sorts NULL last in an ascending
+    index, so search 0017 builds the browse index in that order: a page is the first entries of
+    the language, not a sort of all of them (40 ms at 100,000 cases)."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's index order")
+    make_case("Dated", start_date=datetime.date(2021, 5, 1))
+    make_case("Undated", start_date=None)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")  # a sort only where no index gives the order
+        cursor.execute(
+            "EXPLAIN SELECT d.id, d.page_id FROM search_searchdocument d WHERE d.language = 'en' "
+            "ORDER BY d.start_date DESC NULLS LAST, d.page_id DESC LIMIT 20"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "search_doc_browse" in plan and "Sort" not in plan, plan
+    assert [hit.title for hit in service.search(SearchRequest(language="en")).hits] == ["Dated", "Undated"]
+
+
 def test_a_search_starts_from_the_full_text_match(db):
     """On SQLite the join order is pinned (CROSS JOIN): FTS5 first, then one index probe per match,
     whatever the statistics say."""
