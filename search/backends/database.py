@@ -495,6 +495,8 @@ class DatabaseSearchBackend:
                 cand = f"SELECT id, g AS hits, s AS lscore, v AS sscore FROM ({parts[0]}) u"  # noqa: S608
                 ctes.append(f"cand AS MATERIALIZED ({cand})")
                 return ctes, params
+            if len(groups) == 1:
+                return self._one_group_and_meaning(request, parts[0], params, semantic)
         if semantic:
             pairs = sorted(semantic.items())
             row = "(%s, %s)" if sqlite else "(CAST(%s AS bigint), CAST(%s AS double precision))"
@@ -518,6 +520,30 @@ class DatabaseSearchBackend:
             f"FROM ({union}) u GROUP BY id HAVING {enough} OR SUM(v) > 0)"
         )
         return ctes, [*sem_params, needed, needed, *params, needed]
+
+    def _one_group_and_meaning(
+        self, request: SearchRequest, lexical: str, params: list, semantic: dict[int, float]
+    ) -> tuple[list[str], list]:
+        """PostgreSQL, one term group and meaning candidates: each match once, as it comes from
+        the GIN lookup, with its meaning score joined from the few candidates, and the candidates
+        that match no words. A GROUP BY over every match (the general case) hashed 100,000 rows
+        for a word in nearly every case, and left the planner expecting 111 of them, so the join to
+        the documents became 100,000 index probes (docs/benchmarks.md)."""
+        pairs = sorted(semantic.items())
+        values = ", ".join(["(CAST(%s AS bigint), CAST(%s AS double precision))"] * len(pairs))
+        ctes = [
+            f"sem(page_id, s) AS (VALUES {values})",
+            f"semd AS MATERIALIZED (SELECT d2.id AS id, sem.s AS s FROM sem JOIN {DOC} d2 "  # noqa: S608
+            "ON d2.page_id = sem.page_id AND d2.language = %s)",
+            f"lex AS MATERIALIZED ({lexical})",
+            "cand AS NOT MATERIALIZED (SELECT lex.id, lex.g AS hits, lex.s AS lscore, "
+            "COALESCE(semd.s, 0) AS sscore FROM lex LEFT JOIN semd ON semd.id = lex.id "
+            "UNION ALL SELECT semd.id, 0, CAST(NULL AS integer), semd.s FROM semd "
+            # One pass over the matches with a lookup of the few candidates (see the SQLite twin).
+            "WHERE semd.id NOT IN (SELECT lex.id FROM lex WHERE lex.id IN (SELECT id FROM semd)))",
+        ]
+        sem_params = [value for pair in pairs for value in pair] + [request.language]
+        return ctes, [*sem_params, *params]
 
     def _partitioned_candidates(
         self, request: SearchRequest, partitions: list[tuple[str, int]], semantic: dict[int, float]
