@@ -19,7 +19,8 @@ from wagtail.views import serve as wagtail_serve
 from casestudies.models import CaseStudyPage
 from questions.models import CaseQuestion
 
-pytestmark = pytest.mark.django_db
+# No module-wide django_db mark: the URL walk and the origin rules need no database, and the
+# other tests get it through community_case, which is then built once for the module.
 
 QUESTION = {
     "community_form": "question",

@@ -92,7 +92,9 @@ def test_korean_case_page_metadata(client, opendata_cases):
     assert json_ld(html)[0]["inLanguage"] == "ko"
 
 
-def test_session_page_has_event_json_ld(client, archive_summit):
+def test_session_page_has_event_json_ld(client, archive_summit, opendata_cases):
+    # opendata_cases too, as every test of the module asks for it: the cases are then built once
+    # for the module instead of once per test (the summit's session is what is checked).
     from archive.models import SessionPage
 
     session = SessionPage.objects.live().filter(locale__language_code="en", slug="quarantine").first()
