@@ -1,5 +1,6 @@
 """Review before publishing: groups and permissions from migrations, the workflow, the dashboard,
-scheduled publishing, revisions (compare, revert) and the admin listing of case studies."""
+scheduled publishing and revisions (compare, revert). The filters of the admin listing of case
+studies are in tests/test_editorial_listing.py."""
 
 import datetime
 
@@ -14,7 +15,7 @@ from wagtail.models import GroupPagePermission, Page, Revision, TaskState, Workf
 from casestudies.factories import CaseStudyPageFactory, CityFactory
 from casestudies.models import CaseStudyPage, MeasureType, PolicyArea
 from editorial.roles import WORKFLOW_NAME
-from tests.admin_forms import case_form
+from tests.admin_forms import case_form, submit_for_review
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +41,7 @@ def login(client, user):
 
 
 def submit(client, page, **overrides):
-    form = case_form(page, **overrides)
-    form["action-submit"] = "action-submit"
-    response = client.post(f"/admin/pages/{page.pk}/edit/", form)
-    assert response.status_code == 302, response.content[:500]
-    return CaseStudyPage.objects.get(pk=page.pk)
+    return submit_for_review(client, page, **overrides)
 
 
 # --- groups, permissions and the workflow, by migration ------------------------------
@@ -268,53 +265,6 @@ def test_dashboard_panels_hidden_from_users_without_page_permissions(client, mak
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
     html = login(client, user).get("/admin/").content.decode()
     assert "Case studies per policy area" not in html
-
-
-@pytest.fixture
-def listed(en_index, ko_index, city_a, city_b):
-    from wagtail.models import Locale
-
-    a = CaseStudyPageFactory(title="Alpha quarantine", city=city_a, areas=["quarantine"])
-    b = CaseStudyPageFactory(title="Beta transport", city=city_b, areas=["public-transportation"])
-    b.save_revision()  # live with a draft
-    c = CaseStudyPageFactory(title="Gamma draft", city=city_b, areas=["welfare"])
-    c.unpublish()
-    ko = a.copy_for_translation(Locale.objects.get(language_code="ko"))
-    ko.title = "알파 방역"
-    ko.save_revision().publish()
-    return {"a": a, "b": b, "c": c, "ko": ko}
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("", {"Alpha quarantine", "Beta transport", "Gamma draft", "알파 방역"}),
-        ("policy_area=quarantine", {"Alpha quarantine", "알파 방역"}),
-        ("policy_area=quarantine&policy_area=welfare", {"Alpha quarantine", "알파 방역", "Gamma draft"}),
-        ("continent=europe", {"Beta transport", "Gamma draft"}),
-        ("locale=ko", {"알파 방역"}),
-        ("status=draft", {"Gamma draft"}),
-        ("status=changed", {"Beta transport"}),
-        ("status=live", {"Alpha quarantine", "Beta transport", "알파 방역"}),
-    ],
-)
-def test_case_listing_filters(client, make_user, listed, query, expected):
-    login(client, make_user("admin", superuser=True))
-    response = client.get(f"/admin/case_studies/?{query}")
-    assert response.status_code == 200
-    titles = {page.title for page in response.context["object_list"]}
-    assert titles == expected
-
-
-def test_case_listing_filters_by_city_and_review(client, editor, make_user, listed, city_b):
-    submit(login(client, editor), listed["b"])
-    login(client, make_user("admin", superuser=True))
-    titles = {p.title for p in client.get(f"/admin/case_studies/?city={city_b.pk}").context["object_list"]}
-    assert titles == {"Beta transport", "Gamma draft"}
-    titles = {p.title for p in client.get("/admin/case_studies/?status=in_review").context["object_list"]}
-    assert titles == {"Beta transport"}
-    html = client.get("/admin/case_studies/").content.decode()
-    assert "Beetown" in html  # the city column
 
 
 # --- measure types: autocomplete, no free tagging ---------------------------------
