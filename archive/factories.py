@@ -79,3 +79,17 @@ def translation(page: Page, language_code: str, **fields) -> Page:
         setattr(translated, name, value)
     translated.save_revision().publish()
     return type(translated).objects.get(pk=translated.pk)
+
+
+def summit_with_session(**session_fields) -> dict[str, dict[str, Page]]:
+    """A summit and one session (a quarantine discussion unless `session_fields` say otherwise),
+    each in English and, translated, in Korean: {"summit": {"en": …, "ko": …}, "session": {…}}."""
+    summit = SummitPageFactory()
+    summit_ko = translation(summit, "ko")
+    session = SessionPageFactory(parent=summit, **session_fields)
+    session_ko = translation(session, "ko")
+    # Read again: the summits' in-memory copies still count no children.
+    return {
+        "summit": {"en": SummitPage.objects.get(pk=summit.pk), "ko": SummitPage.objects.get(pk=summit_ko.pk)},
+        "session": {"en": SessionPage.objects.get(pk=session.pk), "ko": session_ko},
+    }

@@ -16,6 +16,7 @@ from django.utils import translation
 from wagtail.models import Page, PageViewRestriction
 from wagtail.views import serve as wagtail_serve
 
+from archive.factories import summit_with_session
 from casestudies.models import CaseStudyPage
 from questions.models import CaseQuestion
 
@@ -106,8 +107,9 @@ def test_a_question_marker_exempts_no_other_view(community_case):
     assert CaseQuestion.objects.count() == 0
 
 
-def test_no_page_but_a_case_page_is_exempt(community_case, archive_summit):
+def test_no_page_but_a_case_page_is_exempt(community_case):
     """Wagtail pages of every type (home, indexes, summit, sessions…): only case pages take the form."""
+    summit_with_session()  # a summit and a session, in both languages
     client = Client(enforce_csrf_checks=True)
     pages = Page.objects.live().exclude(depth=1).specific()
     statuses = {}

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from wagtail.models import GroupPagePermission, Page, Revision, TaskState, Workflow, WorkflowState
 
+from archive.factories import summit_with_session
 from casestudies.factories import CaseStudyPageFactory, CityFactory
 from casestudies.models import CaseStudyPage, MeasureType, PolicyArea
 from editorial.roles import WORKFLOW_NAME
@@ -86,15 +87,16 @@ def test_city_editors_get_add_and_change_on_every_case_index(en_index, ko_index)
         assert codenames == {"add_page", "change_page"}
 
 
-def test_one_workflow_reviews_cases_and_sessions(case, archive_summit):
+def test_one_workflow_reviews_cases_and_sessions(case):
+    summit = summit_with_session()["summit"]
     workflow = Workflow.objects.get(name=WORKFLOW_NAME)
     assert workflow.active
     task = workflow.tasks.get().specific
     assert list(task.groups.values_list("name", flat=True)) == ["Reviewers"]
     assert case.get_workflow() == workflow
-    session = archive_summit["en"].get_children().first()
+    session = summit["en"].get_children().first()
     assert session.get_workflow() == workflow
-    assert archive_summit["ko"].get_children().first().get_workflow() == workflow
+    assert summit["ko"].get_children().first().get_workflow() == workflow
 
 
 def test_the_roles_setup_is_idempotent():
