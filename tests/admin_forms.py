@@ -1,4 +1,5 @@
-"""POST data of the Wagtail admin's case-study edit form, shared by the editorial tests."""
+"""POST data of the Wagtail admin's case-study edit form, and its submission for review, shared by
+the editorial tests."""
 
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
@@ -32,3 +33,15 @@ def case_form(page, **overrides):
         PolicyArea.objects.get(slug="quarantine", locale__language_code="en").pk
     ]
     return form
+
+
+def submit_for_review(client, page, **overrides):
+    """Post the edit form of `page` (with `overrides`) with "Submit for review", as the signed-in
+    user of `client`; returns the case read again."""
+    from casestudies.models import CaseStudyPage
+
+    form = case_form(page, **overrides)
+    form["action-submit"] = "action-submit"
+    response = client.post(f"/admin/pages/{page.pk}/edit/", form)
+    assert response.status_code == 302, response.content[:500]
+    return CaseStudyPage.objects.get(pk=page.pk)

@@ -1,6 +1,7 @@
 """In headless Chromium: a Korean visitor opens a session, follows a chapter's case link and finds the
 session (and the moment) listed on the case page; deep links start the player; local time is shown."""
 
+import datetime
 import re
 import uuid
 
@@ -8,8 +9,8 @@ import pytest
 
 from wagtail.models import Locale
 
-from archive.loaders import load_summit
-from archive.models import SessionChapter, SessionPage, SessionRecording
+from archive.factories import SEOUL, SessionPageFactory, SummitPageFactory, translation
+from archive.models import SessionChapter, SessionKind, SessionPage, SessionRecording
 
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -17,11 +18,25 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 @pytest.fixture
 def korean_session(archive_case):
-    load_summit()
-    sessions = {}
+    """A summit in both languages with a mayoral meeting on its first day and the quarantine
+    discussion on its third (13:00 in Seoul), which links the case, has an English and a Korean
+    recording, and chapters, one pointing at the case. Built by the archive factories: a few pages,
+    not the whole demo summit."""
+    summit = SummitPageFactory(title="CAC Global Summit 2020", slug="cac-global-summit-2020")
+    translation(summit, "ko", title="CAC 글로벌 서밋 2020")
+    meeting = SessionPageFactory(
+        parent=summit,
+        title="Mayoral Meeting",
+        slug="mayoral-meeting",
+        kind=SessionKind.MAYORAL_MEETING,
+        start=datetime.datetime(2020, 6, 1, 10, 0, tzinfo=SEOUL),
+    )
+    translation(meeting, "ko", title="도시정부 시장회의")
+    english = SessionPageFactory(parent=summit, title="Discussion on Quarantine Measures", slug="quarantine")
+    korean = translation(english, "ko", title="방역 분야 토론")
     keys = [uuid.uuid4(), uuid.uuid4()]  # a chapter and its translation share one key
-    for code in ("en", "ko"):
-        page = SessionPage.objects.get(slug="quarantine", locale__language_code=code)
+    for code, page in (("en", english), ("ko", korean)):
+        page.related_cases = [archive_case[code]]
         page.recordings = [
             SessionRecording(language="ko", video_id="testKO_0001", duration=5400),
             SessionRecording(language="en", video_id="testEN_0001", duration=5400),
@@ -42,8 +57,7 @@ def korean_session(archive_case):
             ),
         ]
         page.save_revision().publish()
-        sessions[code] = page
-    return sessions["ko"], archive_case["ko"]
+    return SessionPage.objects.get(pk=korean.pk), archive_case["ko"]
 
 
 def offline_page(browser, live_server, **context):

@@ -15,7 +15,9 @@ from django.test import Client
 
 from ops.http import client_ip
 
-pytestmark = pytest.mark.django_db
+# No module-wide django_db mark: the tests of client_ip() itself and of the settings need no
+# database, and the others get it through `limited` (community_case), which is then built once
+# for the module.
 
 PROXY = "10.0.0.5"  # the TLS proxy every visitor comes through
 VISITOR_A, VISITOR_B = "198.51.100.1", "198.51.100.2"

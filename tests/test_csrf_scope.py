@@ -16,10 +16,12 @@ from django.utils import translation
 from wagtail.models import Page, PageViewRestriction
 from wagtail.views import serve as wagtail_serve
 
+from archive.factories import summit_with_session
 from casestudies.models import CaseStudyPage
 from questions.models import CaseQuestion
 
-pytestmark = pytest.mark.django_db
+# No module-wide django_db mark: the URL walk and the origin rules need no database, and the
+# other tests get it through community_case, which is then built once for the module.
 
 QUESTION = {
     "community_form": "question",
@@ -105,8 +107,9 @@ def test_a_question_marker_exempts_no_other_view(community_case):
     assert CaseQuestion.objects.count() == 0
 
 
-def test_no_page_but_a_case_page_is_exempt(community_case, archive_summit):
+def test_no_page_but_a_case_page_is_exempt(community_case):
     """Wagtail pages of every type (home, indexes, summit, sessions…): only case pages take the form."""
+    summit_with_session()  # a summit and a session, in both languages
     client = Client(enforce_csrf_checks=True)
     pages = Page.objects.live().exclude(depth=1).specific()
     statuses = {}

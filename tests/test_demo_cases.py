@@ -1,13 +1,15 @@
 """The case-study demo loader (casestudies.loaders.load_demo) builds the bilingual site from real
-2020 cases, judged with sourced figures, and a second run changes nothing. The demo is loaded once
-for the module (in a transaction rolled back after it); each test runs in a savepoint inside it.
-tests/test_demo_content.py checks the demo data and the `load_demo` command of every app."""
+2020 cases, judged with sourced figures, their Korean pages naming their organisation in Korean,
+and a second run changes nothing. The demo is loaded once for the module (in a transaction rolled
+back after it); each test runs in a savepoint inside it. tests/test_demo_content.py checks the demo
+data and the `load_demo` command of every app."""
 
 import json
+import re
 
 import pytest
 
-from wagtail.models import Page, Revision
+from wagtail.models import Locale, Page, Revision
 
 from casestudies.loaders import DATA_DIR, load_demo
 from casestudies.models import CaseStudyPage, City, PolicyArea
@@ -87,3 +89,21 @@ def test_demo_cases_are_judged_with_sourced_figures(client, demo_cases):
     assert "효과가 있었나요?" in client.get(ko.url).content.decode()
     # Every city of the demo has a population (GeoNames, offline), so the size facet has values.
     assert not City.objects.filter(population__isnull=True).exists()
+
+
+def test_the_demo_gives_korean_pages_a_korean_contact_organisation(client, demo_cases):
+    ko = CaseStudyPage.objects.get(slug="seoul-drive-through-screening", locale__language_code="ko")
+    en = ko.get_translation(Locale.objects.get(language_code="en"))
+    assert en.contact_organisation == "Seoul Metropolitan Government, Citizens' Health Bureau"
+    assert ko.contact_organisation == "서울특별시 시민건강국"
+    assert "서울특별시 시민건강국" in client.get(ko.url).content.decode()
+    # Every Korean demo case names its organisation in Korean (a Hangul syllable in it).
+    for page in CaseStudyPage.objects.filter(locale__language_code="ko"):
+        assert re.search(r"[가-힣]", page.contact_organisation), page.slug
+    # Only the measures the demo data marks as running say "ongoing".
+    assert set(
+        CaseStudyPage.objects.filter(ongoing=True, locale__language_code="en").values_list("slug", flat=True)
+    ) == {
+        "amsterdam-city-doughnut",
+        "seoul-dolbom-sos-center",
+    }

@@ -1,5 +1,6 @@
 """Review before publishing: groups and permissions from migrations, the workflow, the dashboard,
-scheduled publishing, revisions (compare, revert) and the admin listing of case studies."""
+scheduled publishing and revisions (compare, revert). The filters of the admin listing of case
+studies are in tests/test_editorial_listing.py."""
 
 import datetime
 
@@ -11,10 +12,11 @@ from django.utils import timezone
 
 from wagtail.models import GroupPagePermission, Page, Revision, TaskState, Workflow, WorkflowState
 
+from archive.factories import summit_with_session
 from casestudies.factories import CaseStudyPageFactory, CityFactory
 from casestudies.models import CaseStudyPage, MeasureType, PolicyArea
 from editorial.roles import WORKFLOW_NAME
-from tests.admin_forms import case_form
+from tests.admin_forms import case_form, submit_for_review
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +42,7 @@ def login(client, user):
 
 
 def submit(client, page, **overrides):
-    form = case_form(page, **overrides)
-    form["action-submit"] = "action-submit"
-    response = client.post(f"/admin/pages/{page.pk}/edit/", form)
-    assert response.status_code == 302, response.content[:500]
-    return CaseStudyPage.objects.get(pk=page.pk)
+    return submit_for_review(client, page, **overrides)
 
 
 # --- groups, permissions and the workflow, by migration ------------------------------
@@ -89,15 +87,16 @@ def test_city_editors_get_add_and_change_on_every_case_index(en_index, ko_index)
         assert codenames == {"add_page", "change_page"}
 
 
-def test_one_workflow_reviews_cases_and_sessions(case, archive_summit):
+def test_one_workflow_reviews_cases_and_sessions(case):
+    summit = summit_with_session()["summit"]
     workflow = Workflow.objects.get(name=WORKFLOW_NAME)
     assert workflow.active
     task = workflow.tasks.get().specific
     assert list(task.groups.values_list("name", flat=True)) == ["Reviewers"]
     assert case.get_workflow() == workflow
-    session = archive_summit["en"].get_children().first()
+    session = summit["en"].get_children().first()
     assert session.get_workflow() == workflow
-    assert archive_summit["ko"].get_children().first().get_workflow() == workflow
+    assert summit["ko"].get_children().first().get_workflow() == workflow
 
 
 def test_the_roles_setup_is_idempotent():
@@ -268,53 +267,6 @@ def test_dashboard_panels_hidden_from_users_without_page_permissions(client, mak
     user.user_permissions.add(Permission.objects.get(codename="access_admin"))
     html = login(client, user).get("/admin/").content.decode()
     assert "Case studies per policy area" not in html
-
-
-@pytest.fixture
-def listed(en_index, ko_index, city_a, city_b):
-    from wagtail.models import Locale
-
-    a = CaseStudyPageFactory(title="Alpha quarantine", city=city_a, areas=["quarantine"])
-    b = CaseStudyPageFactory(title="Beta transport", city=city_b, areas=["public-transportation"])
-    b.save_revision()  # live with a draft
-    c = CaseStudyPageFactory(title="Gamma draft", city=city_b, areas=["welfare"])
-    c.unpublish()
-    ko = a.copy_for_translation(Locale.objects.get(language_code="ko"))
-    ko.title = "알파 방역"
-    ko.save_revision().publish()
-    return {"a": a, "b": b, "c": c, "ko": ko}
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        ("", {"Alpha quarantine", "Beta transport", "Gamma draft", "알파 방역"}),
-        ("policy_area=quarantine", {"Alpha quarantine", "알파 방역"}),
-        ("policy_area=quarantine&policy_area=welfare", {"Alpha quarantine", "알파 방역", "Gamma draft"}),
-        ("continent=europe", {"Beta transport", "Gamma draft"}),
-        ("locale=ko", {"알파 방역"}),
-        ("status=draft", {"Gamma draft"}),
-        ("status=changed", {"Beta transport"}),
-        ("status=live", {"Alpha quarantine", "Beta transport", "알파 방역"}),
-    ],
-)
-def test_case_listing_filters(client, make_user, listed, query, expected):
-    login(client, make_user("admin", superuser=True))
-    response = client.get(f"/admin/case_studies/?{query}")
-    assert response.status_code == 200
-    titles = {page.title for page in response.context["object_list"]}
-    assert titles == expected
-
-
-def test_case_listing_filters_by_city_and_review(client, editor, make_user, listed, city_b):
-    submit(login(client, editor), listed["b"])
-    login(client, make_user("admin", superuser=True))
-    titles = {p.title for p in client.get(f"/admin/case_studies/?city={city_b.pk}").context["object_list"]}
-    assert titles == {"Beta transport", "Gamma draft"}
-    titles = {p.title for p in client.get("/admin/case_studies/?status=in_review").context["object_list"]}
-    assert titles == {"Beta transport"}
-    html = client.get("/admin/case_studies/").content.decode()
-    assert "Beetown" in html  # the city column
 
 
 # --- measure types: autocomplete, no free tagging ---------------------------------

@@ -198,28 +198,6 @@ def test_ongoing_and_publication_date_are_shared_by_translations():
     assert fields["contact_organisation"].is_translated(None)
 
 
-def test_the_demo_gives_korean_pages_a_korean_contact_organisation(client):
-    from casestudies.loaders import load_demo
-    from casestudies.models import CaseStudyPage
-
-    load_demo()
-    ko = CaseStudyPage.objects.get(slug="seoul-drive-through-screening", locale__language_code="ko")
-    en = ko.get_translation(Locale.objects.get(language_code="en"))
-    assert en.contact_organisation == "Seoul Metropolitan Government, Citizens' Health Bureau"
-    assert ko.contact_organisation == "서울특별시 시민건강국"
-    assert "서울특별시 시민건강국" in client.get(ko.url).content.decode()
-    # Every Korean demo case names its organisation in Korean (a Hangul syllable in it).
-    for page in CaseStudyPage.objects.filter(locale__language_code="ko"):
-        assert re.search(r"[가-힣]", page.contact_organisation), page.slug
-    # Only the measures the demo data marks as running say "ongoing".
-    assert set(
-        CaseStudyPage.objects.filter(ongoing=True, locale__language_code="en").values_list("slug", flat=True)
-    ) == {
-        "amsterdam-city-doughnut",
-        "seoul-dolbom-sos-center",
-    }
-
-
 # -- citation ------------------------------------------------------------------------------------
 def test_citation_uses_the_publication_date_in_the_page_language(cases):
     from opendata.cite import apa_citation, bibtex, ris

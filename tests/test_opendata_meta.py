@@ -92,10 +92,12 @@ def test_korean_case_page_metadata(client, opendata_cases):
     assert json_ld(html)[0]["inLanguage"] == "ko"
 
 
-def test_session_page_has_event_json_ld(client, archive_summit):
-    from archive.models import SessionPage
+def test_session_page_has_event_json_ld(client, opendata_cases):
+    # opendata_cases too, as every test of the module asks for it: the cases are then built once
+    # for the module instead of once per test (the session is what is checked).
+    from archive.factories import summit_with_session
 
-    session = SessionPage.objects.live().filter(locale__language_code="en", slug="quarantine").first()
+    session = summit_with_session(title="Discussion on Quarantine Measures")["session"]["en"]
     html = head(client.get(session.url).content.decode())
     [data] = json_ld(html)
     assert data["@type"] == "Event"

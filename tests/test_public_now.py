@@ -17,7 +17,7 @@ from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
 from archive.models import SessionKind, SessionPage, SummitPage
-from casestudies.factories import CaseStudyPageFactory, CityFactory, MeasureTypeFactory, home_page
+from casestudies.factories import CaseStudyPageFactory, CityFactory, MeasureTypeFactory, home_page, index_page
 from casestudies.models import CaseStudyPage
 from casestudies.visibility import (
     is_public_now,
@@ -28,15 +28,16 @@ from casestudies.visibility import (
 )
 from search.filters import BadFilter
 
-pytestmark = pytest.mark.django_db
+from .fixtures.database import build_for_module, fresh, shares_module_data
 
+# No module-wide django_db mark: the code check needs no database, and every other test asks for
+# `world`, which is then built once for the module.
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def world(en_index, ko_index):
-    """A public case, an expired one (past `expire_at`, publish_scheduled not yet run) and a draft,
-    each with a city and a measure type of its own; a session linked to the public and the expired case."""
+def _build_world() -> dict:
+    index_page("en")
+    index_page("ko")
     visible_city = CityFactory(name="Openville", slug="openville")
     expired_city = CityFactory(name="Expirington", slug="expirington")
     draft_city = CityFactory(name="Draftburg", slug="draftburg")
@@ -79,6 +80,26 @@ def world(en_index, ko_index):
     session.related_cases.set([visible, expired])
     session.save_revision().publish()
     return {"visible": visible, "expired": expired, "draft": draft, "session": session}
+
+
+@pytest.fixture(scope="module")
+def _world_module(request, django_db_setup, django_db_blocker):
+    """The world built once for the module (in a transaction rolled back after it), unless a test
+    of the module commits or uses the database without it: then None, and each test builds its own."""
+    if not shares_module_data(request, "world"):
+        yield None
+        return
+    yield from build_for_module(django_db_blocker, _build_world)
+
+
+@pytest.fixture
+def world(_world_module, db):
+    """A public case, an expired one (past `expire_at`, publish_scheduled not yet run) and a draft,
+    each with a city and a measure type of its own; a session linked to the public and the expired
+    case. Each test gets its own copies of the pages, read again."""
+    if _world_module is None:
+        return _build_world()
+    return fresh(_world_module)
 
 
 def _urls(world) -> list[tuple[str, int]]:
@@ -265,9 +286,11 @@ def _parse(query: str) -> dict[str, tuple]:
     return filters.registered().parse(QueryDict(query))
 
 
-def test_draft_only_and_restricted_measure_types_are_unknown(en_index, ko_index):
+def test_draft_only_and_restricted_measure_types_are_unknown(world, en_index, ko_index):
     """The measure check is one statement (`public_now_in_one_query`): the same rule as
-    `public_now`, whose view restrictions are read beforehand."""
+    `public_now`, whose view restrictions are read beforehand. (`world` too, as every database
+    test of the module asks for it: it is then built once for the module, and its expired and
+    draft cases are more for the two to agree on.)"""
     public, expired, draft, own, under = (
         MeasureTypeFactory(slug=slug) for slug in ("pub", "exp", "dra", "own", "und")
     )

@@ -106,7 +106,9 @@ def test_forwarding_without_a_contact_address_is_an_error_message(admin_client, 
     assert question.status == QuestionStatus.NEW
 
 
-def test_forwarding_an_unknown_question_is_a_404(admin_client, db):
+def test_forwarding_an_unknown_question_is_a_404(admin_client, community_case):
+    # community_case, as every test of the module asks for it: the case is then built once for the
+    # module instead of once per test.
     # (LocaleMiddleware first tries the path under /en/, as for every admin 404.)
     response = admin_client.get(reverse("questions:forward", args=[999999]), follow=True)
     assert response.status_code == 404

@@ -1,54 +1,30 @@
 """The search contract: every backend (database always, Elasticsearch when ELASTICSEARCH_URL is set)
-answers the same requests with the same results, facets and suggestions."""
+answers the same requests with the same results, facets and suggestions. Every test here reads one
+fixed corpus (written once for the module); the tests that write their own pages are in
+tests/test_search_contract_pages.py."""
 
 from __future__ import annotations
 
-import datetime
-import io
+import os
 import re
 from dataclasses import replace
-from datetime import timedelta
-from unittest import mock
 
 import pytest
 
-from django.core.management import call_command
-from django.utils import timezone
-
-from wagtail.models import Page, PageViewRestriction
+from django.test import TestCase, override_settings
 
 from casestudies.models import CaseOutcome
-from search.factories import CityFactory, MeasureTypeFactory, index_page, make_case
+from search import service
+from search.factories import CityFactory, MeasureTypeFactory, make_case
 from search.types import SearchRequest
+
+from .fixtures.database import build_for_module, fresh, shares_module_data
+from .search_contract import D, found, own, rebuild, titles
 
 pytestmark = pytest.mark.django_db
 
-D = datetime.date
 
-
-def rebuild() -> None:
-    call_command("rebuild_search_index", "--no-progress", stdout=io.StringIO(), stderr=io.StringIO())
-
-
-def titles(response) -> list[str]:
-    return [hit.title for hit in response.hits]
-
-
-def own(language: str = "en", **fields) -> SearchRequest:
-    """A request for results written in its own language only (`lang`): most of the contract is
-    about words and facets, which cross-language listing would blur (tested on its own below)."""
-    fields.setdefault("lang", (language,))
-    return SearchRequest(language=language, **fields)
-
-
-def found(backend, query: str = "", language: str = "en", **filters) -> set[str]:
-    request = own(language=language, query=query, page_size=100, **filters)
-    return set(titles(backend.search(request)))
-
-
-@pytest.fixture
-def corpus(search_backend, indexing):
-    """Six English and two Korean case studies with known text and taxonomy."""
+def _build_corpus() -> dict:
     paris = CityFactory(name="Paris", name_ko="파리", slug="paris", country="FR", continent="europe")
     seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
     la = CityFactory(
@@ -66,79 +42,110 @@ def corpus(search_backend, indexing):
     lanes = MeasureTypeFactory(name="Pop-up bike lanes", name_ko="임시 자전거 도로", slug="pop-up-bike-lanes")
     remote = MeasureTypeFactory(name="Remote learning", name_ko="원격 수업", slug="remote-learning")
     income = MeasureTypeFactory(name="Income support", name_ko="소득 지원", slug="income-support")
-    with indexing():
-        cases = {
-            "lanes": make_case(
-                "Pop-up cycle lanes",
-                summary="Temporary cycle lanes along the metro lines.",
-                text="Paris opened fifty kilometres of corona cycle lanes in May.",
-                city=paris,
-                areas=["public-transportation", "climate-environment"],
-                measures=[lanes],
-                start_date=D(2020, 5, 11),
-            ),
-            "drive": make_case(
-                "Drive-through testing stations",
-                summary="Cars drive through testing stations; testing takes ten minutes.",
-                city=seoul,
-                areas=["quarantine"],
-                measures=[testing, drive],
-                start_date=D(2020, 3, 1),
-            ),
-            "learning": make_case(
-                "Distance learning for every pupil",
-                summary="Schools moved online and lent tablets to pupils.",
-                city=seoul,
-                areas=["education"],
-                measures=[remote],
-                start_date=D(2020, 4, 9),
-            ),
-            "mass": make_case(
-                "Free mass tests for residents",
-                summary="Every resident could book free tests online.",
-                city=la,
-                areas=["quarantine"],
-                measures=[testing],
-                start_date=D(2020, 4, 29),
-            ),
-            "income": make_case(
-                "Emergency income support",
-                summary="Grants for the self-employed and small shops.",
-                city=berlin,
-                areas=["welfare"],
-                measures=[income],
-                start_date=D(2021, 1, 10),
-            ),
-            "school": make_case(
-                "School testing and cycling to school",
-                summary="Pupils were tested twice a week and encouraged to come by bike.",
-                text="Cycling to school became the norm.",
-                city=berlin,
-                areas=["education", "quarantine"],
-                measures=[testing],
-                start_date=D(2021, 3, 1),
-            ),
-            "ko_drive": make_case(
-                "드라이브스루 선별진료소",
-                summary="서울시는 2020년 3월부터 선별진료소를 운영했다.",
-                text="차에서 내리지 않고 검사를 받는다.",
-                language="ko",
-                city=seoul,
-                areas=["quarantine"],
-                measures=[testing, drive],
-                start_date=D(2020, 3, 1),
-            ),
-            "ko_lanes": make_case(
-                "임시 자전거 도로",
-                summary="파리는 지하철 노선을 따라 임시 자전거 도로를 열었다.",
-                language="ko",
-                city=paris,
-                areas=["public-transportation"],
-                measures=[lanes],
-                start_date=D(2020, 5, 11),
-            ),
-        }
+    cases = {
+        "lanes": make_case(
+            "Pop-up cycle lanes",
+            summary="Temporary cycle lanes along the metro lines.",
+            text="Paris opened fifty kilometres of corona cycle lanes in May.",
+            city=paris,
+            areas=["public-transportation", "climate-environment"],
+            measures=[lanes],
+            start_date=D(2020, 5, 11),
+        ),
+        "drive": make_case(
+            "Drive-through testing stations",
+            summary="Cars drive through testing stations; testing takes ten minutes.",
+            city=seoul,
+            areas=["quarantine"],
+            measures=[testing, drive],
+            start_date=D(2020, 3, 1),
+        ),
+        "learning": make_case(
+            "Distance learning for every pupil",
+            summary="Schools moved online and lent tablets to pupils.",
+            city=seoul,
+            areas=["education"],
+            measures=[remote],
+            start_date=D(2020, 4, 9),
+        ),
+        "mass": make_case(
+            "Free mass tests for residents",
+            summary="Every resident could book free tests online.",
+            city=la,
+            areas=["quarantine"],
+            measures=[testing],
+            start_date=D(2020, 4, 29),
+        ),
+        "income": make_case(
+            "Emergency income support",
+            summary="Grants for the self-employed and small shops.",
+            city=berlin,
+            areas=["welfare"],
+            measures=[income],
+            start_date=D(2021, 1, 10),
+        ),
+        "school": make_case(
+            "School testing and cycling to school",
+            summary="Pupils were tested twice a week and encouraged to come by bike.",
+            text="Cycling to school became the norm.",
+            city=berlin,
+            areas=["education", "quarantine"],
+            measures=[testing],
+            start_date=D(2021, 3, 1),
+        ),
+        "ko_drive": make_case(
+            "드라이브스루 선별진료소",
+            summary="서울시는 2020년 3월부터 선별진료소를 운영했다.",
+            text="차에서 내리지 않고 검사를 받는다.",
+            language="ko",
+            city=seoul,
+            areas=["quarantine"],
+            measures=[testing, drive],
+            start_date=D(2020, 3, 1),
+        ),
+        "ko_lanes": make_case(
+            "임시 자전거 도로",
+            summary="파리는 지하철 노선을 따라 임시 자전거 도로를 열었다.",
+            language="ko",
+            city=paris,
+            areas=["public-transportation"],
+            measures=[lanes],
+            start_date=D(2020, 5, 11),
+        ),
+    }
     return cases
+
+
+@pytest.fixture(scope="module")
+def _corpus_module(request, django_db_setup, django_db_blocker):
+    """The corpus written (and indexed, through the page signals as in `indexing`) once for the
+    module, in a transaction rolled back after it; each test runs in a savepoint inside it, so what
+    a test writes is gone for the next. Only for the database backend: when ELASTICSEARCH_URL is
+    set, Elasticsearch's index lives outside the transaction, so each test writes its own corpus."""
+    if os.environ.get("ELASTICSEARCH_URL") or not shares_module_data(request, "corpus"):
+        yield None
+        return
+
+    def build() -> dict:
+        with override_settings(CAC_SEARCH_BACKEND="database"):
+            service.reset_backend()
+            try:
+                with TestCase.captureOnCommitCallbacks(execute=True):
+                    return _build_corpus()
+            finally:
+                service.reset_backend()
+
+    yield from build_for_module(django_db_blocker, build)
+
+
+@pytest.fixture
+def corpus(_corpus_module, search_backend, indexing):
+    """Six English and two Korean case studies with known text and taxonomy: written once for the
+    module on the database backend (each test gets the pages read again), else for each test."""
+    if _corpus_module is not None and search_backend.name == "database":
+        return fresh(_corpus_module)
+    with indexing():
+        return _build_corpus()
 
 
 EN_TITLES = {
@@ -205,34 +212,6 @@ def test_pages_beyond_the_ranked_window_keep_the_relevance_order(search_backend,
     assert one_by_one == everything
 
 
-def test_postgresql_ranks_the_first_candidates_title_matches_first(search_backend, indexing, monkeypatch):
-    # PostgreSQL reads each ranked document's tsvector, so it ranks only the LEXICAL_WINDOW
-    # candidates first by groups matched, then a title match, then newest: with a window of
-    # one, the old case with the word in its title is the one ranked, and the newer body-only
-    # matches still count and follow it.
-    from django.db import connection
-
-    if search_backend.name != "database" or connection.vendor != "postgresql":
-        pytest.skip("the rescoring window is the PostgreSQL ranking's")
-    from search.backends import database
-
-    with indexing():
-        make_case("Ferry timetables in winter", summary="Boats ran less often.", start_date=D(2020, 2, 1))
-        for month in (3, 4, 5):
-            make_case(
-                f"Harbour plan {month}",
-                summary="The ferry ran every hour and the ferry crews rested.",
-                start_date=D(2021, month, 1),
-            )
-    full = search_backend.search(own(language="en", query="ferry", page_size=10))
-    monkeypatch.setattr(database, "LEXICAL_WINDOW", 1)
-    windowed = search_backend.search(own(language="en", query="ferry", page_size=10))
-    assert windowed.count == full.count == 4
-    assert set(titles(windowed)) == set(titles(full))
-    assert titles(windowed)[0] == "Ferry timetables in winter"
-    assert windowed.facets == full.facets
-
-
 def test_body_text_city_and_measure_names_are_searchable(search_backend, corpus):
     assert "Pop-up cycle lanes" in found(search_backend, "kilometres")  # StreamField body
     assert found(search_backend, "Berlin") == {
@@ -240,26 +219,6 @@ def test_body_text_city_and_measure_names_are_searchable(search_backend, corpus)
         "School testing and cycling to school",
     }
     assert "Pop-up cycle lanes" in found(search_backend, "bike")  # measure-type name
-
-
-def test_title_match_ranks_first(search_backend, indexing):
-    with indexing():
-        make_case(
-            "Museum reopening plan",
-            summary="Museums reopened with timed tickets.",
-            text="Visitors followed one-way routes; "
-            + "galleries stayed quiet. " * 30
-            + "Wardens watched lanes.",
-            start_date=D(2021, 6, 1),
-        )
-        make_case(
-            "Lanes for walking",
-            summary="Streets closed to cars so people could walk lanes.",
-            start_date=D(2020, 1, 1),
-        )
-    response = search_backend.search(own(language="en", query="lanes"))
-    assert titles(response) == ["Lanes for walking", "Museum reopening plan"]
-    assert response.hits[0].score is not None and response.hits[0].score > response.hits[1].score
 
 
 def test_relevance_sort_is_by_score(search_backend, corpus):
@@ -275,33 +234,6 @@ def test_korean_particles_and_compounds(search_backend, corpus):
     assert found(search_backend, "운영하다", "ko") == {"드라이브스루 선별진료소"}
     assert found(search_backend, "자전거", "ko") == {"임시 자전거 도로"}
     assert found(search_backend, "서울", "ko") == {"드라이브스루 선별진료소"}
-
-
-def test_a_korean_word_needs_all_of_its_parts(search_backend, indexing):
-    """보조금 (subsidy) is analysed as 보조 + 금: a case holding only the one-syllable part (금,
-    gold) is not a match for it, one writing the word, or its parts apart, is."""
-    with indexing():
-        make_case("환기 보조금", summary="식당 환기 설비에 보조금을 지급했다.", language="ko")
-        make_case("보조 인력", summary="보조 인력이 금요일마다 방역했다.", language="ko")
-        make_case("금 시장", summary="금 거래소가 문을 닫았다.", language="ko")
-    assert found(search_backend, "보조금", "ko") == {"환기 보조금", "보조 인력"}
-    response = search_backend.search(own(language="ko", query="환기 보조금을"))
-    assert titles(response)[0] == "환기 보조금"
-    assert set(titles(response)) == {"환기 보조금", "보조 인력"}
-    # A word written alone beside a longer one keeps its own group: 지원 alone still matches.
-    with indexing():
-        make_case("생활 지원", summary="주민 생활을 도왔다.", language="ko")
-    assert "생활 지원" in found(search_backend, "지원금 지원", "ko")
-
-
-def test_highlight_marks_matched_words_and_escapes(search_backend, indexing):
-    with indexing():
-        make_case("Cycle lanes <b>now</b>", summary="Cycling & <script>alert(1)</script> more cycle lanes.")
-    hit = search_backend.search(own(language="en", query="cycling")).hits[0]
-    assert "<mark>Cycling</mark>" in hit.highlight
-    assert "<mark>cycle</mark>" in hit.highlight
-    assert "<script>" not in hit.highlight and "&lt;script&gt;" in hit.highlight
-    assert hit.title == "Cycle lanes <b>now</b>"  # raw; templates escape it
 
 
 def test_korean_highlight(search_backend, corpus):
@@ -555,18 +487,6 @@ def test_scores_are_kept_when_sorting_by_date(search_backend, corpus):
     assert all(hit.score is not None and hit.score > 0 for hit in response.hits)
 
 
-def test_ties_go_to_the_newest_page(search_backend, indexing):
-    with indexing():
-        first = make_case("Twin alpha", start_date=D(2020, 6, 1))
-        second = make_case("Twin beta", start_date=D(2020, 6, 1))
-        make_case("Undated-like older", start_date=D(2019, 1, 1))
-    assert second.pk > first.pk
-    browse = search_backend.search(own(language="en"))
-    assert titles(browse) == ["Twin beta", "Twin alpha", "Undated-like older"]
-    newest = search_backend.search(own(language="en", query="twin", sort="newest"))
-    assert titles(newest) == ["Twin beta", "Twin alpha"]
-
-
 def test_pagination(search_backend, corpus):
     request = own(language="en", page_size=2)
     pages = [search_backend.search(replace(request, page=n)) for n in (1, 2, 3, 4)]
@@ -675,151 +595,6 @@ def test_hit_fields(search_backend, corpus):
 def test_doc_type_filter(search_backend, corpus):
     assert found(search_backend, doc_type=("case",)) == EN_TITLES
     assert found(search_backend, doc_type=("session",)) == set()
-
-
-# ------------------------------------------------------------------------------------------------
-# Only what the public may see, kept in sync
-# ------------------------------------------------------------------------------------------------
-def everywhere(backend, word: str, language: str = "en") -> dict:
-    """Where a page titled with `word` shows up: results, facet counts, suggestions."""
-    response = backend.search(own(language=language, query=word))
-    browse = backend.search(own(language=language, page_size=100))
-    return {
-        "results": [hit.title for hit in response.hits],
-        "browse": [hit.title for hit in browse.hits if word.lower() in hit.title.lower()],
-        "sports_facet": browse.facets["area"].get("sports", 0),
-        "suggest": [s.label for s in backend.suggest(language, word[:5]) if s.kind in ("case", "session")],
-    }
-
-
-NOWHERE = {"results": [], "browse": [], "sports_facet": 0, "suggest": []}
-
-
-def test_drafts_are_never_indexed(search_backend, indexing):
-    with indexing():
-        make_case("Zeppelin draft", areas=["sports"], publish=False)
-    assert everywhere(search_backend, "Zeppelin") == NOWHERE
-    with indexing():
-        rebuild()
-    assert everywhere(search_backend, "Zeppelin") == NOWHERE
-
-
-def test_unpublished_revisions_are_not_indexed(search_backend, indexing):
-    with indexing():
-        page = make_case("Quokka census", summary="Counting animals.")
-    page.title = "Wombat secret"
-    with indexing():
-        page.save_revision()  # a draft of a live page
-    assert everywhere(search_backend, "Wombat") == NOWHERE
-    assert everywhere(search_backend, "Quokka")["results"] == ["Quokka census"]
-    with indexing():
-        rebuild()
-    assert everywhere(search_backend, "Wombat") == NOWHERE
-    with indexing():
-        page.get_latest_revision().publish()
-    assert everywhere(search_backend, "Wombat")["results"] == ["Wombat secret"]
-    assert everywhere(search_backend, "Quokka") == NOWHERE
-
-
-def test_publish_and_unpublish(search_backend, indexing):
-    with indexing():
-        page = make_case("Zeppelin rides", areas=["sports"])
-    assert everywhere(search_backend, "Zeppelin") == {
-        "results": ["Zeppelin rides"],
-        "browse": ["Zeppelin rides"],
-        "sports_facet": 1,
-        "suggest": ["Zeppelin rides"],
-    }
-    with indexing():
-        page.unpublish()
-    assert everywhere(search_backend, "Zeppelin") == NOWHERE
-    with indexing():
-        page.get_latest_revision().publish()
-    assert everywhere(search_backend, "Zeppelin")["results"] == ["Zeppelin rides"]
-
-
-def test_private_pages_are_hidden(search_backend, indexing):
-    with indexing():
-        page = make_case("Zeppelin private", areas=["sports"])
-        restriction = PageViewRestriction.objects.create(page=page, restriction_type="password", password="x")
-    assert everywhere(search_backend, "Zeppelin") == NOWHERE
-    with indexing():
-        restriction.delete()
-    assert everywhere(search_backend, "Zeppelin")["results"] == ["Zeppelin private"]
-    # A restriction on an ancestor hides the whole section.
-    with indexing():
-        PageViewRestriction.objects.create(page=index_page("en"), restriction_type="login")
-    assert everywhere(search_backend, "Zeppelin") == NOWHERE
-    with indexing():
-        rebuild()
-    assert everywhere(search_backend, "Zeppelin") == NOWHERE
-
-
-def test_moving_pages_updates_urls_and_visibility(search_backend, indexing):
-    home = index_page("en").get_parent()
-    with indexing():
-        page = make_case("Zeppelin moves", areas=["sports"])
-        private = home.add_child(instance=Page(title="Members", slug="members"))
-        PageViewRestriction.objects.create(page=private, restriction_type="login")
-        public = home.add_child(instance=Page(title="Archive", slug="archive-section"))
-    with indexing():
-        page.move(private, pos="last-child")
-    assert everywhere(search_backend, "Zeppelin") == NOWHERE
-    with indexing():
-        Page.objects.get(pk=page.pk).move(public, pos="last-child")
-    hits = search_backend.search(own(language="en", query="Zeppelin")).hits
-    assert [hit.url for hit in hits] == ["/en/archive-section/zeppelin-moves/"]
-
-
-def test_moving_a_section_reindexes_its_subtree(search_backend, indexing):
-    home = index_page("en").get_parent()
-    with indexing():
-        make_case("Zeppelin subtree")
-        section = home.add_child(instance=Page(title="Section", slug="section"))
-    with indexing():
-        Page.objects.get(pk=index_page("en").pk).move(section, pos="last-child")
-    hits = search_backend.search(own(language="en", query="Zeppelin")).hits
-    assert [hit.url for hit in hits] == ["/en/section/cases/zeppelin-subtree/"]
-
-
-def test_deleted_pages_disappear(search_backend, indexing):
-    with indexing():
-        page = make_case("Zeppelin deleted", areas=["sports"])
-        other = make_case("Zeppelin kept")
-    with indexing():
-        Page.objects.get(pk=page.pk).delete()
-    assert everywhere(search_backend, "Zeppelin")["results"] == ["Zeppelin kept"]
-    with indexing():
-        index_page("en").delete()  # a whole section
-    assert everywhere(search_backend, "Zeppelin") == NOWHERE
-    assert not Page.objects.filter(pk=other.pk).exists()
-
-
-def test_expired_pages_are_hidden(search_backend, indexing):
-    with indexing():
-        make_case("Zeppelin expiring", areas=["sports"], expire_at=timezone.now() + timedelta(days=1))
-    assert everywhere(search_backend, "Zeppelin")["results"] == ["Zeppelin expiring"]
-    later = timezone.now() + timedelta(days=2)
-    with mock.patch("django.utils.timezone.now", return_value=later), indexing():
-        call_command("publish_scheduled", stdout=io.StringIO())
-    assert everywhere(search_backend, "Zeppelin") == NOWHERE
-
-
-def test_translation_published_later(search_backend, indexing):
-    from wagtail.models import Locale
-
-    with indexing():
-        page = make_case("Zeppelin translated")
-        index_page("ko")
-        translation = page.copy_for_translation(Locale.objects.get(language_code="ko"))
-    assert found(search_backend, "", "ko") == set()  # a translation starts as a draft
-    translation.title = "비행선 번역"
-    translation.summary = "비행선을 탄다."
-    with indexing():
-        translation.save_revision().publish()
-    assert found(search_backend, "비행선", "ko") == {"비행선 번역"}
-    assert found(search_backend, "Zeppelin", "en") == {"Zeppelin translated"}
-    assert found(search_backend, "Zeppelin", "ko") == set()
 
 
 def test_rebuild_matches_incremental_index(search_backend, corpus, indexing):

@@ -12,11 +12,14 @@ from search import service, spelling
 from search.factories import CityFactory, make_case
 from search.models import SearchDocument, SpellingTerm, SpellingWord
 
+from .fixtures.database import build_for_module, fresh, shares_module_data
+
+# Every test here reads the same three cases (built once for the module); the rules of the
+# correction over a vocabulary written for the test are in tests/test_search_spelling_rules.py.
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def cases(db):
+def _build_cases() -> dict:
     seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
     return {
         "hotels": make_case(
@@ -38,6 +41,26 @@ def cases(db):
             city=seoul,
         ),
     }
+
+
+@pytest.fixture(scope="module")
+def _cases_module(request, django_db_setup, django_db_blocker):
+    """The cases built (and indexed: the vocabulary is the index's) once for the module, in a
+    transaction rolled back after it, unless a test of the module commits or does without them:
+    then None, and each test builds its own."""
+    if not shares_module_data(request, "cases"):
+        yield None
+        return
+    yield from build_for_module(django_db_blocker, _build_cases)
+
+
+@pytest.fixture
+def cases(_cases_module, db):
+    """Quarantine hotels and a cycle path in English, free masks in Korean; each test gets its own
+    copies of the pages, read again."""
+    if _cases_module is None:
+        return _build_cases()
+    return fresh(_cases_module)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -86,46 +109,6 @@ def test_measure_names_and_aliases_are_vocabulary(cases):
     # corrected to it (then the synonyms find the cases).
     assert spelling.correct("seniors", "en") is None
     assert spelling.correct("senoirs", "en") == "seniors"
-
-
-def test_rare_words_are_offered_only_when_asked(db):
-    SpellingTerm.objects.bulk_create(
-        [
-            SpellingTerm(language="en", term="vaccin", doc_count=40),
-            SpellingTerm(language="en", term="vacin", doc_count=1),
-        ]
-    )
-    SpellingWord.objects.bulk_create(
-        [
-            SpellingWord(language="en", word="vaccine", term="vaccin"),
-            SpellingWord(language="en", word="vacine", term="vacin"),
-        ]
-    )
-    assert spelling.correct("vacine", "en") is None  # in the vocabulary: never retried
-    assert spelling.correct("vacine", "en", rare=True) == "vaccine"  # but worth a "Did you mean"
-    SpellingTerm.objects.filter(term="vaccin").update(doc_count=15)
-    spelling.invalidate()
-    assert spelling.correct("vacine", "en", rare=True) is None  # not 20 times as common
-
-
-def test_nearest_then_most_common_candidate_wins(db):
-    SpellingTerm.objects.bulk_create(
-        [
-            SpellingTerm(language="en", term="test", doc_count=50),
-            SpellingTerm(language="en", term="text", doc_count=5),
-            SpellingTerm(language="en", term="testing", doc_count=3),
-        ]
-    )
-    SpellingWord.objects.bulk_create(
-        [
-            SpellingWord(language="en", word="test", term="test"),
-            SpellingWord(language="en", word="text", term="text"),
-            SpellingWord(language="en", word="testing", term="testing"),
-        ]
-    )
-    assert spelling.correct("tesd", "en") == "test"  # test and text are one edit away: test is commoner
-    assert spelling.correct("testinng", "en") == "testing"  # one edit beats a commoner word two away
-    assert spelling.correct("xylophone", "en") is None  # nothing near: no guess
 
 
 def test_a_long_query_costs_a_bounded_number_of_lookups(cases, monkeypatch):
