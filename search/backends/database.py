@@ -28,8 +28,6 @@ import math
 import re
 from collections.abc import Iterable
 
-from django_countries import countries
-
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -47,6 +45,7 @@ from search.analysis import (
 )
 from search.documents import IndexedDocument, build_documents, count_indexable, iter_document_batches
 from search.embeddings import EmbedderUnavailable, semantic_enabled
+from search.labels import country_name
 from search.models import (
     SearchDocument,
     SearchDocumentArea,
@@ -283,16 +282,6 @@ def highlight(text: str, query_tokens: Iterable[str], language: str) -> str:
             last = match.end()
     out.append(html.escape(text[last:]))
     return "".join(out)
-
-
-def _country_name(code: str, language: str) -> str:
-    """The country's name in the request's language, whatever language the thread has active."""
-    if not code:
-        return ""
-    from django.utils.translation import override
-
-    with override(language):
-        return str(countries.name(code))
 
 
 # Browsing's covering indexes (search.models), by the number that leads each.
@@ -924,7 +913,7 @@ class DatabaseSearchBackend:
                     locale=doc.content_language or doc.language,
                     city=city,
                     country=doc.country,
-                    country_name=_country_name(doc.country, request.language),
+                    country_name=country_name(doc.country, request.language),
                     continent=doc.continent,
                     policy_areas=doc.area_slugs.split(),
                     measure_types=doc.measure_slugs.split(),

@@ -68,7 +68,6 @@ parsing are pure and unit-tested without a server; see ``tests/test_search_elast
 
 from __future__ import annotations
 
-import functools
 import html
 import logging
 import math
@@ -105,7 +104,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from search import embeddings
+from search import embeddings, labels
 from search.analysis import ENGLISH_STOP_WORDS, KOREAN_STOP_TAGS, USER_DICTIONARY
 from search.backends.database import TermGroup, minimum_should_match, term_groups
 from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
@@ -348,16 +347,6 @@ def _iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-@functools.lru_cache(maxsize=4096)
-def _country_name(code: str, language: str) -> str:
-    if not code:
-        return ""
-    from django_countries import countries
-
-    with translation.override(language):
-        return str(countries.name(code)) or code
-
-
 def document_source(
     doc, listed_languages: Iterable[str] | None = None, vector: list[float] | None = None
 ) -> dict[str, Any]:
@@ -367,7 +356,9 @@ def document_source(
     own ``language``); ``vector``: its meaning vector, if one is current.
     """
     content_language = getattr(doc, "content_language", "") or doc.language
-    country_name = getattr(doc, "country_name", None) or _country_name(doc.country or "", content_language)
+    country_name = getattr(doc, "country_name", None) or labels.country_name(
+        doc.country or "", content_language
+    )
     listed = sorted(set(listed_languages if listed_languages is not None else [doc.language]))
     source = {
         "page_id": doc.page_id,
@@ -890,7 +881,7 @@ def _hit(raw_hit: dict[str, Any], request: SearchRequest, score: object = _NO_SC
         locale=written_in,
         city=city_label(src, request.language),
         country=country,
-        country_name=_country_name(country, request.language) or src.get("country_name") or country,
+        country_name=labels.country_name(country, request.language) or src.get("country_name") or country,
         continent=src.get("continent") or "",
         policy_areas=list(src.get("area") or []),
         measure_types=list(src.get("measure") or []),
