@@ -277,6 +277,14 @@ def expansions(query: str, language: str) -> list[Expansion]:
         return []
 
 
+def named_measures(query: str, language: str) -> tuple[str, ...]:
+    """Slugs of the measure types `query` names, by name, alias or synonym: the cases tagged
+    with them rank higher (search.backends.database.TAGGED_BONUS)."""
+    return tuple(
+        dict.fromkeys(slug for expansion in expansions(query, language) for slug in expansion.measures)
+    )
+
+
 def _expansions(query: str, language: str) -> list[Expansion]:
     table = _cache.get()
     if not table.starts:

