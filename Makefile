@@ -6,10 +6,9 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_SETTINGS_MODULE=cac_platform.settings.dev
-# Two pytest-xdist workers (one per core); each gets its own test database. worksteal: a worker
-# that runs out of tests takes some of the other's, so the slow tests at the end no longer keep
-# one core idle (the whole suite 267 -> 230 s on a quiet machine, docs/benchmarks.md).
-PYTEST_ARGS ?= -n 2 --dist worksteal
+# Two pytest-xdist workers (one per core); each gets its own test database. Not `--dist worksteal`
+# (faster, docs/benchmarks.md): a stolen transactional test flushes the data a module shares.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test venv lock setup lint format messages check-migrations demo clean serve backup restore audit
 
