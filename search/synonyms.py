@@ -277,12 +277,10 @@ def expansions(query: str, language: str) -> list[Expansion]:
         return []
 
 
-def named_measures(query: str, language: str) -> tuple[str, ...]:
-    """Slugs of the measure types `query` names, by name, alias or synonym: the cases tagged
-    with them rank higher (search.backends.database.TAGGED_BONUS)."""
-    return tuple(
-        dict.fromkeys(slug for expansion in expansions(query, language) for slug in expansion.measures)
-    )
+def named_measures(found: Iterable[Expansion]) -> tuple[str, ...]:
+    """Slugs of the measure types a query names (`found`: its expansions), by name, alias or
+    synonym: the cases tagged with them rank higher (search.backends.database.TAGGED_BONUS)."""
+    return tuple(dict.fromkeys(slug for expansion in found for slug in expansion.measures))
 
 
 def _expansions(query: str, language: str) -> list[Expansion]:

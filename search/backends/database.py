@@ -56,7 +56,7 @@ from search.models import (
     SearchSlugSetMember,
 )
 from search.related import stored_neighbours
-from search.synonyms import expansions, named_measures
+from search.synonyms import Expansion, expansions, named_measures
 from search.types import FACETS, SearchHit, SearchRequest, SearchResponse, Suggestion
 
 logger = logging.getLogger(__name__)
@@ -149,17 +149,22 @@ def _phrase_tokens(phrase: str, language: str) -> tuple[str, ...]:
     return tuple(analyze_query(phrase, "ko" if _HANGUL_RE.search(phrase) else language))
 
 
-def term_groups(query: str, language: str, tokens: list[str] | None = None) -> list[TermGroup]:
+def term_groups(
+    query: str, language: str, tokens: list[str] | None = None, found: list[Expansion] | None = None
+) -> list[TermGroup]:
     """The query's terms as groups of alternatives: a word or phrase that names a measure type or
     a thesaurus entry (search.synonyms) is one group with its synonyms in both languages, each
     analysed in its own language, so "SMEs" also finds "small businesses" and "소상공인"; a
     written Korean word that analysis splits is one group of all its parts
-    (`_korean_word_parts`); every other analysed token is a group of its own."""
+    (`_korean_word_parts`); every other analysed token is a group of its own. `found`: the
+    query's expansions, when the caller already has them."""
     if tokens is None:
         tokens = analyze_query(query, language) if query.strip() else []
     groups: list[TermGroup] = []
     covered: set[str] = set()
-    for expansion in expansions(query, language) if tokens else []:
+    if found is None:
+        found = expansions(query, language) if tokens else []
+    for expansion in found if tokens else []:
         matched = tuple(analyze_query(expansion.matched, language))
         if not matched:
             continue
@@ -305,6 +310,13 @@ def _driving_column(request: SearchRequest, filters: dict[str, tuple[str, list]]
         if column in filters:
             return column
     return None
+
+
+def _meaning_values(semantic: dict[int, float], vendor: str) -> tuple[str, list]:
+    """The meaning candidates as a VALUES list of (page id, fused score), and its parameters."""
+    pairs = sorted(semantic.items())
+    row = "(%s, %s)" if vendor == "sqlite" else "(CAST(%s AS bigint), CAST(%s AS double precision))"
+    return f"VALUES {', '.join([row] * len(pairs))}", [value for pair in pairs for value in pair]
 
 
 def _group_condition(request: SearchRequest, facets: list[str], failing: int = 0) -> tuple[str, list]:
@@ -503,10 +515,8 @@ class DatabaseSearchBackend:
             if len(groups) == 1:
                 return self._one_group_and_meaning(request, parts[0], params, semantic)
         if semantic:
-            pairs = sorted(semantic.items())
-            row = "(%s, %s)" if sqlite else "(CAST(%s AS bigint), CAST(%s AS double precision))"
-            ctes.append(f"sem(page_id, s) AS (VALUES {', '.join([row] * len(pairs))})")
-            sem_params = [value for pair in pairs for value in pair]
+            values, sem_params = _meaning_values(semantic, self.vendor)
+            ctes.append(f"sem(page_id, s) AS ({values})")
             parts.append(
                 f"SELECT d2.id AS id, 0 AS g, {'NULL' if sqlite else 'CAST(NULL AS integer)'} AS s, "  # noqa: S608
                 f"sem.s AS v FROM sem {'CROSS JOIN' if sqlite else 'JOIN'} {DOC} d2 "
@@ -534,10 +544,9 @@ class DatabaseSearchBackend:
         that match no words. A GROUP BY over every match (the general case) hashed 100,000 rows
         for a word in nearly every case, and left the planner expecting 111 of them, so the join to
         the documents became 100,000 index probes (docs/benchmarks.md)."""
-        pairs = sorted(semantic.items())
-        values = ", ".join(["(CAST(%s AS bigint), CAST(%s AS double precision))"] * len(pairs))
+        values, sem_params = _meaning_values(semantic, self.vendor)
         ctes = [
-            f"sem(page_id, s) AS (VALUES {values})",
+            f"sem(page_id, s) AS ({values})",
             f"semd AS MATERIALIZED (SELECT d2.id AS id, sem.s AS s FROM sem JOIN {DOC} d2 "  # noqa: S608
             "ON d2.page_id = sem.page_id AND d2.language = %s)",
             f"lex AS MATERIALIZED ({lexical})",
@@ -547,8 +556,7 @@ class DatabaseSearchBackend:
             # One pass over the matches with a lookup of the few candidates (see the SQLite twin).
             "WHERE semd.id NOT IN (SELECT lex.id FROM lex WHERE lex.id IN (SELECT id FROM semd)))",
         ]
-        sem_params = [value for pair in pairs for value in pair] + [request.language]
-        return ctes, [*sem_params, *params]
+        return ctes, [*sem_params, request.language, *params]
 
     def _partitioned_candidates(
         self, request: SearchRequest, partitions: list[tuple[str, int]], semantic: dict[int, float]
@@ -570,13 +578,13 @@ class DatabaseSearchBackend:
             # Not materialised: `m` reads the matches straight from FTS5 (a query matching every
             # case would otherwise copy 100,000 rows once more).
             return [f"cand AS NOT MATERIALIZED ({cand})"], params
-        pairs = sorted(semantic.items())
+        values, sem_params = _meaning_values(semantic, self.vendor)
         sem = (
-            f"sem_in(page_id, s) AS (VALUES {', '.join(['(%s, %s)'] * len(pairs))}), "  # noqa: S608
+            f"sem_in(page_id, s) AS ({values}), "  # noqa: S608
             f"sem AS MATERIALIZED (SELECT d2.id AS id, sem_in.s AS s FROM sem_in CROSS JOIN {DOC} d2 "
             "ON d2.page_id = sem_in.page_id AND d2.language = %s)"
         )
-        sem_params = [value for pair in pairs for value in pair] + [request.language]
+        sem_params.append(request.language)
         cand = (
             # Not materialised: `m` reads it as it goes (the matches are already copied in lex).
             # IN builds a lookup of the few meaning candidates once; a join to them would scan them
@@ -844,7 +852,7 @@ class DatabaseSearchBackend:
 
     def search(self, request: SearchRequest) -> SearchResponse:
         if request.like:
-            tokens, groups = [], []
+            tokens, groups, found = [], [], []
             semantic = {
                 pk: 1.0 / (RRF_K + rank) for rank, pk in enumerate(stored_neighbours(request.like), 1)
             }
@@ -852,9 +860,10 @@ class DatabaseSearchBackend:
                 semantic = {0: 0.0}
         else:
             tokens = analyze_query(request.query, request.language) if request.query.strip() else []
-            groups = term_groups(request.query, request.language, tokens)
+            found = expansions(request.query, request.language) if tokens else []
+            groups = term_groups(request.query, request.language, tokens, found)
             semantic = self._semantic(request) if groups else {}
-        named = named_measures(request.query, request.language) if groups else ()
+        named = named_measures(found) if groups else ()
         sql, params = self._statement(request, groups, semantic, named)
         rows = self._fetch(sql, params)
 
