@@ -60,6 +60,17 @@ _REST = ["doc_type", "expire_at"]
 FACET_COLUMNS_GROUPS = ["language", "facet_group", "area_set", "measure_set", *_REST]
 FACET_COLUMNS_AREAS = ["language", "area_set", "facet_group", "measure_set", *_REST]
 FACET_COLUMNS_MEASURES = ["language", "measure_set", "facet_group", "area_set", *_REST]
+# The document's columns its text row carries (SearchDocumentText).
+TEXT_COPIED_COLUMNS = (
+    "page_id",
+    "doc_type",
+    "expire_at",
+    "start_date",
+    "evidence",
+    "facet_group",
+    "area_set",
+    "measure_set",
+)
 
 
 class SearchDocument(models.Model):
@@ -252,6 +263,20 @@ class SearchDocumentText(models.Model):
     index_title = models.TextField(blank=True)
     index_body = models.TextField(blank=True)
     index_prefix = models.TextField(blank=True)
+    # Copies of the document's numbers (TEXT_COPIED_COLUMNS), written with it and never changed
+    # apart from it. PostgreSQL's full-text index finds these rows, and a search reads what its
+    # filters, counts and order need from the row it visits anyway, instead of probing the
+    # documents' index once per match: 100,000 probes for a word in every case
+    # (docs/benchmarks.md). SQLite's full-text tables give document ids only, so its searches
+    # read the documents' narrow index instead.
+    page_id = models.IntegerField(default=0)
+    doc_type = models.CharField(max_length=10, blank=True)
+    expire_at = models.DateTimeField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    evidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    facet_group = models.PositiveIntegerField(default=0)
+    area_set = models.PositiveIntegerField(default=0)
+    measure_set = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.index_title

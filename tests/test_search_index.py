@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from wagtail.rich_text import RichText
 
-from casestudies.models import CaseStudyPage
+from casestudies.models import CaseStudyPage, PolicyArea
 from search import service
 from search.documents import build_document, build_documents, get_document_builder, iter_document_batches
 from search.factories import CityFactory, MeasureTypeFactory, make_case
@@ -300,6 +300,61 @@ def test_a_search_starts_from_the_full_text_match(db):
     assert "search_doc_browse" not in " ".join(plan), plan
 
 
+def _copied_numbers(page_id: int) -> list[tuple[tuple, tuple]]:
+    """(the document's numbers, its text row's copy) for each document of the page."""
+    from search.models import TEXT_COPIED_COLUMNS
+
+    return [
+        (
+            tuple(getattr(text.document, column) for column in TEXT_COPIED_COLUMNS),
+            tuple(getattr(text, column) for column in TEXT_COPIED_COLUMNS),
+        )
+        for text in SearchDocumentText.objects.filter(document__page_id=page_id).select_related("document")
+    ]
+
+
+def test_text_rows_carry_their_documents_numbers(db):
+    """PostgreSQL's searches read a match's filters, counts and order from its text row: the row
+    holds its document's numbers after every write, an edit included."""
+    page = make_case("Lantern walk", areas=["quarantine"], start_date=datetime.date(2020, 4, 2))
+    before = _copied_numbers(page.pk)
+    assert before and all(document == text for document, text in before)
+    assert before[0][1][0] == page.pk  # page_id, not a default
+
+    page = CaseStudyPage.objects.get(pk=page.pk)
+    page.start_date = datetime.date(2021, 6, 9)
+    page.policy_areas.set(PolicyArea.objects.filter(slug="education", locale=page.locale))
+    page.save_revision().publish()
+    after = _copied_numbers(page.pk)
+    assert after and all(document == text for document, text in after)
+    assert after[0][1] != before[0][1]  # the start date and the area list changed
+
+
+def test_postgresql_search_reads_matches_from_their_text_rows_alone(db):
+    """PostgreSQL: the matches of a search are never joined to the documents' index one by one
+    (100,000 probes for a word in every case): one word, two words, with a filter."""
+    from django.db import connection
+
+    from search.analysis import analyze_query
+    from search.backends.database import DatabaseSearchBackend
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL query plans")
+    make_case("Planner lantern test", areas=["quarantine"])
+    backend = DatabaseSearchBackend()
+    for request in (
+        SearchRequest(language="en", query="lantern"),
+        SearchRequest(language="en", query="lantern planner", area=("quarantine",)),
+    ):
+        sql, params = backend._statement(request, analyze_query(request.query, "en"))
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "search_searchdocumenttext" in plan, plan
+        assert "search_doc_by_id" not in plan and "search_searchdocument " not in plan, plan
+        assert service.search(request).count == 1
+
+
 def test_deleting_a_translated_case_lists_its_translation_in_its_place(db):
     from wagtail.models import Page
 
@@ -418,6 +473,8 @@ def test_a_facet_group_keeps_a_missing_year_and_evidence_level_apart(db):
     page = make_case("Lantern walk")
     SearchDocument.objects.filter(page_id=page.pk).update(year=None, evidence=None, facet_group=first[key])
     SearchDocument.objects.filter(page_id=page.pk).update(country="KR", continent="asia")
+    # The text row carries the document's numbers (PostgreSQL's searches read them there).
+    SearchDocumentText.objects.filter(document__page_id=page.pk).update(evidence=None, facet_group=first[key])
     response = service.search(SearchRequest(language="en", query="lantern"))
     assert response.count == 1
     assert response.facets["year"] == {}

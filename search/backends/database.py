@@ -47,6 +47,7 @@ from search.documents import IndexedDocument, build_documents, count_indexable, 
 from search.embeddings import EmbedderUnavailable, semantic_enabled
 from search.labels import country_name
 from search.models import (
+    TEXT_COPIED_COLUMNS,
     SearchDocument,
     SearchDocumentArea,
     SearchDocumentMeasure,
@@ -96,6 +97,15 @@ MULTI_VALUED = ("area", "measure")
 _NO_GROUP = ", ".join(["NULL"] * len(GROUPED_COLUMNS))
 FACET_GROUP = SearchFacetGroup._meta.db_table
 SLUG_MEMBER = SearchSlugSetMember._meta.db_table
+# PostgreSQL: what a match carries from the text row its full-text lookup visits (search.models:
+# the document's language and numbers), so that no match probes the documents' index.
+_CARRIED = ("language", *TEXT_COPIED_COLUMNS)
+
+
+def _carried(alias: str = "") -> str:
+    return ", ".join(f"{alias}.{column}" if alias else column for column in _CARRIED)
+
+
 # GROUPED_COLUMNS of a facet group (g), a missing year or evidence level back to NULL.
 _GROUP_VALUES = "g.continent, g.country, NULLIF(g.year, 0), g.content_language, NULLIF(g.evidence, 0), g.size"
 
@@ -420,6 +430,10 @@ class DatabaseSearchBackend:
         ranks higher, and one missing term does not drop it. The score fuses the rank by words
         with the meaning score by reciprocal rank fusion (search/README.md); `tagged` is 1 for a
         document tagged with one of `named_measures` (TAGGED_BONUS).
+
+        The documents' numbers come from the narrow index `search_doc_by_id`, one probe per
+        candidate, on SQLite (FTS5 gives ids only); on PostgreSQL from the text rows the GIN
+        lookups visit anyway (`_carried`), with no join at all.
         """
         flags = [(facet, *self._flag(request, facet)) for facet in active]
         # The single-valued facets' values come from the document's facet group (`_match_statement`).
@@ -453,14 +467,14 @@ class DatabaseSearchBackend:
                 where_params += values
 
         ctes, params = self._candidates(request, groups, semantic)
-        by_id = " INDEXED BY search_doc_by_id" if self.vendor == "sqlite" else ""
-        join = "CROSS JOIN" if self.vendor == "sqlite" else "JOIN"
-        sql = (
-            f"SELECT {', '.join(columns)}, c.hits, c.lscore, c.sscore "  # noqa: S608
+        if self.vendor == "sqlite":
             # CROSS JOIN: SQLite never reorders it, so the candidates drive the join (one probe of
             # the narrow covering index per candidate), whatever the planner statistics say.
-            f"FROM cand c {join} {DOC} d{by_id} ON d.id = c.id WHERE {' AND '.join(where)}"
-        )
+            source = f"cand c CROSS JOIN {DOC} d INDEXED BY search_doc_by_id ON d.id = c.id"
+            scores = "c.hits, c.lscore, c.sscore"
+        else:  # the candidates carry the documents' columns (_carried)
+            source, scores = "cand d", "d.hits, d.lscore, d.sscore"
+        sql = f"SELECT {', '.join(columns)}, {scores} FROM {source} WHERE {' AND '.join(where)}"  # noqa: S608
         params += select_params + where_params
         return ", ".join(ctes) + ", ", sql, params
 
@@ -501,16 +515,17 @@ class DatabaseSearchBackend:
                 parts.append(
                     # Integers and double precision: numeric would make every sort and sum slower.
                     f"SELECT t.document_id AS id, 1 AS g, CASE WHEN {in_title} THEN 1 ELSE 0 END AS s, "  # noqa: S608
-                    f"CAST(0 AS double precision) AS v FROM {TEXT} t "
+                    f"CAST(0 AS double precision) AS v, {_carried('t')} FROM {TEXT} t "
                     # The text row's language (the document's): the other language's matches
-                    # never reach the join, its GROUP BY or the ranking window.
+                    # never reach the GROUP BY or the ranking window.
                     "WHERE t.search_vector @@ to_tsquery('simple', %s) AND t.language = %s"
                 )
                 params += [f" {token} " for alternative in group for token in alternative]
                 params += [_tsquery_group(group), request.language]
             if len(groups) == 1 and not semantic:
-                cand = f"SELECT id, g AS hits, s AS lscore, v AS sscore FROM ({parts[0]}) u"  # noqa: S608
-                ctes.append(f"cand AS MATERIALIZED ({cand})")
+                cand = f"SELECT id, g AS hits, s AS lscore, v AS sscore, {_carried()} FROM ({parts[0]}) u"  # noqa: S608
+                # Not materialised: `m` reads the matches straight from the lookup.
+                ctes.append(f"cand AS NOT MATERIALIZED ({cand})")
                 return ctes, params
             if len(groups) == 1:
                 return self._one_group_and_meaning(request, parts[0], params, semantic)
@@ -519,7 +534,7 @@ class DatabaseSearchBackend:
             ctes.append(f"sem(page_id, s) AS ({values})")
             parts.append(
                 f"SELECT d2.id AS id, 0 AS g, {'NULL' if sqlite else 'CAST(NULL AS integer)'} AS s, "  # noqa: S608
-                f"sem.s AS v FROM sem {'CROSS JOIN' if sqlite else 'JOIN'} {DOC} d2 "
+                f"sem.s AS v{'' if sqlite else ', ' + _carried('d2')} FROM sem {'CROSS JOIN' if sqlite else 'JOIN'} {DOC} d2 "
                 "ON d2.page_id = sem.page_id AND d2.language = %s"
             )
             params.append(request.language)
@@ -529,10 +544,12 @@ class DatabaseSearchBackend:
         # The groups each document matched, counted in one GROUP BY (SQLite: the bm25 of each
         # group add up; PostgreSQL: whether any group is in the title).
         enough = "SUM(g) >= %s"
+        # PostgreSQL: a document's carried columns are the same in every row of it.
+        carried = "" if sqlite else ", " + _carried()
         ctes.append(
             f"cand AS MATERIALIZED (SELECT id, CASE WHEN {enough} THEN SUM(g) ELSE 0 END AS hits, "  # noqa: S608
-            f"CASE WHEN {enough} THEN {'SUM' if sqlite else 'MAX'}(s) END AS lscore, SUM(v) AS sscore "
-            f"FROM ({union}) u GROUP BY id HAVING {enough} OR SUM(v) > 0)"
+            f"CASE WHEN {enough} THEN {'SUM' if sqlite else 'MAX'}(s) END AS lscore, SUM(v) AS sscore{carried} "
+            f"FROM ({union}) u GROUP BY id{carried} HAVING {enough} OR SUM(v) > 0)"
         )
         return ctes, [*sem_params, needed, needed, *params, needed]
 
@@ -547,12 +564,12 @@ class DatabaseSearchBackend:
         values, sem_params = _meaning_values(semantic, self.vendor)
         ctes = [
             f"sem(page_id, s) AS ({values})",
-            f"semd AS MATERIALIZED (SELECT d2.id AS id, sem.s AS s FROM sem JOIN {DOC} d2 "  # noqa: S608
+            f"semd AS MATERIALIZED (SELECT d2.id AS id, sem.s AS s, {_carried('d2')} FROM sem JOIN {DOC} d2 "  # noqa: S608
             "ON d2.page_id = sem.page_id AND d2.language = %s)",
             f"lex AS MATERIALIZED ({lexical})",
-            "cand AS NOT MATERIALIZED (SELECT lex.id, lex.g AS hits, lex.s AS lscore, "
-            "COALESCE(semd.s, 0) AS sscore FROM lex LEFT JOIN semd ON semd.id = lex.id "
-            "UNION ALL SELECT semd.id, 0, CAST(NULL AS integer), semd.s FROM semd "
+            "cand AS NOT MATERIALIZED (SELECT lex.id, lex.g AS hits, lex.s AS lscore, "  # noqa: S608
+            f"COALESCE(semd.s, 0) AS sscore, {_carried('lex')} FROM lex LEFT JOIN semd ON semd.id = lex.id "
+            f"UNION ALL SELECT semd.id, 0, CAST(NULL AS integer), semd.s, {_carried('semd')} FROM semd "
             # One pass over the matches with a lookup of the few candidates (see the SQLite twin).
             "WHERE semd.id NOT IN (SELECT lex.id FROM lex WHERE lex.id IN (SELECT id FROM semd)))",
         ]
@@ -1148,6 +1165,7 @@ class DatabaseSearchBackend:
                         index_title=title,
                         index_body=body,
                         index_prefix=prefix,
+                        **{column: getattr(row, column) for column in TEXT_COPIED_COLUMNS},
                     )
                 )
                 areas.extend(SearchDocumentArea(document_id=row.pk, slug=s[:40]) for s in document.area_slugs)
