@@ -180,6 +180,18 @@ def test_filters_apply_to_the_semantic_side_and_counts_stay_exact(one_language_c
         )
 
 
+def test_a_one_word_query_lists_each_case_once_with_its_words_and_meaning(one_language_cases):
+    """One word and meaning (a statement of its own on PostgreSQL): the case holding the word
+    comes first, once, and the cases found by meaning alone follow it, each once."""
+    response = search("en", "soldiers", page_size="100")
+    listed = titles(response)
+    assert listed[0] == "Soldiers sent to help in care homes"
+    assert len(listed) == len(set(listed)) == response.count
+    assert response.word_matches == 1
+    assert response.count > 1  # meaning found cases without the word
+    assert response.hits[0].score > max(hit.score for hit in response.hits[1:])
+
+
 def test_facet_counts_of_a_hybrid_search_match_its_results(one_language_cases):
     response = search("en", "help for older people", page_size="100")
     assert response.count == len(response.hits)

@@ -528,7 +528,9 @@ class DatabaseSearchBackend:
                 ctes.append(f"cand AS NOT MATERIALIZED ({cand})")
                 return ctes, params
             if len(groups) == 1:
-                return self._one_group_and_meaning(request, parts[0], params, semantic)
+                return self._one_group_and_meaning(
+                    request, parts[0], params, semantic, _tsquery_group(groups[0])
+                )
         if semantic:
             values, sem_params = _meaning_values(semantic, self.vendor)
             ctes.append(f"sem(page_id, s) AS ({values})")
@@ -554,26 +556,28 @@ class DatabaseSearchBackend:
         return ctes, [*sem_params, needed, needed, *params, needed]
 
     def _one_group_and_meaning(
-        self, request: SearchRequest, lexical: str, params: list, semantic: dict[int, float]
+        self, request: SearchRequest, lexical: str, params: list, semantic: dict[int, float], query: str
     ) -> tuple[list[str], list]:
         """PostgreSQL, one term group and meaning candidates: each match once, as it comes from
-        the GIN lookup, with its meaning score joined from the few candidates, and the candidates
-        that match no words. A GROUP BY over every match (the general case) hashed 100,000 rows
-        for a word in nearly every case, and left the planner expecting 111 of them, so the join to
-        the documents became 100,000 index probes (docs/benchmarks.md)."""
+        the GIN lookup, its meaning score looked up among the few candidates (a hashed `IN`,
+        then the score of those in it), and the candidates that match no words (each checked
+        against its own text row). A GROUP BY over every match (the general case) hashed 100,000
+        rows for a word in nearly every case and left the planner expecting 111 of them; a copy
+        of the matches joined to the candidates cost 140 ms more than the words alone
+        (docs/benchmarks.md)."""
         values, sem_params = _meaning_values(semantic, self.vendor)
         ctes = [
             f"sem(page_id, s) AS ({values})",
             f"semd AS MATERIALIZED (SELECT d2.id AS id, sem.s AS s, {_carried('d2')} FROM sem JOIN {DOC} d2 "  # noqa: S608
             "ON d2.page_id = sem.page_id AND d2.language = %s)",
-            f"lex AS MATERIALIZED ({lexical})",
             "cand AS NOT MATERIALIZED (SELECT lex.id, lex.g AS hits, lex.s AS lscore, "  # noqa: S608
-            f"COALESCE(semd.s, 0) AS sscore, {_carried('lex')} FROM lex LEFT JOIN semd ON semd.id = lex.id "
+            "CASE WHEN lex.id IN (SELECT id FROM semd) THEN (SELECT semd.s FROM semd WHERE semd.id = lex.id) "
+            f"ELSE 0 END AS sscore, {_carried('lex')} FROM ({lexical}) lex "
             f"UNION ALL SELECT semd.id, 0, CAST(NULL AS integer), semd.s, {_carried('semd')} FROM semd "
-            # One pass over the matches with a lookup of the few candidates (see the SQLite twin).
-            "WHERE semd.id NOT IN (SELECT lex.id FROM lex WHERE lex.id IN (SELECT id FROM semd)))",
+            f"WHERE NOT EXISTS (SELECT 1 FROM {TEXT} x WHERE x.document_id = semd.id "
+            "AND x.search_vector @@ to_tsquery('simple', %s)))",
         ]
-        return ctes, [*sem_params, request.language, *params]
+        return ctes, [*sem_params, request.language, *params, query]
 
     def _partitioned_candidates(
         self, request: SearchRequest, partitions: list[tuple[str, int]], semantic: dict[int, float]
