@@ -4,6 +4,9 @@ SQLite: one FTS5 table of words per language (`words_table`) and one of title pr
 suggestions. The rowid of the FTS5 tables is the document id (`document_id`, the primary key of the text
 table), so a match joins `search_searchdocument` directly, never the (large) text rows.
 
+PostgreSQL: generated `tsvector` columns on the text table, one partial GIN index of words per
+language (`vector_index`) and one of title prefixes for suggestions.
+
 Idempotent: migration 0003 calls `install`, and so does `rebuild_search_index` (a later
 migration that makes SQLite remake the text table would drop the triggers; rebuilding restores
 them). Any change here needs a migration that uninstalls the old structures.
@@ -142,7 +145,7 @@ def _sqlite_existing(connection) -> list[tuple[str, str]]:
 
 
 # 'simple' keeps the analyser's tokens as they are; title weighs A, body B.
-POSTGRES_INSTALL = [
+_POSTGRES_COLUMNS = [
     """ALTER TABLE search_searchdocumenttext
     ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('simple'::regconfig, coalesce(index_title, '')), 'A')
@@ -152,16 +155,43 @@ POSTGRES_INSTALL = [
     ADD COLUMN IF NOT EXISTS suggest_vector tsvector GENERATED ALWAYS AS (
         to_tsvector('simple'::regconfig, coalesce(index_prefix, ''))
     ) STORED""",
-    "CREATE INDEX IF NOT EXISTS search_text_vector_gin ON search_searchdocumenttext USING GIN (search_vector)",
-    "CREATE INDEX IF NOT EXISTS search_text_suggest_gin ON search_searchdocumenttext USING GIN (suggest_vector)",
 ]
+_POSTGRES_SUGGEST_INDEX = "search_text_suggest_gin"
+# The one GIN index of every language's words, before search 0019.
+_POSTGRES_SHARED_INDEX = "search_text_vector_gin"
+_POSTGRES_WORDS_PREFIX = "search_text_vector_gin_"
 
-POSTGRES_UNINSTALL = [
-    "DROP INDEX IF EXISTS search_text_vector_gin",
-    "DROP INDEX IF EXISTS search_text_suggest_gin",
-    "ALTER TABLE search_searchdocumenttext DROP COLUMN IF EXISTS search_vector",
-    "ALTER TABLE search_searchdocumenttext DROP COLUMN IF EXISTS suggest_vector",
-]
+
+def vector_index(language: str) -> str:
+    """PostgreSQL's GIN index of the words of the documents listed in `language`.
+
+    One partial index per language, for the reason of SQLite's table per language: a search
+    is asked in one language, and a word of both (a measure type's name, `cancel`) found the
+    other language's rows in the shared index, each visited in the table before the language
+    test dropped it (2,189 of 5,334 rows for `cancel` at 100,000 cases: docs/benchmarks.md)."""
+    return _POSTGRES_WORDS_PREFIX + words_table(language)[len(_WORDS_PREFIX) :]
+
+
+def _postgres_install() -> list[str]:
+    return [
+        *_POSTGRES_COLUMNS,
+        *(
+            f"CREATE INDEX IF NOT EXISTS {vector_index(language)} ON {TEXT_TABLE} "
+            f"USING GIN (search_vector) WHERE language = '{language}'"
+            for language in languages()
+        ),
+        f"CREATE INDEX IF NOT EXISTS {_POSTGRES_SUGGEST_INDEX} ON {TEXT_TABLE} USING GIN (suggest_vector)",
+    ]
+
+
+def _postgres_indexes(connection) -> set[str]:
+    """The names of the full-text indexes there are, whatever the languages in settings."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname LIKE %s",
+            [TEXT_TABLE, "search\\_text\\_%\\_gin%"],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _run(connection, statements) -> None:
@@ -174,12 +204,9 @@ def is_installed(connection) -> bool:
     if connection.vendor == "sqlite":
         existing = {name for _kind, name in _sqlite_existing(connection)}
         return set(_sqlite_names()) <= existing and "search_fts" not in existing
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'search_searchdocumenttext' "
-            "AND indexname IN ('search_text_vector_gin', 'search_text_suggest_gin')"
-        )
-        return cursor.fetchone()[0] == 2
+    wanted = {_POSTGRES_SUGGEST_INDEX, *(vector_index(language) for language in languages())}
+    existing = _postgres_indexes(connection)
+    return wanted <= existing and _POSTGRES_SHARED_INDEX not in existing
 
 
 def install(connection) -> None:
@@ -192,7 +219,7 @@ def install(connection) -> None:
     if is_installed(connection):  # PostgreSQL's ALTER TABLE would fail on pending trigger events
         return
     if connection.vendor == "postgresql":
-        _run(connection, POSTGRES_INSTALL)
+        _run(connection, [*_postgres_install(), f"DROP INDEX IF EXISTS {_POSTGRES_SHARED_INDEX}"])
         return
     existing = {name for _kind, name in _sqlite_existing(connection)}
     if "search_fts" in existing:  # the one table of every language, before search 0013
@@ -216,7 +243,15 @@ def uninstall(connection) -> None:
         found = sorted(_sqlite_existing(connection), key=lambda row: order[row[0]])
         _run(connection, [f"DROP {kind.upper()} IF EXISTS {name}" for kind, name in found])
     elif connection.vendor == "postgresql":
-        _run(connection, POSTGRES_UNINSTALL)
+        indexes = sorted(_postgres_indexes(connection))
+        _run(
+            connection,
+            [
+                *(f"DROP INDEX IF EXISTS {name}" for name in indexes),
+                f"ALTER TABLE {TEXT_TABLE} DROP COLUMN IF EXISTS search_vector",
+                f"ALTER TABLE {TEXT_TABLE} DROP COLUMN IF EXISTS suggest_vector",
+            ],
+        )
 
 
 def _sqlite_tables() -> list[str]:

@@ -8,7 +8,7 @@ text is kept by the database itself:
   language's documents, `search_suggest_fts` over the title's autocomplete tokens) kept in sync by
   triggers on `search_searchdocumenttext`; their rowid is the document id;
 - PostgreSQL: two generated `tsvector` columns on `search_searchdocumenttext` (`search_vector`,
-  weights A/B, and `suggest_vector`) with GIN indexes.
+  weights A/B, with a partial GIN index per language, and `suggest_vector` with one GIN index).
 
 Neither exists in the Django model (they are vendor-specific); `search.fts` creates them
 (migration 0002 and `rebuild_search_index`).

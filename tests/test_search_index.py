@@ -300,6 +300,24 @@ def test_a_search_starts_from_the_full_text_match(db):
     assert "search_doc_browse" not in " ".join(plan), plan
 
 
+def _postgresql_plan(request: SearchRequest) -> str:
+    """EXPLAIN of the search statement for `request`, planned as `_fetch` runs it."""
+    from django.db import connection
+
+    from search.analysis import analyze_query
+    from search.backends.database import PLANNER_SETTINGS, DatabaseSearchBackend, term_groups
+    from search.synonyms import expansions
+
+    tokens = analyze_query(request.query, request.language)
+    groups = term_groups(request.query, request.language, tokens, expansions(request.query, request.language))
+    sql, params = DatabaseSearchBackend()._statement(request, groups)
+    with connection.cursor() as cursor:
+        for name, value in PLANNER_SETTINGS.items():
+            cursor.execute(f"SET LOCAL {name} = {value}")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
 def _copied_numbers(page_id: int) -> list[tuple[tuple, tuple]]:
     """(the document's numbers, its text row's copy) for each document of the page."""
     from search.models import TEXT_COPIED_COLUMNS
@@ -335,24 +353,41 @@ def test_postgresql_search_reads_matches_from_their_text_rows_alone(db):
     (100,000 probes for a word in every case): one word, two words, with a filter."""
     from django.db import connection
 
-    from search.analysis import analyze_query
-    from search.backends.database import DatabaseSearchBackend
-
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL query plans")
     make_case("Planner lantern test", areas=["quarantine"])
-    backend = DatabaseSearchBackend()
     for request in (
         SearchRequest(language="en", query="lantern"),
         SearchRequest(language="en", query="lantern planner", area=("quarantine",)),
     ):
-        sql, params = backend._statement(request, analyze_query(request.query, "en"))
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN " + sql, params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = _postgresql_plan(request)
         assert "search_searchdocumenttext" in plan, plan
         assert "search_doc_by_id" not in plan and "search_searchdocument " not in plan, plan
         assert service.search(request).count == 1
+
+
+def test_postgresql_indexes_each_languages_words_apart(db):
+    """PostgreSQL: one partial GIN index of words per language (search 0019), and a search in a
+    language looks its words up in that language's index alone."""
+    from django.db import connection
+
+    from search import fts
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL indexes")
+    names = fts._postgres_indexes(connection)
+    assert {fts.vector_index("en"), fts.vector_index("ko")} <= names
+    assert "search_text_vector_gin" not in names  # the shared index of every language is gone
+    fts.uninstall(connection)  # before any row is written: ALTER TABLE refuses pending FK checks
+    assert not fts.is_installed(connection)
+    fts.install(connection)
+    assert fts.is_installed(connection) and fts._postgres_indexes(connection) == names
+
+    make_case("Lantern walk")
+    for language, other in (("en", "ko"), ("ko", "en")):
+        plan = _postgresql_plan(SearchRequest(language=language, query="lantern walk"))
+        assert fts.vector_index(language) in plan and fts.vector_index(other) not in plan, plan
+    assert service.search(SearchRequest(language="en", query="lantern walk")).count == 1
 
 
 def test_deleting_a_translated_case_lists_its_translation_in_its_place(db):

@@ -71,16 +71,27 @@ SQLITE_INDEX = [
 ]
 
 
-def install_index(apps, schema_editor):
-    from search import fts
+# PostgreSQL's structures as they were made here (search.fts has changed them since: search 0019).
+POSTGRES_INDEX = [
+    """ALTER TABLE search_searchdocumenttext
+    ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple'::regconfig, coalesce(index_title, '')), 'A')
+        || setweight(to_tsvector('simple'::regconfig, coalesce(index_body, '')), 'B')
+    ) STORED""",
+    """ALTER TABLE search_searchdocumenttext
+    ADD COLUMN IF NOT EXISTS suggest_vector tsvector GENERATED ALWAYS AS (
+        to_tsvector('simple'::regconfig, coalesce(index_prefix, ''))
+    ) STORED""",
+    "CREATE INDEX IF NOT EXISTS search_text_vector_gin ON search_searchdocumenttext USING GIN (search_vector)",
+    "CREATE INDEX IF NOT EXISTS search_text_suggest_gin ON search_searchdocumenttext USING GIN (suggest_vector)",
+]
 
+
+def install_index(apps, schema_editor):
     connection = schema_editor.connection
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            for statement in SQLITE_INDEX:
-                cursor.execute(statement)
-    else:
-        fts.install(connection)
+    with connection.cursor() as cursor:
+        for statement in SQLITE_INDEX if connection.vendor == "sqlite" else POSTGRES_INDEX:
+            cursor.execute(statement)
 
 
 def uninstall_index(apps, schema_editor):
