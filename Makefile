@@ -6,9 +6,12 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEV := DJANGO_SETTINGS_MODULE=cac_platform.settings.dev
-# Two pytest-xdist workers (one per core); each gets its own test database. Not `--dist worksteal`
-# (faster, docs/benchmarks.md): a stolen transactional test flushes the data a module shares.
-PYTEST_ARGS ?= -n 2
+# Two pytest-xdist workers (one per core); each gets its own test database. Each module runs whole on
+# one worker (`loadfile`: the data a module shares is built once, and a transactional test never
+# flushes another module's), heaviest modules first (tests/fixtures/schedule.py, hence no reordering
+# by test count) so both workers end together. Not `--dist worksteal`: a stolen transactional test
+# flushes the data a module shares (docs/benchmarks.md).
+PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test venv lock setup lint format messages check-migrations demo clean serve backup restore audit
 

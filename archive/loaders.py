@@ -18,6 +18,7 @@ from wagtail.models import Locale
 
 from casestudies.models import CaseStudyPage, City, PolicyArea
 from home.loaders import home_pages
+from search import indexing
 
 from .models import SessionAttachment, SessionKind, SessionPage, SessionSpeaker, SummitPage
 from .utils import zone
@@ -310,7 +311,8 @@ def load_summit(stdout=None, data_file: Path | str | None = None) -> dict:
     studies of its policy area, in both languages.
     """
     data = json.loads(Path(data_file or DATA_FILE).read_text(encoding="utf-8"))
-    with transaction.atomic():
+    # The pages are indexed once at the end (search's seam for bulk writers), not at each publish.
+    with transaction.atomic(), indexing.paused(SummitPage, SessionPage):
         stats = SummitLoader(data, stdout=stdout).run()
     if stdout is not None:
         stdout.write(

@@ -16,4 +16,5 @@ pytest_plugins = [
     "tests.fixtures.opendata",
     "tests.fixtures.community",
     "tests.fixtures.questions",
+    "tests.fixtures.schedule",
 ]
