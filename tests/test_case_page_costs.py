@@ -21,7 +21,7 @@ from casestudies.factories import CaseStudyPageFactory, CityFactory, MeasureType
 from casestudies.models import CaseInspiration, CaseOutcome, CaseStudyPage, CaseStudySource, PolicyArea
 from search.models import SearchVector
 
-from .fixtures.database import build_for_module, fresh, shares_module_data
+from .fixtures.database import own_or_fresh, shared_for_module
 
 pytestmark = pytest.mark.django_db
 
@@ -92,19 +92,14 @@ def _build_two_cases():
 def _two_cases_module(request, django_db_setup, django_db_blocker):
     """The two cases built once for the module (in a transaction rolled back after it), unless a
     test of the module commits or does without them: then None, and each test builds its own."""
-    if not shares_module_data(request, "two_cases"):
-        yield None
-        return
-    yield from build_for_module(django_db_blocker, _build_two_cases)
+    yield from shared_for_module(request, django_db_blocker, "two_cases", _build_two_cases)
 
 
 @pytest.fixture
 def two_cases(_two_cases_module, db):
     """A case with one of everything and a case with four, each with its Korean translation;
     each test gets its own copies of the pages, read again."""
-    if _two_cases_module is None:
-        return _build_two_cases()
-    return fresh(_two_cases_module)
+    return own_or_fresh(_two_cases_module, _build_two_cases)
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])

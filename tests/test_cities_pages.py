@@ -11,7 +11,7 @@ from casestudies.models import City
 from opendata import views
 from search.factories import CityFactory, make_case
 
-from .fixtures.database import build_for_module, fresh, shares_module_data
+from .fixtures.database import own_or_fresh, shared_for_module
 
 pytestmark = pytest.mark.django_db
 
@@ -43,19 +43,14 @@ def _build_cities() -> dict[str, City]:
 def _cities_module(request, django_db_setup, django_db_blocker):
     """The cities built once for the module (in a transaction rolled back after it), unless a test
     of the module commits or does without them: then None, and each test builds its own."""
-    if not shares_module_data(request, "cities"):
-        yield None
-        return
-    yield from build_for_module(django_db_blocker, _build_cities)
+    yield from shared_for_module(request, django_db_blocker, "cities", _build_cities)
 
 
 @pytest.fixture
 def cities(_cities_module, db):
     """Seven cities, one per script (and two in Korea), each with an English and a Korean case;
     each test gets its own copies of the instances, read again."""
-    if _cities_module is None:
-        return _build_cities()
-    return fresh(_cities_module)
+    return own_or_fresh(_cities_module, _build_cities)
 
 
 def listed(html: str) -> list[str]:

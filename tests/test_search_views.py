@@ -13,7 +13,7 @@ from django.utils import translation
 from search.factories import CityFactory, MeasureTypeFactory, make_case
 from search.types import SearchRequest
 
-from .fixtures.database import build_for_module, fresh, shares_module_data
+from .fixtures.database import own_or_fresh, shared_for_module
 
 # Every test but test_urls (which needs no database) asks for `cases`, and through it for the
 # database: no module-wide django_db mark, so the cases can be built once for the module.
@@ -75,19 +75,14 @@ def _build_cases() -> dict:
 def _cases_module(request, django_db_setup, django_db_blocker):
     """The cases built once for the module (in a transaction rolled back after it), unless a test
     of the module commits or uses the database without them: then None, and each test builds its own."""
-    if not shares_module_data(request, "cases"):
-        yield None
-        return
-    yield from build_for_module(django_db_blocker, _build_cases)
+    yield from shared_for_module(request, django_db_blocker, "cases", _build_cases)
 
 
 @pytest.fixture
 def cases(_cases_module, db):
     """Drive-through testing in English and its Korean translation; cycle lanes in English only.
     Built (and indexed) once per module; each test gets its own copies of the pages, read again."""
-    if _cases_module is None:
-        return _build_cases()
-    return fresh(_cases_module)
+    return own_or_fresh(_cases_module, _build_cases)
 
 
 def search_url(language: str) -> str:
