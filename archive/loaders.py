@@ -56,6 +56,11 @@ class SummitLoader:
             "case_links": 0,
         }
         self.locales = {code: Locale.objects.get(language_code=code) for code in LANGUAGES}
+        # What the rows name again and again (the same cities, areas and speakers' cities in each
+        # session and language), read once per run.
+        self._cities: dict[str, City | None] = {}
+        self._city_labels: dict[tuple[str, str], str] = {}
+        self._areas: dict[tuple[str, str], PolicyArea] = {}
 
     def say(self, message: str) -> None:
         if self.stdout is not None:
@@ -63,6 +68,11 @@ class SummitLoader:
 
     # --- places ------------------------------------------------------------------------
     def city(self, name: str) -> City | None:
+        if name not in self._cities:
+            self._cities[name] = self._city(name)
+        return self._cities[name]
+
+    def _city(self, name: str) -> City | None:
         existing = City.objects.filter(name__iexact=name).first()
         if existing:
             return existing
@@ -89,6 +99,11 @@ class SummitLoader:
     def city_label(self, name: str, language: str) -> str:
         if not name or language == "en":
             return name
+        if (name, language) not in self._city_labels:
+            self._city_labels[name, language] = self._city_label(name)
+        return self._city_labels[name, language]
+
+    def _city_label(self, name: str) -> str:
         city = City.objects.filter(name__iexact=name).first()
         if city and city.name_ko:
             return city.name_ko
@@ -137,7 +152,8 @@ class SummitLoader:
     def create_child(self, parent, page, values, children=None, m2m=None):
         self.apply(page, values, children or {}, m2m or {})
         parent.add_child(instance=page)
-        page.save_revision(log_action=True).publish()
+        # add_child validated the page and nothing changed since: no second full_clean (and its queries).
+        page.save_revision(log_action=True, clean=False).publish()
         self.stats["created"] += 1
         self.say(f"  created {page.locale.language_code} {page.url_path}")
         return page
@@ -192,7 +208,10 @@ class SummitLoader:
     def session_values(self, row: dict, language: str, tz) -> dict:
         area = None
         if row.get("policy_area"):
-            area = PolicyArea.objects.get(slug=row["policy_area"], locale=self.locales[language])
+            key = (row["policy_area"], language)
+            if key not in self._areas:
+                self._areas[key] = PolicyArea.objects.get(slug=key[0], locale=self.locales[language])
+            area = self._areas[key]
         title = row[f"title_{language}"]
         return {
             "title": title,

@@ -40,6 +40,9 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# Django's 404 page, but not rendered for a 404 that LocaleMiddleware replaces by its redirect.
+handler404 = "cac_platform.errors.page_not_found"
+
 # Every public page lives under /en/ or /ko/; "/" redirects by Accept-Language.
 urlpatterns += i18n_patterns(
     path("search/", include("search.urls")),

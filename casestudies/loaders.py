@@ -69,8 +69,10 @@ class DemoLoader:
         self.locales = {code: Locale.objects.get(language_code=code) for code in ("en", "ko")}
 
     # -- page helpers ---------------------------------------------------------------
-    def _publish(self, page: Page) -> None:
-        page.save_revision().publish()
+    def _publish(self, page: Page, *, cleaned: bool = False) -> None:
+        # `cleaned`: the page was validated by the save that just created it (add_child) and has not
+        # changed since, so its revision need not run the same full_clean (and its queries) again.
+        page.save_revision(clean=not cleaned).publish()
 
     def _translation(self, page: Page, code: str) -> Page | None:
         return page.get_translations(inclusive=True).filter(locale=self.locales[code]).first()
@@ -111,7 +113,7 @@ class DemoLoader:
         if index is None:
             index = CaseStudyIndexPage(title=title, slug=slug, intro=INDEX_INTRO["en"], show_in_menus=True)
             homes["en"].add_child(instance=index)
-            self._publish(index)
+            self._publish(index, cleaned=True)
             self.stats["pages"] += 1
 
         def fill(page: Page) -> None:
@@ -158,14 +160,37 @@ class DemoLoader:
         return measures
 
     # -- cases ----------------------------------------------------------------------
-    def cases(self, indexes: dict[str, CaseStudyIndexPage], cities, measures) -> None:
+    def cases(self, indexes: dict[str, CaseStudyIndexPage], cities, measures, judgements=None) -> None:
+        """The cases of demo_data/cases.json that are missing, and their Korean translations. With
+        `judgements` (demo_data/evidence.json), a case created now is created judged, in both
+        languages: one revision each instead of a second one written by `judged()`."""
         areas = {area.slug: area for area in PolicyArea.objects.filter(locale=self.locales["en"])}
         for row in json.loads((DATA_DIR / "cases.json").read_text(encoding="utf-8")):
             case = self._child(indexes["en"], CaseStudyPage, row["key"])
+            judgement = None
             if case is None:
-                case = self._create_case(indexes["en"], row, cities, measures, areas)
+                judgement = (judgements or {}).get(row["key"])
+                if judgement is not None and not self._sources_exist(judgement, indexes["en"]):
+                    judgement = None  # a case it names comes later: `judged()` judges it then
+                case = self._create_case(
+                    indexes["en"], row, cities, measures, areas, judgement, indexes["en"]
+                )
+                if judgement is not None:
+                    self.stats["graded"] += 1
             if row.get("ko"):
-                self._ensure_translation(case, "ko", lambda page, row=row: self._fill_case(page, row["ko"]))
+
+                def fill(page, row=row, judgement=judgement):
+                    self._fill_case(page, row["ko"])
+                    if judgement is not None:  # the copy has the English judgement: the Korean one
+                        self._judge(page, judgement, "ko", indexes["en"])
+
+                self._ensure_translation(case, "ko", fill)
+
+    def _sources_exist(self, content: dict[str, Any], en_index) -> bool:
+        return all(
+            self._child(en_index, CaseStudyPage, item["key"]) is not None
+            for item in content.get("inspired_by", [])
+        )
 
     def _fill_case(self, page: CaseStudyPage, content: dict[str, Any]) -> None:
         page.title = content["title"]
@@ -176,7 +201,9 @@ class DemoLoader:
         if content.get("contact_organisation"):  # the translation's own name of the organisation
             page.contact_organisation = content["contact_organisation"]
 
-    def _create_case(self, index, row, cities, measures, areas) -> CaseStudyPage:
+    def _create_case(
+        self, index, row, cities, measures, areas, judgement=None, en_index=None
+    ) -> CaseStudyPage:
         contact = row.get("contact") or {}
         case = CaseStudyPage(
             slug=row["key"],
@@ -192,19 +219,25 @@ class DemoLoader:
         case.policy_areas = [areas[slug] for slug in row["policy_areas"]]
         case.measure_types.set([measures[slug] for slug in row["measure_types"]])
         case.sources = [CaseStudySource(title=s["title"], url=s["url"]) for s in row.get("sources", [])]
+        if judgement is not None:
+            self._judge(case, judgement, "en", en_index)
         index.add_child(instance=case)
-        self._publish(case)
+        self._publish(case, cleaned=True)
         self.stats["pages"] += 1
         return case
 
     # -- issue 16: evidence, what it takes, inspired by ---------------------------------
+    @staticmethod
+    def judgements() -> dict[str, dict[str, Any]]:
+        """demo_data/evidence.json: each case's graded outcomes, what it takes and "inspired by"."""
+        data = json.loads((DATA_DIR / "evidence.json").read_text(encoding="utf-8"))
+        return {key: content for key, content in data.items() if not key.startswith("_")}
+
     def judged(self, indexes: dict[str, CaseStudyIndexPage]) -> None:
         """Graded outcomes, what it takes and "inspired by" of the demo cases (demo_data/evidence.json),
-        added to a case that has none of them yet, in both languages."""
-        data = json.loads((DATA_DIR / "evidence.json").read_text(encoding="utf-8"))
-        for key, content in data.items():
-            if key.startswith("_"):
-                continue
+        added to a case that has none of them yet, in both languages (a site loaded before issue 16;
+        `cases()` creates new cases judged)."""
+        for key, content in self.judgements().items():
             case = self._child(indexes["en"], CaseStudyPage, key)
             if case is None or self._has_judgement(case):
                 continue
@@ -257,7 +290,7 @@ class DemoLoader:
             indexes = self.index_pages(self.home_pages())
             cities = self.cities()
             measures = self.measure_types()
-            self.cases(indexes, cities, measures)
+            self.cases(indexes, cities, measures, self.judgements())
             self.judged(indexes)
         if self.stdout is not None:
             self.stdout.write(

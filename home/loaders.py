@@ -78,8 +78,9 @@ def home_pages() -> dict[str, HomePage]:
     return {"en": home_en, "ko": home_ko.specific}
 
 
-def _publish(page: Page) -> None:
-    page.save_revision().publish()
+def _publish(page: Page, *, cleaned: bool = False) -> None:
+    # `cleaned`: just created by add_child (validated) and unchanged since: no second full_clean.
+    page.save_revision(clean=not cleaned).publish()
 
 
 @transaction.atomic
@@ -102,7 +103,7 @@ def load_demo(stdout=None) -> dict[str, int]:
             show_in_menus=True,
         )
         homes["en"].add_child(instance=about)
-        _publish(about)
+        _publish(about, cleaned=True)
         stats["pages"] += 1
     if about.get_translation_or_none(homes["ko"].locale) is None:
         translation = about.copy_for_translation(homes["ko"].locale)

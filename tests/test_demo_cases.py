@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from wagtail.models import Locale, Page, Revision
+from wagtail.models import Locale, Page, PageLogEntry, Revision
 
 from casestudies.loaders import DATA_DIR, load_demo
 from casestudies.models import CaseStudyPage, City, PolicyArea
@@ -107,3 +107,67 @@ def test_the_demo_gives_korean_pages_a_korean_contact_organisation(client, demo_
         "amsterdam-city-doughnut",
         "seoul-dolbom-sos-center",
     }
+
+
+def test_every_demo_judgement_is_on_both_languages_pages_once(demo_cases):
+    """Each case of demo_data/evidence.json carries its graded outcomes, what it takes and "inspired
+    by" in English and in Korean, each in its own language (the Korean page is a copy of the judged
+    English one with the Korean judgement in place of the copied one), in one revision per page: a
+    new case is created judged, not published a second time to add the judgement."""
+    import datetime
+    from decimal import Decimal
+
+    from casestudies.loaders import DemoLoader
+
+    def text(value, code):
+        return value.get(code, value.get("en", "")) if isinstance(value, dict) else str(value or "")
+
+    judgements = DemoLoader.judgements()
+    assert len(judgements) >= 15
+    for key, content in judgements.items():
+        en = CaseStudyPage.objects.get(slug=key, locale__language_code="en")
+        ko = CaseStudyPage.objects.get(translation_key=en.translation_key, locale__language_code="ko")
+        for code, page in (("en", en), ("ko", ko)):
+            assert page.live and not page.has_unpublished_changes, (key, code)
+            assert PageLogEntry.objects.filter(page=page, action="wagtail.publish").count() == 1, (key, code)
+            evidence = content.get("evidence", [])
+            outcomes = list(page.outcome_evidence.all())
+            assert [
+                (
+                    o.indicator,
+                    o.baseline_value,
+                    o.baseline_date,
+                    o.result_value,
+                    o.result_date,
+                    o.source_url,
+                    o.level,
+                )
+                for o in outcomes
+            ] == [
+                (
+                    text(item["indicator"], code),
+                    text(item.get("baseline_value"), code),
+                    datetime.date.fromisoformat(item["baseline_date"]) if item.get("baseline_date") else None,
+                    text(item.get("result_value"), code),
+                    datetime.date.fromisoformat(item["result_date"]) if item.get("result_date") else None,
+                    item.get("source_url", ""),
+                    item["level"],
+                )
+                for item in evidence
+            ], (key, code)
+            assert page.evidence_level == max(
+                (item["level"] for item in evidence), default=page.evidence_level
+            )
+            for field, value in content.get("requirements", {}).items():
+                expected = text(value, code) if isinstance(value, dict | str) else value
+                actual = getattr(page, field)
+                if isinstance(actual, Decimal):
+                    expected = Decimal(expected)
+                assert actual == expected, (key, code, field)
+            assert [
+                (link.source.slug, link.source.locale.language_code, link.note)
+                for link in page.inspired_by.all()
+            ] == [
+                (item["key"], "en", text(item.get("note", ""), code))
+                for item in content.get("inspired_by", [])
+            ], (key, code)

@@ -235,3 +235,57 @@ def test_other_editors_still_see_every_draft(client, make_user, cases):
         "Secret draft",
         "Never published",
     }
+
+
+# --- 404s that LocaleMiddleware redirects -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "redirected"),
+    [
+        ("/nowhere/", True),
+        ("/nowhere", True),
+        ("/cases/?city=seoul", True),
+        ("/admin/pages/9223372036854775808/", True),
+        ("/admin/pages/9223372036854775808/edit/", True),
+        ("/documents/9223372036854775808/x.pdf", False),  # /en/documents/… is no path either
+        ("/en/nowhere/", False),
+    ],
+)
+def test_a_404_that_becomes_a_language_redirect_is_the_same_redirect(
+    client, make_user, en_index, ko_index, monkeypatch, path, redirected
+):
+    """cac_platform.errors: a 404 of a path without a language prefix that LocaleMiddleware turns
+    into a redirect is the same response (status, Location, Vary, language, body) as when the site's
+    404 page was made for it first, anonymous and signed in; a 404 that reaches the visitor is still
+    the site's 404 page."""
+    from cac_platform import errors
+
+    admin = make_user("root", superuser=True)
+
+    def responses():
+        answers, rendered = [], set()
+        for user in (None, admin):
+            if user is not None:
+                client.force_login(user)
+            response = client.get(path, HTTP_ACCEPT_LANGUAGE="ko")
+            answers.append(
+                (
+                    response.status_code,
+                    response.get("Location"),
+                    response.get("Vary"),
+                    response.get("Content-Language"),
+                    response.content,
+                )
+            )
+            rendered.update(template.name for template in response.templates)
+            client.logout()
+        return answers, "404.html" in rendered
+
+    answers, rendered = responses()
+    if redirected:
+        assert all(status in (301, 302) for status, *_ in answers), answers
+        assert not rendered  # the 404 page is not made for nothing
+    else:
+        assert all(status == 404 for status, *_ in answers), answers
+        assert rendered
+    monkeypatch.setattr(errors, "replaced_by_locale_redirect", lambda request: False)
+    assert responses() == (answers, True)  # Django's 404 page made (and replaced): the same answers

@@ -6,6 +6,7 @@ hostile value; hypothesis then mixes them (few examples: it runs in seconds)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -65,6 +66,13 @@ WAGTAIL_API_PARAMETERS = {
 def parameter_names() -> list[str]:
     """Every query parameter name the code reads, every filter defined (search.filters: the case
     filters and the search page's own) and every one the API declares."""
+    return list(_parameter_names())
+
+
+@functools.cache
+def _parameter_names() -> tuple[str, ...]:
+    """parameter_names(), read once per process: it reads every source file, and the hypothesis
+    test asks for it at each example."""
     from opendata.api.views import ENDPOINTS
     from search.filters import registered
 
@@ -78,7 +86,7 @@ def parameter_names() -> list[str]:
     for endpoint in ENDPOINTS.values():
         names |= set(endpoint.known_query_parameters) | set(endpoint.extra_filters)
     names |= WAGTAIL_API_PARAMETERS
-    return sorted(names)
+    return tuple(sorted(names))
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +152,13 @@ def _page_urls(language: str | None = None) -> list[str]:
         if page.url and (language is None or code == language):
             urls.setdefault((type(page).__name__, code), page.url)
     return sorted(urls.values())
+
+
+@pytest.fixture
+def page_urls(site) -> list[str]:
+    """_page_urls() of both languages, read once for all of a hypothesis test's examples (its
+    requests change no page)."""
+    return _page_urls()
 
 
 def _fill(route, value: str) -> str:
@@ -257,10 +272,10 @@ hostile_text = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_hypothesis_mixes_hostile_values_over_patterns_and_parameters(client, site, data):
+def test_hypothesis_mixes_hostile_values_over_patterns_and_parameters(client, site, page_urls, data):
     route = data.draw(st.sampled_from(public_routes("en") + public_routes("ko")))
     path_value = data.draw(hostile_text)
     query = data.draw(st.dictionaries(st.sampled_from(parameter_names()), hostile_text, max_size=4))
     _check(client, _fill(route, path_value), query)
-    page = data.draw(st.sampled_from(_page_urls()))  # both languages
+    page = data.draw(st.sampled_from(page_urls))  # both languages
     _check(client, page, query)
