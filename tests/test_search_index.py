@@ -366,6 +366,29 @@ def test_postgresql_search_reads_matches_from_their_text_rows_alone(db):
         assert service.search(request).count == 1
 
 
+def test_postgresql_ranking_reads_each_ranked_rows_words_by_address(db):
+    """PostgreSQL: the ranking window reads each ranked row's tsvector again by the address its
+    lookup found (a TID scan), not by a descent of the text rows' primary key per row; and the
+    better match by words still comes first."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL query plans")
+    make_case(
+        "Lantern walk in the old town",
+        summary="A lantern walk, lantern by lantern, for the lantern festival.",
+    )
+    make_case("Evening walk", summary="A walk with one lantern.")
+    for request in (
+        SearchRequest(language="en", query="lantern", sort="relevance"),
+        SearchRequest(language="en", query="lantern walk", sort="relevance"),
+    ):
+        plan = _postgresql_plan(request)
+        assert "Tid Scan on search_searchdocumenttext" in plan, plan
+        assert "search_searchdocumenttext_pkey" not in plan, plan
+        assert service.search(request).hits[0].title == "Lantern walk in the old town"
+
+
 def test_postgresql_indexes_each_languages_words_apart(db):
     """PostgreSQL: one partial GIN index of words per language (search 0019), and a search in a
     language looks its words up in that language's index alone."""

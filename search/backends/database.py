@@ -473,7 +473,7 @@ class DatabaseSearchBackend:
             source = f"cand c CROSS JOIN {DOC} d INDEXED BY search_doc_by_id ON d.id = c.id"
             scores = "c.hits, c.lscore, c.sscore"
         else:  # the candidates carry the documents' columns (_carried)
-            source, scores = "cand d", "d.hits, d.lscore, d.sscore"
+            source, scores = "cand d", "d.hits, d.lscore, d.sscore, d.tid"
         sql = f"SELECT {', '.join(columns)}, {scores} FROM {source} WHERE {' AND '.join(where)}"  # noqa: S608
         params += select_params + where_params
         return ", ".join(ctes) + ", ", sql, params
@@ -514,8 +514,10 @@ class DatabaseSearchBackend:
                 )
                 parts.append(
                     # Integers and double precision: numeric would make every sort and sum slower.
+                    # `tid`: where the text row is, so that `_ranked` reads its tsvector again by
+                    # address (a TID scan), not by a descent of the primary key per ranked row.
                     f"SELECT t.document_id AS id, 1 AS g, CASE WHEN {in_title} THEN 1 ELSE 0 END AS s, "  # noqa: S608
-                    f"CAST(0 AS double precision) AS v, {_carried('t')} FROM {TEXT} t "
+                    f"CAST(0 AS double precision) AS v, t.ctid AS tid, {_carried('t')} FROM {TEXT} t "
                     # The text row's language (the document's): the other language's matches
                     # never reach the GROUP BY or the ranking window.
                     "WHERE t.search_vector @@ to_tsquery('simple', %s) AND t.language = %s"
@@ -523,7 +525,9 @@ class DatabaseSearchBackend:
                 params += [f" {token} " for alternative in group for token in alternative]
                 params += [_tsquery_group(group), request.language]
             if len(groups) == 1 and not semantic:
-                cand = f"SELECT id, g AS hits, s AS lscore, v AS sscore, {_carried()} FROM ({parts[0]}) u"  # noqa: S608
+                cand = (
+                    f"SELECT id, g AS hits, s AS lscore, v AS sscore, tid, {_carried()} FROM ({parts[0]}) u"  # noqa: S608
+                )
                 # Not materialised: `m` reads the matches straight from the lookup.
                 ctes.append(f"cand AS NOT MATERIALIZED ({cand})")
                 return ctes, params
@@ -536,7 +540,7 @@ class DatabaseSearchBackend:
             ctes.append(f"sem(page_id, s) AS ({values})")
             parts.append(
                 f"SELECT d2.id AS id, 0 AS g, {'NULL' if sqlite else 'CAST(NULL AS integer)'} AS s, "  # noqa: S608
-                f"sem.s AS v{'' if sqlite else ', ' + _carried('d2')} FROM sem {'CROSS JOIN' if sqlite else 'JOIN'} {DOC} d2 "
+                f"sem.s AS v{'' if sqlite else ', CAST(NULL AS tid), ' + _carried('d2')} FROM sem {'CROSS JOIN' if sqlite else 'JOIN'} {DOC} d2 "
                 "ON d2.page_id = sem.page_id AND d2.language = %s"
             )
             params.append(request.language)
@@ -550,7 +554,8 @@ class DatabaseSearchBackend:
         carried = "" if sqlite else ", " + _carried()
         ctes.append(
             f"cand AS MATERIALIZED (SELECT id, CASE WHEN {enough} THEN SUM(g) ELSE 0 END AS hits, "  # noqa: S608
-            f"CASE WHEN {enough} THEN {'SUM' if sqlite else 'MAX'}(s) END AS lscore, SUM(v) AS sscore{carried} "
+            f"CASE WHEN {enough} THEN {'SUM' if sqlite else 'MAX'}(s) END AS lscore, SUM(v) AS sscore"
+            f"{'' if sqlite else ', MAX(tid) AS tid'}{carried} "
             f"FROM ({union}) u GROUP BY id{carried} HAVING {enough} OR SUM(v) > 0)"
         )
         return ctes, [*sem_params, needed, needed, *params, needed]
@@ -572,8 +577,9 @@ class DatabaseSearchBackend:
             "ON d2.page_id = sem.page_id AND d2.language = %s)",
             "cand AS NOT MATERIALIZED (SELECT lex.id, lex.g AS hits, lex.s AS lscore, "  # noqa: S608
             "CASE WHEN lex.id IN (SELECT id FROM semd) THEN (SELECT semd.s FROM semd WHERE semd.id = lex.id) "
-            f"ELSE 0 END AS sscore, {_carried('lex')} FROM ({lexical}) lex "
-            f"UNION ALL SELECT semd.id, 0, CAST(NULL AS integer), semd.s, {_carried('semd')} FROM semd "
+            f"ELSE 0 END AS sscore, lex.tid, {_carried('lex')} FROM ({lexical}) lex "
+            f"UNION ALL SELECT semd.id, 0, CAST(NULL AS integer), semd.s, CAST(NULL AS tid), {_carried('semd')} "
+            "FROM semd "
             f"WHERE NOT EXISTS (SELECT 1 FROM {TEXT} x WHERE x.document_id = semd.id "
             "AND x.search_vector @@ to_tsquery('simple', %s)))",
         ]
@@ -690,7 +696,7 @@ class DatabaseSearchBackend:
         window = max(LEXICAL_WINDOW, request.page * request.page_size) if sqlite else LEXICAL_WINDOW
         weight = f"(m.hits * 1.0 / {max(len(groups), 1)})"
         order = "m.hits DESC, m.lscore DESC, m.page_id DESC"
-        words = f"m.id, m.page_id, m.hits, m.lscore, m.sscore, m.tagged, m.start_date, m.evidence FROM m WHERE {results}"
+        words = f"m.id, m.page_id, m.hits, m.lscore, m.sscore, m.tagged, m.start_date, m.evidence{'' if sqlite else ', m.tid'} FROM m WHERE {results}"
         if sqlite or not groups:  # bm25 is already there; or nothing to rank
             ranked = f"SELECT {words} AND m.lscore IS NOT NULL ORDER BY {order} LIMIT %s"  # noqa: S608
             params: list = [window]
@@ -700,7 +706,7 @@ class DatabaseSearchBackend:
                 # The first candidates (lscore: a group is in the title), then ts_rank_cd for those.
                 "SELECT r.id, r.page_id, r.hits, ts_rank_cd(x.search_vector, to_tsquery('simple', %s)) "  # noqa: S608
                 f"AS lscore, r.sscore, r.tagged, r.start_date, r.evidence FROM (SELECT {words} AND m.lscore IS NOT NULL "
-                f"ORDER BY {order} LIMIT %s) r JOIN {TEXT} x ON x.document_id = r.id "
+                f"ORDER BY {order} LIMIT %s) r JOIN {TEXT} x ON x.ctid = r.tid "
                 "ORDER BY r.hits DESC, lscore DESC, r.page_id DESC LIMIT %s"
             )
             params = [query, window, window]
