@@ -14,6 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from casestudies.models import CaseStudyPage, MeasureType, PolicyArea
 from search import service
 from search.types import SearchRequest
+from tests.fixtures.database import no_garbage_collection
 
 # casestudies 0001 comes before every other app's first migration: taken back to it, the others
 # are unapplied; the search index then comes in with its own first migration.
@@ -23,13 +24,15 @@ FIRST_SEARCH = [("search", "0001_initial")]
 
 def applied_state_apps():
     loader = MigrationExecutor(connection).loader
-    return loader.project_state(
-        [node for node in loader.applied_migrations if node in loader.graph.nodes]
-    ).apps
+    with no_garbage_collection():
+        return loader.project_state(
+            [node for node in loader.applied_migrations if node in loader.graph.nodes]
+        ).apps
 
 
 def migrate(targets) -> None:
-    MigrationExecutor(connection).migrate(targets)
+    with no_garbage_collection():
+        MigrationExecutor(connection).migrate(targets)
 
 
 def write_first_case(apps) -> int:

@@ -6,12 +6,14 @@ back gives the old tables again; and a backup taken before the moves restores af
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gzip
 import io
 import json
 import tarfile
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -31,6 +33,7 @@ from casestudies.models import ImportedCase
 from home.models import HomePage
 from ops.model_moves import MOVED_MODELS
 from questions.models import CaseQuestion
+from tests.fixtures.database import no_garbage_collection
 
 # The last migrations before the moves: going back to them unapplies the moves and nothing else.
 BEFORE_THE_MOVES = [
@@ -48,7 +51,8 @@ UTC = datetime.UTC
 
 
 def migrate(targets) -> None:
-    MigrationExecutor(connection).migrate(targets)
+    with no_garbage_collection():
+        MigrationExecutor(connection).migrate(targets)
     # Content types are read from the database again, and cached again: with an empty cache, the next
     # test's serialized rollback would create rows on the fly (signal handlers) before restoring its own.
     ContentType.objects.clear_cache()
@@ -61,9 +65,10 @@ def latest():
 
 def applied_state_apps():
     loader = MigrationExecutor(connection).loader
-    return loader.project_state(
-        [node for node in loader.applied_migrations if node in loader.graph.nodes]
-    ).apps
+    with no_garbage_collection():
+        return loader.project_state(
+            [node for node in loader.applied_migrations if node in loader.graph.nodes]
+        ).apps
 
 
 def moved_tables() -> set[str]:
@@ -71,14 +76,15 @@ def moved_tables() -> set[str]:
     return tables & (MOVED_TABLES["before"] | MOVED_TABLES["after"])
 
 
-def a_case_and_a_session():
+def a_case_and_a_session(name: str = "Mask vending machines"):
     """A case and a session, written with today's models (their tables do not move)."""
-    case = CaseStudyPageFactory(title="Mask vending machines", slug="mask-vending")
+    slug = name.lower().replace(" ", "-")
+    case = CaseStudyPageFactory(title=name, slug=slug)
     home = HomePage.objects.get(locale__language_code="en")
     summit = home.add_child(
         instance=SummitPage(
-            title="Summit",
-            slug="summit",
+            title=f"Summit of {name}",
+            slug=f"summit-{slug}",
             name="CAC Global Summit",
             start_date=datetime.date(2020, 6, 1),
             end_date=datetime.date(2020, 6, 5),
@@ -146,80 +152,176 @@ def write_before_the_moves(apps, case, session) -> dict:
     }
 
 
-# Migrations run outside a transaction; serialized_rollback restores the migrations' rows afterwards.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_rows_written_before_the_moves_are_read_after_them(admin_client, make_user):
-    case, session = a_case_and_a_session()
-    leaves = latest()
-    assert moved_tables() == MOVED_TABLES["after"]
-    migrate(BEFORE_THE_MOVES)
-    assert moved_tables() == MOVED_TABLES["before"]
-    old = write_before_the_moves(applied_state_apps(), case, session)
+@dataclasses.dataclass
+class RoundTrip:
+    """What one migration round trip over the moves left, and what was read on the way (below)."""
 
-    migrate(leaves)
-
-    assert moved_tables() == MOVED_TABLES["after"]
-    imported = ImportedCase.objects.get(pk=old["imported"])
-    assert (imported.key, imported.translation_key) == ("seoul-masks", case.translation_key)
-    stream = LiveStream.objects.get(pk=old["stream"])
-    assert (stream.session_id, stream.video_id) == (session.pk, "liveEN_0001")
-    assert list(session.live_streams.all()) == [stream]
-    question = CaseQuestion.objects.get(pk=old["question"])
-    assert question.case_id == case.pk and question.message == "How did you refill the machines?"
-    assert list(case.questions.all()) == [question]
-    # Each content type kept its id under the new app label; no row is left under the old one.
-    for model, label in ((ImportedCase, "editorial"), (LiveStream, "community"), (CaseQuestion, "community")):
-        content_type = ContentType.objects.get(app_label=model._meta.app_label, model=model._meta.model_name)
-        assert content_type.pk == old["content_types"][model._meta.model_name]
-        assert not ContentType.objects.filter(app_label=label, model=model._meta.model_name).exists()
-    # So the permissions given before the move still hold: a user's, and the groups' (community 0002).
-    assert User.objects.get(username="auditor").has_perm("casestudies.view_importedcase")
-    editor = make_user("erin", "Editors")
-    assert editor.has_perm("archive.change_livestream")
-    assert editor.has_perm("questions.change_casequestion")
-    assert (
-        Group.objects.get(name="Administrators").permissions.filter(codename="delete_casequestion").exists()
-    )
-    assert not Permission.objects.filter(content_type__app_label="community", codename__endswith="livestream")
-    # The question's history still shows its forwarding, under the action's new name.
-    entry = ModelLogEntry.objects.get(object_id=str(question.pk))
-    assert (entry.action, entry.content_type.model_class()) == ("questions.forward", CaseQuestion)
-    assert entry.message == "Forwarded to the city"
-    history = admin_client.get(reverse("questions:history", args=[question.pk]))
-    assert "Forwarded to the city" in history.content.decode()
+    tables_at_start: set[str]
+    tables_before: set[str]  # with the moves unapplied
+    # Rows written with today's models, then read back with the models before the moves.
+    today: dict
+    read_before: dict
+    # Rows written with the models before the moves, to be read after them.
+    case: object
+    session: object
+    old: dict
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_moves_migrate_back():
-    case, session = a_case_and_a_session()
-    leaves = latest()
-    ImportedCase.objects.create(key="seoul-masks", translation_key=case.translation_key)
-    LiveStream.objects.create(session=session, language="ko", video_id="liveKO_0001")
-    question = CaseQuestion.objects.create(
-        case=case, name="Ana", organisation="Aville", city="Aville", email="a@example.org", message="How?"
-    )
-    ModelLogEntry.objects.log_action(instance=question, action="questions.forward")
-    content_type_ids = {
-        model: ContentType.objects.get_for_model(model).pk
-        for model in (ImportedCase, LiveStream, CaseQuestion)
-    }
+@pytest.fixture(scope="class")
+def round_trip(django_db_setup, django_db_blocker) -> Iterator[RoundTrip]:
+    """One round trip over the moves for the class's tests (each took its own, 8 s): migrating back
+    to BEFORE_THE_MOVES and forward again, with rows of both kinds on board, in a case and a session
+    of their own each. Migrations run outside a transaction: the rows are committed, and afterwards
+    the tables hold the migrations' rows again (as tests/fixtures/database.py's
+    _migrated_rows_back_after_commits does after a module whose tests commit)."""
+    with django_db_blocker.unblock():
+        if not hasattr(connection, "_test_serialized_contents"):
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+        leaves = latest()
+        tables_at_start = moved_tables()
+        # test_the_moves_migrate_back's rows, written with today's models.
+        case, session = a_case_and_a_session("Masks from vending machines")
+        imported = ImportedCase.objects.create(key="vending-masks", translation_key=case.translation_key)
+        stream = LiveStream.objects.create(session=session, language="ko", video_id="liveKO_0001")
+        question = CaseQuestion.objects.create(
+            case=case, name="Ana", organisation="Aville", city="Aville", email="a@example.org", message="How?"
+        )
+        ModelLogEntry.objects.log_action(instance=question, action="questions.forward")
+        today = {
+            "imported": imported.pk,
+            "stream": stream.pk,
+            "question": question.pk,
+            "content_types": {
+                model: ContentType.objects.get_for_model(model).pk
+                for model in (ImportedCase, LiveStream, CaseQuestion)
+            },
+        }
+        # test_rows_written_before_the_moves_are_read_after_them's case and session.
+        old_case, old_session = a_case_and_a_session()
 
-    migrate(BEFORE_THE_MOVES)
+        migrate(BEFORE_THE_MOVES)
 
-    assert moved_tables() == MOVED_TABLES["before"]
-    apps = applied_state_apps()
-    assert apps.get_model("editorial", "ImportedCase").objects.get().key == "seoul-masks"
-    assert apps.get_model("community", "LiveStream").objects.get().video_id == "liveKO_0001"
-    assert apps.get_model("community", "CaseQuestion").objects.get().message == "How?"
-    old_types = apps.get_model("contenttypes", "ContentType").objects
-    assert old_types.get(app_label="editorial", model="importedcase").pk == content_type_ids[ImportedCase]
-    assert old_types.get(app_label="community", model="livestream").pk == content_type_ids[LiveStream]
-    assert old_types.get(app_label="community", model="casequestion").pk == content_type_ids[CaseQuestion]
-    entries = apps.get_model("wagtailcore", "ModelLogEntry").objects
-    assert entries.get(object_id=str(question.pk)).action == "community.question.forward"
+        tables_before = moved_tables()
+        apps = applied_state_apps()
+        read_before = {
+            "imported": list(apps.get_model("editorial", "ImportedCase").objects.values_list("pk", "key")),
+            "streams": list(apps.get_model("community", "LiveStream").objects.values_list("pk", "video_id")),
+            "questions": list(
+                apps.get_model("community", "CaseQuestion").objects.values_list("pk", "message")
+            ),
+            "content_types": {
+                model: list(
+                    apps.get_model("contenttypes", "ContentType")
+                    .objects.filter(app_label=app, model=model)
+                    .values_list("pk", flat=True)
+                )
+                for app, model in (
+                    ("editorial", "importedcase"),
+                    ("community", "livestream"),
+                    ("community", "casequestion"),
+                )
+            },
+            "actions": list(
+                apps.get_model("wagtailcore", "ModelLogEntry")
+                .objects.filter(object_id=str(question.pk))
+                .values_list("action", flat=True)
+            ),
+        }
+        old = write_before_the_moves(apps, old_case, old_session)
 
-    migrate(leaves)
-    assert ImportedCase.objects.count() == LiveStream.objects.count() == CaseQuestion.objects.count() == 1
+        migrate(leaves)
+    try:
+        yield RoundTrip(
+            tables_at_start=tables_at_start,
+            tables_before=tables_before,
+            today=today,
+            read_before=read_before,
+            case=old_case,
+            session=old_session,
+            old=old,
+        )
+    finally:
+        with django_db_blocker.unblock():
+            call_command(
+                "flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True
+            )
+            connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+
+
+class TestOneRoundTrip:
+    """Rows of both kinds over one round trip (the class's fixture); each test reads its own."""
+
+    def test_rows_written_before_the_moves_are_read_after_them(self, round_trip, admin_client, make_user):
+        case, session, old = round_trip.case, round_trip.session, round_trip.old
+        assert round_trip.tables_at_start == MOVED_TABLES["after"]
+        assert round_trip.tables_before == MOVED_TABLES["before"]
+
+        assert moved_tables() == MOVED_TABLES["after"]
+        imported = ImportedCase.objects.get(pk=old["imported"])
+        assert (imported.key, imported.translation_key) == ("seoul-masks", case.translation_key)
+        stream = LiveStream.objects.get(pk=old["stream"])
+        assert (stream.session_id, stream.video_id) == (session.pk, "liveEN_0001")
+        assert list(session.live_streams.all()) == [stream]
+        question = CaseQuestion.objects.get(pk=old["question"])
+        assert question.case_id == case.pk and question.message == "How did you refill the machines?"
+        assert list(case.questions.all()) == [question]
+        # Each content type kept its id under the new app label; no row is left under the old one.
+        for model, label in (
+            (ImportedCase, "editorial"),
+            (LiveStream, "community"),
+            (CaseQuestion, "community"),
+        ):
+            content_type = ContentType.objects.get(
+                app_label=model._meta.app_label, model=model._meta.model_name
+            )
+            assert content_type.pk == old["content_types"][model._meta.model_name]
+            assert not ContentType.objects.filter(app_label=label, model=model._meta.model_name).exists()
+        # So the permissions given before the move still hold: a user's, and the groups' (community 0002).
+        assert User.objects.get(username="auditor").has_perm("casestudies.view_importedcase")
+        editor = make_user("erin", "Editors")
+        assert editor.has_perm("archive.change_livestream")
+        assert editor.has_perm("questions.change_casequestion")
+        assert (
+            Group.objects.get(name="Administrators")
+            .permissions.filter(codename="delete_casequestion")
+            .exists()
+        )
+        assert not Permission.objects.filter(
+            content_type__app_label="community", codename__endswith="livestream"
+        )
+        # The question's history still shows its forwarding, under the action's new name.
+        entry = ModelLogEntry.objects.get(object_id=str(question.pk))
+        assert (entry.action, entry.content_type.model_class()) == ("questions.forward", CaseQuestion)
+        assert entry.message == "Forwarded to the city"
+        history = admin_client.get(reverse("questions:history", args=[question.pk]))
+        assert "Forwarded to the city" in history.content.decode()
+
+    def test_the_moves_migrate_back(self, round_trip, db):
+        today, read_before = round_trip.today, round_trip.read_before
+        # With the moves unapplied, the old tables hold the rows written with today's models (and
+        # only those: the other test's rows are written after this was read).
+        assert round_trip.tables_before == MOVED_TABLES["before"]
+        assert read_before["imported"] == [(today["imported"], "vending-masks")]
+        assert read_before["streams"] == [(today["stream"], "liveKO_0001")]
+        assert read_before["questions"] == [(today["question"], "How?")]
+        assert read_before["content_types"] == {
+            "importedcase": [today["content_types"][ImportedCase]],
+            "livestream": [today["content_types"][LiveStream]],
+            "casequestion": [today["content_types"][CaseQuestion]],
+        }
+        assert read_before["actions"] == ["community.question.forward"]
+
+        # Forward again, each row is back once, under its model's new app (beside the other test's).
+        assert list(ImportedCase.objects.filter(key="vending-masks").values_list("pk", flat=True)) == [
+            today["imported"]
+        ]
+        assert list(LiveStream.objects.filter(video_id="liveKO_0001").values_list("pk", flat=True)) == [
+            today["stream"]
+        ]
+        assert list(CaseQuestion.objects.filter(message="How?").values_list("pk", flat=True)) == [
+            today["question"]
+        ]
+        assert ImportedCase.objects.count() == LiveStream.objects.count() == CaseQuestion.objects.count() == 2
 
 
 def _rewrite_as_before_the_moves(archive_path) -> None:

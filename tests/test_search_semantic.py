@@ -156,12 +156,19 @@ def test_a_real_worker_process_fills_the_vectors(tmp_path):
 
     # A copy of the migrated database an earlier SQLite run saved, when there is one (it saves the
     # ~20 s of migrating an empty file); migrate runs either way and applies whatever is missing.
+    # Then the case index the import writes into (factory_boy is a test requirement, installed
+    # here). Both in one process: the preparation, not the subject (a process starts in ~1.5 s).
     template = migrated_sqlite_file()
     if template is not None:
         shutil.copyfile(template, tmp_path / "worker.sqlite3")
-    manage("migrate", "--noinput", "-v", "0")
-    # The case index the import writes into (factory_boy is a test requirement, installed here).
-    manage("shell", "--no-imports", "-c", "from casestudies.factories import index_page; index_page('en')")
+    manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.core.management import call_command; "
+        "call_command('migrate', interactive=False, verbosity=0); "
+        "from casestudies.factories import index_page; index_page('en')",
+    )
     # The import does not wait for vectors: the worker (run below) computes them.
     manage("import_casestudies", str(data), "--publish", "--no-progress")
     assert vectors_stored() == 0
