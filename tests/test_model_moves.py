@@ -33,7 +33,7 @@ from casestudies.models import ImportedCase
 from home.models import HomePage
 from ops.model_moves import MOVED_MODELS
 from questions.models import CaseQuestion
-from tests.fixtures.database import no_garbage_collection
+from tests.fixtures.database import migrated_rows_back, no_garbage_collection
 
 # The last migrations before the moves: going back to them unapplies the moves and nothing else.
 BEFORE_THE_MOVES = [
@@ -242,10 +242,7 @@ def round_trip(django_db_setup, django_db_blocker) -> Iterator[RoundTrip]:
         )
     finally:
         with django_db_blocker.unblock():
-            call_command(
-                "flush", verbosity=0, interactive=False, reset_sequences=False, inhibit_post_migrate=True
-            )
-            connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+            migrated_rows_back()
 
 
 class TestOneRoundTrip:
