@@ -15,6 +15,8 @@ from django.core.management import call_command
 from casestudies.factories import index_page
 from search.factories import CityFactory, MeasureTypeFactory, make_case
 
+from .fixtures.database import saved_between_runs
+
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -162,9 +164,15 @@ LABEL_PIXELS = """() => Array.from(document.querySelectorAll(".od-svg text")).ma
 })"""
 
 
-def test_demo_site_on_a_phone(live_server, browser):
+def _demo_site() -> None:
     call_command("load_demo", stdout=io.StringIO())
     call_command("rebuild_search_index", stdout=io.StringIO())
+
+
+def test_demo_site_on_a_phone(live_server, browser):
+    # The demo site as loaded by this code today, saved by the day's first run on SQLite
+    # (tests/test_demo_content.py and tests/test_demo_cases.py run the loaders themselves).
+    saved_between_runs(f"demo-site-{datetime.date.today().isoformat()}", _demo_site)
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     problems: dict[str, object] = {}

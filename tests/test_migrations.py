@@ -1,5 +1,11 @@
 """Migrations apply to a database with content: the project's apps are taken back to their first
-migration, content is written with the models of that time, and everything migrates forward."""
+migration, content is written with the models of that time, and everything migrates forward.
+
+Taking the apps back renders the model states of every migration (about half of the test's time):
+on SQLite in memory the database at the first migrations is saved by the first run of this code,
+under the migrated database's key, and copied in by later runs (tests/fixtures/database.py,
+`saved_between_runs`). A changed migration, model or package changes the key: the first run after
+it migrates back for real, as PostgreSQL and `CAC_TEST_DB_CACHE=off` always do."""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from django.db.migrations.executor import MigrationExecutor
 from casestudies.models import CaseStudyPage, MeasureType, PolicyArea
 from search import service
 from search.types import SearchRequest
-from tests.fixtures.database import no_garbage_collection
+from tests.fixtures.database import no_garbage_collection, saved_between_runs
 
 # casestudies 0001 comes before every other app's first migration: taken back to it, the others
 # are unapplied; the search index then comes in with its own first migration.
@@ -30,9 +36,12 @@ def applied_state_apps():
         ).apps
 
 
-def migrate(targets) -> None:
+def migrate(targets):
+    """The project state after migrating to `targets`, its models rendered."""
     with no_garbage_collection():
-        MigrationExecutor(connection).migrate(targets)
+        state = MigrationExecutor(connection).migrate(targets)
+        state.apps  # noqa: B018 (rendered with the collector paused)
+    return state
 
 
 def write_first_case(apps) -> int:
@@ -133,10 +142,9 @@ def write_first_search_document(apps, case_id: int) -> None:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_populated_database_migrates_from_the_first_migrations_forward(client):
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    migrate(FIRST_CASES)
+    saved_between_runs("first-migrations", lambda: migrate(FIRST_CASES))
     case_id = write_first_case(applied_state_apps())
-    migrate(FIRST_SEARCH)
-    write_first_search_document(applied_state_apps(), case_id)
+    write_first_search_document(migrate(FIRST_SEARCH).apps, case_id)
     migrate(latest)
     service.reset_backend()
 
