@@ -12,16 +12,19 @@ from wagtail.models import Locale
 from archive.factories import SEOUL, SessionPageFactory, SummitPageFactory, translation
 from archive.models import SessionChapter, SessionKind, SessionPage, SessionRecording
 
+from .fixtures.archive import build_archive_case
+from .fixtures.database import built_for_each_test
+
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def korean_session(archive_case):
+def _build_korean_session() -> tuple:
     """A summit in both languages with a mayoral meeting on its first day and the quarantine
     discussion on its third (13:00 in Seoul), which links the case, has an English and a Korean
     recording, and chapters, one pointing at the case. Built by the archive factories: a few pages,
     not the whole demo summit."""
+    archive_case = build_archive_case()
     summit = SummitPageFactory(title="CAC Global Summit 2020", slug="cac-global-summit-2020")
     translation(summit, "ko", title="CAC 글로벌 서밋 2020")
     meeting = SessionPageFactory(
@@ -58,6 +61,11 @@ def korean_session(archive_case):
         ]
         page.save_revision().publish()
     return SessionPage.objects.get(pk=korean.pk), archive_case["ko"]
+
+
+@pytest.fixture
+def korean_session(django_db_blocker):
+    yield from built_for_each_test(django_db_blocker, _build_korean_session)
 
 
 def offline_page(browser, live_server, **context):

@@ -7,12 +7,13 @@ from wagtail.models import Locale
 
 from casestudies.factories import CaseStudyPageFactory, CityFactory, index_page
 
+from .fixtures.database import built_for_each_test
+
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def bilingual_case():
+def _build_bilingual_case() -> tuple:
     index_page("en")
     index_page("ko")
     seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul")
@@ -22,6 +23,11 @@ def bilingual_case():
     translation.summary = "차에 탄 채로 검사를 받는 선별진료소를 운영했다."
     translation.save_revision().publish()
     return case, translation
+
+
+@pytest.fixture
+def bilingual_case(django_db_blocker):
+    yield from built_for_each_test(django_db_blocker, _build_bilingual_case)
 
 
 def test_korean_visitor_follows_an_area_to_a_case(live_server, browser, bilingual_case):

@@ -8,14 +8,15 @@ import pytest
 from casestudies.factories import index_page
 from search.factories import CityFactory, make_case
 
+from .fixtures.database import built_for_each_test
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE = {"width": 390, "height": 844}
 CODES = ["KR", "FR", "DE", "IT", "ES", "US", "CA", "MX", "BR", "AR", "CL", "PE", "CO", "NG", "ST"]
 
 
-@pytest.fixture
-def cases():
+def _build_cases() -> None:
     index_page("en")
     index_page("ko")
     for number, code in enumerate(CODES):
@@ -33,6 +34,11 @@ def cases():
     incheon = CityFactory(name="Incheon", slug="incheon", country="KR", latitude=37.46, longitude=126.71)
     make_case("Seoul case", city=seoul)
     make_case("Incheon case", city=incheon)
+
+
+@pytest.fixture
+def cases(django_db_blocker):
+    yield from built_for_each_test(django_db_blocker, _build_cases)
 
 
 def test_typing_narrows_a_long_facet(live_server, browser, cases):

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from casestudies.factories import index_page
 from search.factories import CityFactory, MeasureTypeFactory, make_case
 
-from .fixtures.database import saved_between_runs
+from .fixtures.database import built_for_each_test, saved_between_runs
 
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -24,8 +24,7 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
 
-@pytest.fixture
-def cases():
+def _build_cases() -> list:
     index_page("en")
     index_page("ko")
     countries = ["KR", "FR", "DE", "IT", "ES", "US", "CA", "MX", "BR", "AR", "CL", "PE", "CO", "NG"]
@@ -44,6 +43,11 @@ def cases():
             )
         )
     return made
+
+
+@pytest.fixture
+def cases(django_db_blocker):
+    yield from built_for_each_test(django_db_blocker, _build_cases)
 
 
 def _top(page, selector: str) -> float:

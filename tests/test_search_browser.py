@@ -7,12 +7,13 @@ import pytest
 
 from search.factories import CityFactory, MeasureTypeFactory, make_case
 
+from .fixtures.database import built_for_each_test
+
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def cases():
+def _build_cases() -> dict:
     seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
     paris = CityFactory(name="Paris", name_ko="파리", slug="paris", country="FR", continent="europe")
     testing = MeasureTypeFactory(name="Testing", name_ko="검사", slug="testing")
@@ -33,6 +34,11 @@ def cases():
             "드라이브스루 선별진료소", summary="선별진료소를 운영했다.", language="ko", city=seoul
         ),
     }
+
+
+@pytest.fixture
+def cases(django_db_blocker):
+    yield from built_for_each_test(django_db_blocker, _build_cases)
 
 
 def test_suggestions_with_the_keyboard(live_server, browser, cases):
