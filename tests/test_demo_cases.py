@@ -1,8 +1,9 @@
 """The case-study demo loader (casestudies.loaders.load_demo) builds the bilingual site from real
 2020 cases, judged with sourced figures, their Korean pages naming their organisation in Korean,
 and a second run changes nothing. The demo is loaded once for the module (in a transaction rolled
-back after it); each test runs in a savepoint inside it. tests/test_demo_content.py checks the demo
-data and the `load_demo` command of every app."""
+back after it; on SQLite in memory, by the first run of the day of this code and copied in by later
+runs: tests/fixtures/database.py); each test runs in a savepoint inside it.
+tests/test_demo_content.py checks the demo data and runs the `load_demo` command of every app."""
 
 import json
 import re
@@ -19,7 +20,7 @@ from .fixtures.database import build_for_module
 
 @pytest.fixture(scope="module")
 def _demo_cases_module(django_db_setup, django_db_blocker):
-    yield from build_for_module(django_db_blocker, load_demo)
+    yield from build_for_module(django_db_blocker, load_demo, reusable=True)
 
 
 @pytest.fixture
