@@ -73,15 +73,18 @@ class CaseStudyPageFactory(PageFactory):
     def areas(obj, create, extracted, **kwargs):
         slugs = extracted if extracted is not None else ["quarantine"]
         obj.policy_areas.set(PolicyArea.objects.filter(slug__in=slugs, locale=obj.locale))
-        if create:
-            obj.save_revision().publish()
 
     @factory.post_generation
     def measures(obj, create, extracted, **kwargs):
         if extracted:
             obj.measure_types.set(extracted)
-            if create:
-                obj.save_revision().publish()
+
+    # Declared last: factory_boy runs post-generation hooks in declaration order, so the page is
+    # published once, with its areas and measure types, as one revision (not one per relation).
+    @factory.post_generation
+    def publish(obj, create, extracted, **kwargs):
+        if create:
+            obj.save_revision().publish()
 
 
 def index_page(language_code: str = "en") -> CaseStudyIndexPage:

@@ -10,8 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.models import Locale
 from wagtail_localize.models import Translation, TranslationSource
 
-from casestudies.factories import CaseStudyPageFactory, CityFactory
+from casestudies.factories import CaseStudyPageFactory, CityFactory, index_page
 from casestudies.models import CaseStudyPage
+
+from .fixtures.database import build_for_module, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -60,48 +62,73 @@ def _cases(city, count: int, ko: Locale) -> None:
             Translation.objects.create(source=source, target_locale=ko).save_target(publish=False)
 
 
-@pytest.mark.parametrize("role", ["superuser", "Editors", "Reviewers", "city editor"])
-def test_listing_queries_do_not_grow_with_rows(client, make_user, en_index, ko_index, role):
-    """The listing's queries are the same for 3 rows and for 15 (it was about 4 more per row:
-    wagtail-localize's two per row, Wagtail's live-descendants check twice per row for users who
-    may not publish, and the city editor's scope check once per action)."""
+def _build_first_cases() -> dict:
+    """The case indexes, a city and the first three of its cases (`_cases`)."""
+    index_page("en")
+    index_page("ko")
     city = CityFactory(slug="seoul", country="KR", continent="asia")
-    ko = Locale.objects.get(language_code="ko")
-    if role == "superuser":
-        user = make_user("root", superuser=True)
-    elif role == "city editor":
-        user = make_user("cindy", "City editors", city=city)
-    else:
-        user = make_user("eddie", role)
-    client.force_login(user)
-    _cases(city, 3, ko)
-    _listing_queries(client)  # warm caches (content types, permissions) as a running site has them
-    few = _listing_queries(client)
-    _cases(city, 12, ko)
-    assert _listing_queries(client) == few
+    _cases(city, 3, Locale.objects.get(language_code="ko"))
+    return {"city": city}
 
 
-@pytest.mark.parametrize("role", ["superuser", "Editors", "city editor"])
-def test_explorer_queries_do_not_grow_with_rows(client, make_user, en_index, ko_index, role):
-    """The explorer of a case index (Wagtail's page explorer) too: its rows are annotated through
-    the construct_explorer_page_queryset hook."""
-    city = CityFactory(slug="seoul", country="KR", continent="asia")
-    ko = Locale.objects.get(language_code="ko")
+@pytest.fixture(scope="class")
+def _first_cases_of_class(django_db_setup, django_db_blocker):
+    """The first cases built once for the class (in a transaction rolled back after it)."""
+    yield from build_for_module(django_db_blocker, _build_first_cases)
+
+
+@pytest.fixture
+def first_cases(_first_cases_of_class, db):
+    """Three cases in one city, one of them translated and two with draft changes; read again for
+    each test, which adds its own twelve."""
+    return fresh(_first_cases_of_class)
+
+
+class TestQueriesDoNotGrowWithRows:
+    """Each test starts from the same three cases (built once for the class), measures, adds twelve
+    and measures again."""
+
+    @pytest.mark.parametrize("role", ["superuser", "Editors", "Reviewers", "city editor"])
+    def test_listing_queries_do_not_grow_with_rows(
+        self, client, make_user, first_cases, en_index, ko_index, role
+    ):
+        """The listing's queries are the same for 3 rows and for 15 (it was about 4 more per row:
+        wagtail-localize's two per row, Wagtail's live-descendants check twice per row for users who
+        may not publish, and the city editor's scope check once per action)."""
+        city = first_cases["city"]
+        ko = Locale.objects.get(language_code="ko")
+        user = _user(make_user, role, city)
+        client.force_login(user)
+        _listing_queries(client)  # warm caches (content types, permissions) as a running site has them
+        few = _listing_queries(client)
+        _cases(city, 12, ko)
+        assert _listing_queries(client) == few
+
+    @pytest.mark.parametrize("role", ["superuser", "Editors", "city editor"])
+    def test_explorer_queries_do_not_grow_with_rows(
+        self, client, make_user, first_cases, en_index, ko_index, role
+    ):
+        """The explorer of a case index (Wagtail's page explorer) too: its rows are annotated through
+        the construct_explorer_page_queryset hook."""
+        city = first_cases["city"]
+        ko = Locale.objects.get(language_code="ko")
+        user = _user(make_user, role, city)
+        client.force_login(user)
+        explorer = f"/admin/pages/{en_index.pk}/"
+        _listing_queries(client, explorer)
+        few = _listing_queries(client, explorer)
+        _cases(city, 12, ko)
+        html = client.get(explorer).content.decode()
+        assert "Translate this page" in html and "Sync translated pages" in html
+        assert _listing_queries(client, explorer) == few
+
+
+def _user(make_user, role: str, city):
     if role == "superuser":
-        user = make_user("root", superuser=True)
-    elif role == "city editor":
-        user = make_user("cindy", "City editors", city=city)
-    else:
-        user = make_user("eddie", role)
-    client.force_login(user)
-    explorer = f"/admin/pages/{en_index.pk}/"
-    _cases(city, 3, ko)
-    _listing_queries(client, explorer)
-    few = _listing_queries(client, explorer)
-    _cases(city, 12, ko)
-    html = client.get(explorer).content.decode()
-    assert "Translate this page" in html and "Sync translated pages" in html
-    assert _listing_queries(client, explorer) == few
+        return make_user("root", superuser=True)
+    if role == "city editor":
+        return make_user("cindy", "City editors", city=city)
+    return make_user("eddie", role)
 
 
 def _buttons(buttons) -> list[tuple]:

@@ -18,10 +18,12 @@ from wagtail.actions.publish_page_revision import PublishPageRevisionAction
 from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.models import Page, Revision, WorkflowState
 
-from casestudies.factories import CaseStudyPageFactory
+from casestudies.factories import CaseStudyPageFactory, CityFactory, index_page
 from casestudies.models import CaseStudyPage
 from casestudies.permissions import city_id_for_user
 from tests.admin_forms import case_form
+
+from .fixtures.database import build_for_module, own_or_fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +39,33 @@ def case_a(en_index, city_a):
     return CaseStudyPageFactory(title="Aville masks", slug="aville-masks", city=city_a)
 
 
-@pytest.fixture
-def case_b(en_index, city_b):
+def _case_b(city_b) -> CaseStudyPage:
     return CaseStudyPageFactory(title="Beetown tests", slug="beetown-tests", city=city_b)
+
+
+def _build_case_b() -> CaseStudyPage:
+    """The case index and case B in the editorial plugin's city_b (CityFactory finds it by slug:
+    the same row)."""
+    index_page("en")
+    return _case_b(
+        CityFactory(name="Beetown", name_ko="비시", slug="beetown", country="DE", continent="europe")
+    )
+
+
+@pytest.fixture(scope="class")
+def _case_b_of_class(request, django_db_setup, django_db_blocker):
+    """For the tests of a class: case B built once for it (in a transaction rolled back after it).
+    Outside a class: None, and each test builds its own."""
+    if request.cls is None:
+        yield None
+        return
+    yield from build_for_module(django_db_blocker, _build_case_b)
+
+
+@pytest.fixture
+def case_b(_case_b_of_class, en_index, city_b):
+    """Case B: the class's, read again for each test, or the test's own."""
+    return own_or_fresh(_case_b_of_class, lambda: _case_b(city_b))
 
 
 @pytest.fixture
@@ -118,173 +144,162 @@ def test_a_draft_cannot_move_a_case_out_of_scope(alice, city_a, case_b):
 # --- admin views against a case of another city --------------------------------------
 
 
-def test_edit_get_and_post_denied(alice_client, case_b):
-    before = snapshot(case_b)
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/edit/"))
-    assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/edit/", case_form(case_b, title="Hacked")))
-    assert snapshot(case_b) == before
+class TestAnotherCitysCase:
+    """Every route against case B, built once for the class."""
 
+    def test_edit_get_and_post_denied(self, alice_client, case_b):
+        before = snapshot(case_b)
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/edit/"))
+        assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/edit/", case_form(case_b, title="Hacked")))
+        assert snapshot(case_b) == before
 
-def test_publish_and_submit_through_edit_denied(alice_client, case_b):
-    before = snapshot(case_b)
-    for action in ("action-publish", "action-submit"):
-        form = case_form(case_b, title="Hacked")
-        form[action] = action
+    def test_publish_and_submit_through_edit_denied(self, alice_client, case_b):
+        before = snapshot(case_b)
+        for action in ("action-publish", "action-submit"):
+            form = case_form(case_b, title="Hacked")
+            form[action] = action
+            assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/edit/", form))
+        assert snapshot(case_b) == before
+
+    def test_unpublish_denied(self, alice_client, case_b):
+        before = snapshot(case_b)
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/unpublish/"))
+        assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/unpublish/"))
+        assert snapshot(case_b) == before
+
+    def test_move_denied(self, alice_client, case_b, ko_index):
+        before = snapshot(case_b)
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/move/"))
+        assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/move/{ko_index.pk}/confirm/"))
+        assert snapshot(case_b) == before
+
+    def test_copy_denied(self, alice_client, case_b, en_index):
+        before = snapshot(case_b)
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/copy/"))
+        response = alice_client.post(
+            f"/admin/pages/{case_b.pk}/copy/",
+            {"new_title": "Copy", "new_slug": "copy", "new_parent_page": en_index.pk},
+        )
+        assert_denied(response)
+        assert snapshot(case_b) == before
+        assert not Page.objects.filter(slug="copy").exists()
+
+    def test_delete_denied(self, alice_client, case_b):
+        before = snapshot(case_b)
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/delete/"))
+        assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/delete/"))
+        assert snapshot(case_b) == before
+
+    def test_lock_and_unlock_denied(self, alice_client, case_b):
+        before = snapshot(case_b)
+        assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/lock/"))
+        assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/unlock/"))
+        assert snapshot(case_b) == before
+
+    def test_privacy_denied(self, alice_client, case_b):
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/privacy/"))
+
+    @pytest.mark.parametrize("action", ["delete", "publish", "unpublish", "move"])
+    def test_bulk_actions_leave_the_other_citys_case_alone(self, alice_client, case_b, action, ko_index):
+        # An unpublished draft revision, so that a bulk publish would have something to publish.
+        page = CaseStudyPage.objects.get(pk=case_b.pk)
+        page.title = "Draft change"
+        page.save_revision()
+        before = snapshot(case_b)
+        url = f"/admin/bulk/wagtailcore/page/{action}/?id={case_b.pk}&next=/admin/"
+        alice_client.get(url)
+        data = {"include_descendants": "on"}
+        if action == "move":
+            data["chooser"] = ko_index.pk
+        alice_client.post(url, data)
+        assert snapshot(case_b) == before
+        assert Page.objects.get(pk=case_b.pk).title == "Beetown tests"
+
+    @pytest.mark.parametrize("action", ["delete", "publish", "unpublish"])
+    def test_the_same_bulk_requests_work_for_an_administrator(self, client, make_user, case_b, action):
+        """Control for the test above: the requests are well-formed, only the permission differs."""
+        page = CaseStudyPage.objects.get(pk=case_b.pk)
+        page.title = "Draft change"
+        page.save_revision()
+        client.force_login(make_user("ada", "Administrators"))
+        url = f"/admin/bulk/wagtailcore/page/{action}/?id={case_b.pk}&next=/admin/"
+        assert client.get(url).status_code == 200
+        client.post(url, {"include_descendants": "on"})
+        if action == "delete":
+            assert not Page.objects.filter(pk=case_b.pk).exists()
+        elif action == "publish":
+            assert Page.objects.get(pk=case_b.pk).title == "Draft change"
+        else:
+            assert not Page.objects.get(pk=case_b.pk).live
+
+    def test_revisions_views_and_revert_denied(self, alice_client, case_b):
+        page = CaseStudyPage.objects.get(pk=case_b.pk)
+        first = page.latest_revision
+        page.title = "Second version"
+        page.save_revision().publish()
+        before = snapshot(case_b)
+        # The revisions index redirects to the history, which is refused.
+        response = alice_client.get(f"/admin/pages/{case_b.pk}/revisions/", follow=True)
+        assert response.redirect_chain[-1][0] == "/admin/"
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/revisions/{first.pk}/view/"))
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/revisions/{first.pk}/revert/"))
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/revisions/compare/earliest...latest/"))
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/history/"))
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/workflow_history/"))
+        form = case_form(page, title=first.content["title"])
+        form["revision"] = first.pk
         assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/edit/", form))
-    assert snapshot(case_b) == before
+        assert snapshot(case_b) == before
 
+    def test_draft_preview_denied(self, alice_client, case_b):
+        page = CaseStudyPage.objects.get(pk=case_b.pk)
+        page.title = "Secret draft"
+        page.save_revision()
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/view_draft/"))
+        response = alice_client.get(f"/admin/pages/{case_b.pk}/edit/preview/")
+        assert response.status_code in (302, 403)
+        assert b"Secret draft" not in response.content
 
-def test_unpublish_denied(alice_client, case_b):
-    before = snapshot(case_b)
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/unpublish/"))
-    assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/unpublish/"))
-    assert snapshot(case_b) == before
+    def test_usage_and_translation_routes_denied(self, alice_client, case_b, ko_index):
+        assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/usage/"))
+        before = snapshot(case_b)
+        response = alice_client.post(
+            f"/admin/localize/submit/page/{case_b.pk}/", {"locales": [ko_index.locale_id]}
+        )
+        assert_denied(response)
+        assert snapshot(case_b) == before
+        assert not CaseStudyPage.objects.filter(
+            translation_key=case_b.translation_key, locale=ko_index.locale
+        ).exists()
 
+    def test_update_translations_route_denied(self, alice_client, case_b, ko_index, make_user):
+        from wagtail_localize.models import TranslationSource
 
-def test_move_denied(alice_client, case_b, ko_index):
-    before = snapshot(case_b)
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/move/"))
-    assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/move/{ko_index.pk}/confirm/"))
-    assert snapshot(case_b) == before
+        # An editor translated the case earlier; the city-A editor may not sync or publish it.
+        source, _ = TranslationSource.get_or_create_from_instance(CaseStudyPage.objects.get(pk=case_b.pk))
+        source.create_or_update_translation(ko_index.locale, publish=False, fallback=True)
+        translated = CaseStudyPage.objects.get(translation_key=case_b.translation_key, locale=ko_index.locale)
+        before = snapshot(translated)
+        url = f"/admin/localize/update/{source.pk}/"
+        assert_denied(alice_client.get(url))
+        assert_denied(alice_client.post(url, {"publish_translations": "on"}))
+        assert snapshot(translated) == before
+        assert not CaseStudyPage.objects.get(pk=translated.pk).live
 
-
-def test_copy_denied(alice_client, case_b, en_index):
-    before = snapshot(case_b)
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/copy/"))
-    response = alice_client.post(
-        f"/admin/pages/{case_b.pk}/copy/",
-        {"new_title": "Copy", "new_slug": "copy", "new_parent_page": en_index.pk},
-    )
-    assert_denied(response)
-    assert snapshot(case_b) == before
-    assert not Page.objects.filter(slug="copy").exists()
-
-
-def test_delete_denied(alice_client, case_b):
-    before = snapshot(case_b)
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/delete/"))
-    assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/delete/"))
-    assert snapshot(case_b) == before
-
-
-def test_lock_and_unlock_denied(alice_client, case_b):
-    before = snapshot(case_b)
-    assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/lock/"))
-    assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/unlock/"))
-    assert snapshot(case_b) == before
-
-
-def test_privacy_denied(alice_client, case_b):
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/privacy/"))
-
-
-@pytest.mark.parametrize("action", ["delete", "publish", "unpublish", "move"])
-def test_bulk_actions_leave_the_other_citys_case_alone(alice_client, case_b, action, ko_index):
-    # An unpublished draft revision, so that a bulk publish would have something to publish.
-    page = CaseStudyPage.objects.get(pk=case_b.pk)
-    page.title = "Draft change"
-    page.save_revision()
-    before = snapshot(case_b)
-    url = f"/admin/bulk/wagtailcore/page/{action}/?id={case_b.pk}&next=/admin/"
-    alice_client.get(url)
-    data = {"include_descendants": "on"}
-    if action == "move":
-        data["chooser"] = ko_index.pk
-    alice_client.post(url, data)
-    assert snapshot(case_b) == before
-    assert Page.objects.get(pk=case_b.pk).title == "Beetown tests"
-
-
-@pytest.mark.parametrize("action", ["delete", "publish", "unpublish"])
-def test_the_same_bulk_requests_work_for_an_administrator(client, make_user, case_b, action):
-    """Control for the test above: the requests are well-formed, only the permission differs."""
-    page = CaseStudyPage.objects.get(pk=case_b.pk)
-    page.title = "Draft change"
-    page.save_revision()
-    client.force_login(make_user("ada", "Administrators"))
-    url = f"/admin/bulk/wagtailcore/page/{action}/?id={case_b.pk}&next=/admin/"
-    assert client.get(url).status_code == 200
-    client.post(url, {"include_descendants": "on"})
-    if action == "delete":
-        assert not Page.objects.filter(pk=case_b.pk).exists()
-    elif action == "publish":
-        assert Page.objects.get(pk=case_b.pk).title == "Draft change"
-    else:
-        assert not Page.objects.get(pk=case_b.pk).live
-
-
-def test_revisions_views_and_revert_denied(alice_client, case_b):
-    page = CaseStudyPage.objects.get(pk=case_b.pk)
-    first = page.latest_revision
-    page.title = "Second version"
-    page.save_revision().publish()
-    before = snapshot(case_b)
-    # The revisions index redirects to the history, which is refused.
-    response = alice_client.get(f"/admin/pages/{case_b.pk}/revisions/", follow=True)
-    assert response.redirect_chain[-1][0] == "/admin/"
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/revisions/{first.pk}/view/"))
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/revisions/{first.pk}/revert/"))
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/revisions/compare/earliest...latest/"))
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/history/"))
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/workflow_history/"))
-    form = case_form(page, title=first.content["title"])
-    form["revision"] = first.pk
-    assert_denied(alice_client.post(f"/admin/pages/{case_b.pk}/edit/", form))
-    assert snapshot(case_b) == before
-
-
-def test_draft_preview_denied(alice_client, case_b):
-    page = CaseStudyPage.objects.get(pk=case_b.pk)
-    page.title = "Secret draft"
-    page.save_revision()
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/view_draft/"))
-    response = alice_client.get(f"/admin/pages/{case_b.pk}/edit/preview/")
-    assert response.status_code in (302, 403)
-    assert b"Secret draft" not in response.content
-
-
-def test_usage_and_translation_routes_denied(alice_client, case_b, ko_index):
-    assert_denied(alice_client.get(f"/admin/pages/{case_b.pk}/usage/"))
-    before = snapshot(case_b)
-    response = alice_client.post(
-        f"/admin/localize/submit/page/{case_b.pk}/", {"locales": [ko_index.locale_id]}
-    )
-    assert_denied(response)
-    assert snapshot(case_b) == before
-    assert not CaseStudyPage.objects.filter(
-        translation_key=case_b.translation_key, locale=ko_index.locale
-    ).exists()
-
-
-def test_update_translations_route_denied(alice_client, case_b, ko_index, make_user):
-    from wagtail_localize.models import TranslationSource
-
-    # An editor translated the case earlier; the city-A editor may not sync or publish it.
-    source, _ = TranslationSource.get_or_create_from_instance(CaseStudyPage.objects.get(pk=case_b.pk))
-    source.create_or_update_translation(ko_index.locale, publish=False, fallback=True)
-    translated = CaseStudyPage.objects.get(translation_key=case_b.translation_key, locale=ko_index.locale)
-    before = snapshot(translated)
-    url = f"/admin/localize/update/{source.pk}/"
-    assert_denied(alice_client.get(url))
-    assert_denied(alice_client.post(url, {"publish_translations": "on"}))
-    assert snapshot(translated) == before
-    assert not CaseStudyPage.objects.get(pk=translated.pk).live
-
-
-def test_page_actions_refuse_the_city_editor(alice, case_b, ko_index):
-    """The programmatic route (wagtail.actions) asks the same permission layer."""
-    page = CaseStudyPage.objects.get(pk=case_b.pk)
-    with pytest.raises(PermissionDenied):
-        DeletePageAction(page, user=alice).execute()
-    with pytest.raises(PermissionDenied):
-        MovePageAction(page, ko_index, user=alice).execute()
-    with pytest.raises(PermissionDenied):
-        CopyPageAction(page, to=ko_index, user=alice).execute()
-    with pytest.raises(PermissionDenied):
-        UnpublishPageAction(page, user=alice).execute()
-    revision = page.save_revision()
-    with pytest.raises(PermissionDenied):
-        PublishPageRevisionAction(revision, user=alice).execute()
+    def test_page_actions_refuse_the_city_editor(self, alice, case_b, ko_index):
+        """The programmatic route (wagtail.actions) asks the same permission layer."""
+        page = CaseStudyPage.objects.get(pk=case_b.pk)
+        with pytest.raises(PermissionDenied):
+            DeletePageAction(page, user=alice).execute()
+        with pytest.raises(PermissionDenied):
+            MovePageAction(page, ko_index, user=alice).execute()
+        with pytest.raises(PermissionDenied):
+            CopyPageAction(page, to=ko_index, user=alice).execute()
+        with pytest.raises(PermissionDenied):
+            UnpublishPageAction(page, user=alice).execute()
+        revision = page.save_revision()
+        with pytest.raises(PermissionDenied):
+            PublishPageRevisionAction(revision, user=alice).execute()
 
 
 def test_explorer_offers_no_action_on_the_other_citys_case(alice_client, en_index, case_a, case_b):

@@ -21,6 +21,8 @@ from opendata import charts, views
 from opendata import selection as sel
 from search.factories import CityFactory, make_case
 
+from .fixtures.database import build_for_module
+
 pytestmark = pytest.mark.django_db
 
 
@@ -49,23 +51,40 @@ def explore_queries(client, url: str) -> int:
     return len(context.captured_queries)
 
 
-@pytest.mark.parametrize("url", ["/en/explore/", "/ko/explore/", "/en/explore/?continent=europe"])
-def test_the_number_of_queries_does_not_grow_with_cases_or_cities(client, settings, url):
-    settings.CAC_PAGE_CACHE_SECONDS = 0
+def _build_first_cases() -> None:
+    """The case indexes and the first three cases (`add_cases`)."""
     index_page("en")
     index_page("ko")
     add_cases(0, 3)
-    few = explore_queries(client, url)
-    add_cases(3, 12)
-    many = explore_queries(client, url)
-    assert many == few
-    # Every case was counted: 15 in English, or 5 of them in Europe.
-    html = client.get(url).content.decode()
-    expected = 5 if "europe" in url else 15
-    assert 'data-key="europe" data-value="5"' in html  # the continents' chart
-    assert html.count('class="od-marker"') + html.count('class="od-cluster"') >= 1
-    counts = charts.case_counts(sel.parse_selection(QueryDict(url.partition("?")[2]), url[1:3], strict=False))
-    assert counts.total == expected and len(counts.cities) == expected
+
+
+@pytest.fixture(scope="class")
+def _first_cases_of_class(django_db_setup, django_db_blocker):
+    """The first cases built once for the class (in a transaction rolled back after it)."""
+    yield from build_for_module(django_db_blocker, _build_first_cases)
+
+
+class TestQueriesDoNotGrow:
+    """Each test starts from the same three cases (built once for the class), counts, adds twelve
+    and counts again."""
+
+    @pytest.mark.parametrize("url", ["/en/explore/", "/ko/explore/", "/en/explore/?continent=europe"])
+    def test_the_number_of_queries_does_not_grow_with_cases_or_cities(
+        self, client, settings, _first_cases_of_class, url
+    ):
+        settings.CAC_PAGE_CACHE_SECONDS = 0
+        few = explore_queries(client, url)
+        add_cases(3, 12)
+        many = explore_queries(client, url)
+        assert many == few
+        # Every case was counted: 15 in English, or 5 of them in Europe.
+        html = client.get(url).content.decode()
+        expected = 5 if "europe" in url else 15
+        assert 'data-key="europe" data-value="5"' in html  # the continents' chart
+        assert html.count('class="od-marker"') + html.count('class="od-cluster"') >= 1
+        selection = sel.parse_selection(QueryDict(url.partition("?")[2]), url[1:3], strict=False)
+        counts = charts.case_counts(selection)
+        assert counts.total == expected and len(counts.cities) == expected
 
 
 def test_the_shared_read_counts_what_the_selection_counts(db):

@@ -10,6 +10,8 @@ from wagtail.models import Locale, PageViewRestriction
 from casestudies.factories import CaseStudyPageFactory, CityFactory, MeasureTypeFactory, index_page
 from casestudies.models import CaseStudyPage
 
+from .fixtures.database import build_for_module
+
 pytestmark = pytest.mark.django_db
 
 
@@ -91,13 +93,30 @@ def test_unknown_taxonomy_slugs_are_400_with_a_message(client, en_index, params)
     assert f"Unknown value “{value}” for “{name}”." in response.content.decode()
 
 
-@pytest.mark.parametrize("page_param", ["999", "abc", "0", "-1"])
-def test_out_of_range_page_numbers_fall_back(client, en_index, page_param):
+def _build_thirteen_cases() -> None:
+    """Thirteen cases: one more than a page of the index."""
+    index_page("en")
     for _ in range(13):
         CaseStudyPageFactory()
-    response = client.get(en_index.url, {"page": page_param})
-    assert response.status_code == 200
-    assert response.context["cases"].number in (1, 2)
+
+
+@pytest.fixture(scope="class")
+def _thirteen_cases_of_class(django_db_setup, django_db_blocker):
+    """The cases built once for the class (in a transaction rolled back after it)."""
+    yield from build_for_module(django_db_blocker, _build_thirteen_cases)
+
+
+class TestPageNumbers:
+    """The tests reading thirteen cases, built once for the class."""
+
+    @pytest.mark.parametrize("page_param", ["999", "abc", "0", "-1"])
+    def test_out_of_range_page_numbers_fall_back(
+        self, client, _thirteen_cases_of_class, en_index, page_param
+    ):
+        assert CaseStudyPage.objects.live().count() == 13
+        response = client.get(en_index.url, {"page": page_param})
+        assert response.status_code == 200
+        assert response.context["cases"].number in (1, 2)
 
 
 def test_index_lists_newest_first(client, en_index):

@@ -8,6 +8,8 @@ import csv
 import importlib
 import io
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -16,9 +18,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from casestudies.exporter import COLUMNS
-from casestudies.factories import CaseStudyPageFactory, CityFactory
+from casestudies.factories import CaseStudyPageFactory, CityFactory, index_page
 from casestudies.models import CaseStudyPage, City, MeasureType
 from ops.text import ascii_slug
+
+from .fixtures.database import build_for_module, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +44,10 @@ def test_ascii_slug_transliterates_every_script():
     assert ascii_slug("x" * 300) == "x" * 100
 
 
-@pytest.fixture
-def many_scripts(en_index, ko_index, tmp_path):
+def _build_many_scripts() -> dict:
     """One published case per script, imported as an editor would (new cities, new measure types)."""
+    index_page("en")
+    index_page("ko")
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -63,49 +68,66 @@ def many_scripts(en_index, ko_index, tmp_path):
                     "start_date": "2020-04-01",
                 }
             )
-    path = tmp_path / "scripts.csv"
-    path.write_text(out.getvalue(), encoding="utf-8")
-    call_command("import_casestudies", str(path), "--publish", stdout=io.StringIO(), stderr=io.StringIO())
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "scripts.csv"
+        path.write_text(out.getvalue(), encoding="utf-8")
+        call_command("import_casestudies", str(path), "--publish", stdout=io.StringIO(), stderr=io.StringIO())
     return {name: City.objects.get(name=name) for name, *_rest in NAMES}
 
 
-def test_imported_cities_and_measure_types_get_ascii_slugs(many_scripts):
-    for name, _country, _continent, slug, measure in NAMES:
-        assert many_scripts[name].slug == slug
-        measure_type = MeasureType.objects.get(name=measure)
-        assert measure_type.slug.isascii() and measure_type.slug, measure
-        assert re.fullmatch(r"[-a-z0-9_]+", measure_type.slug)
+@pytest.fixture(scope="class")
+def _many_scripts_of_class(django_db_setup, django_db_blocker):
+    """The import built once for the class (in a transaction rolled back after it)."""
+    yield from build_for_module(django_db_blocker, _build_many_scripts)
 
 
-@pytest.mark.parametrize("language", ["en", "ko"])
-def test_every_page_that_links_a_city_answers(client, many_scripts, language, opendata_no_ratelimit):
-    cities_page = client.get(f"/{language}/cities/")
-    assert cities_page.status_code == 200
-    explore = client.get(f"/{language}/explore/")
-    assert explore.status_code == 200
-    for name, city in many_scripts.items():
-        with_language = f"/{language}/cities/{city.slug}/"
-        assert f'href="{with_language}"' in cities_page.content.decode(), name
-        assert client.get(with_language).status_code == 200
-        for url in (
-            f"/{language}/explore/?city={city.slug}",
-            f"/{language}/cases/?city={city.slug}",
-            f"/{language}/data/cases.csv?city={city.slug}",
-            f"/{language}/feeds/cases.rss?city={city.slug}",
-            f"/api/v2/cases/?city={city.slug}",
-        ):
-            assert client.get(url).status_code == 200, url
-    for case in CaseStudyPage.objects.live().filter(locale__language_code=language):
-        response = client.get(case.url)
-        assert response.status_code == 200
-        assert f"?city={case.city.slug}" in response.content.decode()
-        for measure in case.measure_types.all():
-            assert client.get(f"{case.get_parent().url}?measure={measure.slug}").status_code == 200
-    assert client.get(f"/{language}/").status_code == 200
-    assert client.get(f"/{language}/search/?q=curfew").status_code == 200
-    sitemap = client.get("/sitemap.xml")
-    assert sitemap.status_code == 200
-    assert "/cities/msqt/" in sitemap.content.decode()
+@pytest.fixture
+def many_scripts(_many_scripts_of_class, db):
+    """The imported cities by name; each test reads them again."""
+    return fresh(_many_scripts_of_class)
+
+
+class TestImportedScripts:
+    """The tests reading the imported cases, built once for the class."""
+
+    def test_imported_cities_and_measure_types_get_ascii_slugs(self, many_scripts):
+        for name, _country, _continent, slug, measure in NAMES:
+            assert many_scripts[name].slug == slug
+            measure_type = MeasureType.objects.get(name=measure)
+            assert measure_type.slug.isascii() and measure_type.slug, measure
+            assert re.fullmatch(r"[-a-z0-9_]+", measure_type.slug)
+
+    @pytest.mark.parametrize("language", ["en", "ko"])
+    def test_every_page_that_links_a_city_answers(
+        self, client, many_scripts, language, opendata_no_ratelimit
+    ):
+        cities_page = client.get(f"/{language}/cities/")
+        assert cities_page.status_code == 200
+        explore = client.get(f"/{language}/explore/")
+        assert explore.status_code == 200
+        for name, city in many_scripts.items():
+            with_language = f"/{language}/cities/{city.slug}/"
+            assert f'href="{with_language}"' in cities_page.content.decode(), name
+            assert client.get(with_language).status_code == 200
+            for url in (
+                f"/{language}/explore/?city={city.slug}",
+                f"/{language}/cases/?city={city.slug}",
+                f"/{language}/data/cases.csv?city={city.slug}",
+                f"/{language}/feeds/cases.rss?city={city.slug}",
+                f"/api/v2/cases/?city={city.slug}",
+            ):
+                assert client.get(url).status_code == 200, url
+        for case in CaseStudyPage.objects.live().filter(locale__language_code=language):
+            response = client.get(case.url)
+            assert response.status_code == 200
+            assert f"?city={case.city.slug}" in response.content.decode()
+            for measure in case.measure_types.all():
+                assert client.get(f"{case.get_parent().url}?measure={measure.slug}").status_code == 200
+        assert client.get(f"/{language}/").status_code == 200
+        assert client.get(f"/{language}/search/?q=curfew").status_code == 200
+        sitemap = client.get("/sitemap.xml")
+        assert sitemap.status_code == 200
+        assert "/cities/msqt/" in sitemap.content.decode()
 
 
 def test_a_city_slug_in_another_script_still_works(client, en_index):
