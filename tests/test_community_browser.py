@@ -16,6 +16,8 @@ from archive.models import SessionKind, SessionPage, SummitPage
 from casestudies.factories import CaseStudyPageFactory, CityFactory, home_page, index_page
 from questions.models import CaseQuestion, QuestionStatus
 
+from .fixtures.database import built_for_each_test
+
 # Transactional tests flush tables; serialized_rollback restores the migrations' locales, home pages and areas.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -31,8 +33,7 @@ def _fresh_rate_limits():
     cache.clear()
 
 
-@pytest.fixture
-def korean_case():
+def _build_korean_case():
     index_page("en")
     index_page("ko")
     seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR")
@@ -48,6 +49,11 @@ def korean_case():
     translation.summary = "차에 탄 채로 검사를 받는 선별진료소를 운영했다."
     translation.save_revision().publish()
     return translation
+
+
+@pytest.fixture
+def korean_case(django_db_blocker):
+    yield from built_for_each_test(django_db_blocker, _build_korean_case)
 
 
 def offline_page(browser, live_server, **context):

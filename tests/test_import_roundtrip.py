@@ -24,6 +24,8 @@ from casestudies.models import (
 )
 from search import indexing
 
+from .fixtures.database import build_for_module
+
 pytestmark = pytest.mark.django_db
 
 
@@ -198,18 +200,29 @@ def test_revision_content_rows_match_page_rows(rich_cases):
         assert content_to_row(revision.content, "k", lookups) == page_to_row(revision.as_object(), "k")
 
 
-def test_demo_content_round_trips(tmp_path):
+def _build_demo_cases() -> None:
+    """The case-study demo's pages, cities and measure types (not its judgements), indexed once at
+    the end as the loader's own run does."""
     from casestudies.loaders import DemoLoader
 
     loader = DemoLoader()
-    # Indexed once at the end, as the loader's own run does (the round trip reads no index).
     with indexing.paused(CaseStudyIndexPage, CaseStudyPage):
         indexes = loader.index_pages(loader.home_pages())
         loader.cases(indexes, loader.cities(), loader.measure_types())
-    first = export()
-    assert first.count("\n") > 10
-    out = import_text(tmp_path, first, "csv", "--publish")
-    assert " 0 created, 0 updated, 0 published" in " " + out
-    wipe()
-    import_text(tmp_path, first, "csv", "--publish")
-    assert export() == first
+
+
+@pytest.fixture(scope="class")
+def demo_cases(django_db_setup, django_db_blocker):
+    """Built once per class (tests/fixtures/database.py: on SQLite, saved between runs)."""
+    yield from build_for_module(django_db_blocker, _build_demo_cases, reusable=True)
+
+
+class TestDemoContent:
+    def test_demo_content_round_trips(self, demo_cases, db, tmp_path):
+        first = export()
+        assert first.count("\n") > 10
+        out = import_text(tmp_path, first, "csv", "--publish")
+        assert " 0 created, 0 updated, 0 published" in " " + out
+        wipe()
+        import_text(tmp_path, first, "csv", "--publish")
+        assert export() == first
