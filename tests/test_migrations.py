@@ -20,28 +20,12 @@ from django.db.migrations.executor import MigrationExecutor
 from casestudies.models import CaseStudyPage, MeasureType, PolicyArea
 from search import service
 from search.types import SearchRequest
-from tests.fixtures.database import no_garbage_collection, saved_between_runs
+from tests.fixtures.database import applied_state_apps, migrated_to, saved_between_runs
 
 # casestudies 0001 comes before every other app's first migration: taken back to it, the others
 # are unapplied; the search index then comes in with its own first migration.
 FIRST_CASES = [("casestudies", "0001_initial")]
 FIRST_SEARCH = [("search", "0001_initial")]
-
-
-def applied_state_apps():
-    loader = MigrationExecutor(connection).loader
-    with no_garbage_collection():
-        return loader.project_state(
-            [node for node in loader.applied_migrations if node in loader.graph.nodes]
-        ).apps
-
-
-def migrate(targets):
-    """The project state after migrating to `targets`, its models rendered."""
-    with no_garbage_collection():
-        state = MigrationExecutor(connection).migrate(targets)
-        state.apps  # noqa: B018 (rendered with the collector paused)
-    return state
 
 
 def write_first_case(apps) -> int:
@@ -142,10 +126,10 @@ def write_first_search_document(apps, case_id: int) -> None:
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_populated_database_migrates_from_the_first_migrations_forward(client):
     latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
-    saved_between_runs("first-migrations", lambda: migrate(FIRST_CASES))
+    saved_between_runs("first-migrations", lambda: migrated_to(FIRST_CASES))
     case_id = write_first_case(applied_state_apps())
-    write_first_search_document(migrate(FIRST_SEARCH).apps, case_id)
-    migrate(latest)
+    write_first_search_document(migrated_to(FIRST_SEARCH).apps, case_id)
+    migrated_to(latest)
     service.reset_backend()
 
     case = CaseStudyPage.objects.get(slug="residential-treatment-centres")

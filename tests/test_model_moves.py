@@ -33,7 +33,7 @@ from casestudies.models import ImportedCase
 from home.models import HomePage
 from ops.model_moves import MOVED_MODELS
 from questions.models import CaseQuestion
-from tests.fixtures.database import migrated_rows_back, no_garbage_collection
+from tests.fixtures.database import applied_state_apps, migrated_rows_back, migrated_to
 
 # The last migrations before the moves: going back to them unapplies the moves and nothing else.
 BEFORE_THE_MOVES = [
@@ -51,8 +51,7 @@ UTC = datetime.UTC
 
 
 def migrate(targets) -> None:
-    with no_garbage_collection():
-        MigrationExecutor(connection).migrate(targets)
+    migrated_to(targets)
     # Content types are read from the database again, and cached again: with an empty cache, the next
     # test's serialized rollback would create rows on the fly (signal handlers) before restoring its own.
     ContentType.objects.clear_cache()
@@ -61,14 +60,6 @@ def migrate(targets) -> None:
 
 def latest():
     return MigrationExecutor(connection).loader.graph.leaf_nodes()
-
-
-def applied_state_apps():
-    loader = MigrationExecutor(connection).loader
-    with no_garbage_collection():
-        return loader.project_state(
-            [node for node in loader.applied_migrations if node in loader.graph.nodes]
-        ).apps
 
 
 def moved_tables() -> set[str]:
