@@ -19,6 +19,8 @@ from home.loaders import ABOUT, HOME_INTRO
 from home.loaders import load_demo as load_home_demo
 from home.models import HomePage, StandardPage
 
+from .fixtures.database import build_for_module
+
 pytestmark = pytest.mark.django_db
 
 
@@ -41,33 +43,47 @@ def test_demo_data_spans_every_area_and_continent(demo_rows):
             assert row.get("ko"), f"Seoul case {row['key']} lacks a Korean translation"
 
 
-def test_load_demo_command_loads_every_apps_content_and_runs_twice(client):
+def _load_demo_command() -> None:
     call_command("load_demo", stdout=io.StringIO())
-    for code in ("en", "ko"):
-        home = HomePage.objects.get(locale__language_code=code)
-        assert home.intro == HOME_INTRO[code]
-        # Each app's pages, in the menu in the loaders' order.
-        menu = list(home.get_children().live().in_menu().specific())
-        assert [type(page) for page in menu] == [
-            CaseStudyIndexPage,
-            StandardPage,
-            SummitPage,
-            CompanyIndexPage,
-            MediaIndexPage,
-            RelatedLinksPage,
-        ]
-        assert menu[1].title == ABOUT[code][0]
-        assert client.get(menu[1].url).status_code == 200
-    pages, revisions = Page.objects.count(), Revision.objects.count()
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)
-    assert (Page.objects.count(), Revision.objects.count()) == (pages, revisions)
-    lines = out.getvalue().splitlines()
-    assert lines[0] == "Case studies: 0 pages created, 0 translated, 0 cities created, 0 cases judged."
-    assert lines[1] == "Home: 0 pages created, 0 translated."
-    assert lines[2].startswith("Summit: 0 pages created, 0 translated, 0 updated,")
-    assert lines[3].startswith("Community: 0 pages created, 0 translated,")
-    assert lines[-1] == "Demo content ready."
+
+
+@pytest.fixture(scope="class")
+def demo_loaded_once(django_db_setup, django_db_blocker):
+    """The command's first run into the migrated database, once for the class: on SQLite in memory
+    built once per worker and saved between runs of the same code and tests that day
+    (tests/fixtures/database.py); elsewhere run here, in a transaction rolled back after the class."""
+    yield from build_for_module(django_db_blocker, _load_demo_command, reusable=True)
+
+
+@pytest.mark.usefixtures("demo_loaded_once")
+class TestTheCommand:
+    def test_load_demo_command_loads_every_apps_content_and_runs_twice(self, client):
+        """What the first run loaded (the class's fixture); then a second run, here, changes nothing."""
+        for code in ("en", "ko"):
+            home = HomePage.objects.get(locale__language_code=code)
+            assert home.intro == HOME_INTRO[code]
+            # Each app's pages, in the menu in the loaders' order.
+            menu = list(home.get_children().live().in_menu().specific())
+            assert [type(page) for page in menu] == [
+                CaseStudyIndexPage,
+                StandardPage,
+                SummitPage,
+                CompanyIndexPage,
+                MediaIndexPage,
+                RelatedLinksPage,
+            ]
+            assert menu[1].title == ABOUT[code][0]
+            assert client.get(menu[1].url).status_code == 200
+        pages, revisions = Page.objects.count(), Revision.objects.count()
+        out = io.StringIO()
+        call_command("load_demo", stdout=out)
+        assert (Page.objects.count(), Revision.objects.count()) == (pages, revisions)
+        lines = out.getvalue().splitlines()
+        assert lines[0] == "Case studies: 0 pages created, 0 translated, 0 cities created, 0 cases judged."
+        assert lines[1] == "Home: 0 pages created, 0 translated."
+        assert lines[2].startswith("Summit: 0 pages created, 0 translated, 0 updated,")
+        assert lines[3].startswith("Community: 0 pages created, 0 translated,")
+        assert lines[-1] == "Demo content ready."
 
 
 CALLS = []

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from wagtail.models import Locale, Page
 
 from casestudies.exporter import content_to_row, page_to_row
-from casestudies.factories import CaseStudyPageFactory, CityFactory
+from casestudies.factories import CaseStudyPageFactory, CityFactory, index_page
 from casestudies.models import (
     CaseInspiration,
     CaseOutcome,
@@ -24,7 +24,7 @@ from casestudies.models import (
 )
 from search import indexing
 
-from .fixtures.database import build_for_module
+from .fixtures.database import build_for_module, fresh
 
 pytestmark = pytest.mark.django_db
 
@@ -49,9 +49,10 @@ def wipe():
     ImportedCase.objects.all().delete()
 
 
-@pytest.fixture
-def rich_cases(en_index, ko_index):
+def _build_rich_cases() -> dict:
     """Cases using every block and inline form the format knows, in two languages, live and draft."""
+    en_index = index_page("en")
+    index_page("ko")
     image = ImageFactory(title="Clinic")
     document = DocumentFactory(title="Report")
     seoul = CityFactory(name="Seoul", name_ko="서울", slug="seoul", country="KR", continent="asia")
@@ -124,80 +125,95 @@ def rich_cases(en_index, ko_index):
     return {"case": case, "ko": ko, "draft": draft}
 
 
-@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_export_then_import_into_an_empty_site_round_trips(rich_cases, tmp_path, fmt):
-    first = export(fmt)
-    assert "Drive-through testing (being edited)" in first  # the latest revision is exported
-    wipe()
-    assert CaseStudyPage.objects.count() == 0
-    import_text(tmp_path, first, fmt)
-    assert CaseStudyPage.objects.count() == 3
-    second = export(fmt)
-    assert second == first
+@pytest.fixture(scope="class")
+def _rich_cases_of_class(django_db_setup, django_db_blocker):
+    """Built once for the class, in a transaction rolled back after it (each test in a savepoint:
+    the wipes and imports are undone after each)."""
+    yield from build_for_module(django_db_blocker, _build_rich_cases)
 
 
-def test_export_then_import_into_the_same_site_changes_nothing(rich_cases, tmp_path):
-    from wagtail.models import Revision
-
-    text = export()
-    revisions = Revision.objects.count()
-    out = import_text(tmp_path, text)
-    assert "0 created, 0 updated, 0 published, 3 unchanged" in out
-    assert Revision.objects.count() == revisions
-    # Published as well: the same rows, now live, still round-trip.
-    import_text(tmp_path, text, "csv", "--publish")
-    assert export() == text
-    assert export("csv", "--live") == text
+@pytest.fixture
+def rich_cases(_rich_cases_of_class, db):
+    return fresh(_rich_cases_of_class)
 
 
-def test_translations_stay_translations(rich_cases, tmp_path):
-    text = export()
-    wipe()
-    import_text(tmp_path, text)
-    en = CaseStudyPage.objects.get(slug="drive-through", locale__language_code="en")
-    ko = CaseStudyPage.objects.get(locale__language_code="ko")
-    assert en.translation_key == ko.translation_key
+class TestRichCases:
+    """Export and import over the rich cases, built once for the class."""
 
+    @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+    def test_export_then_import_into_an_empty_site_round_trips(self, rich_cases, tmp_path, fmt):
+        first = export(fmt)
+        assert "Drive-through testing (being edited)" in first  # the latest revision is exported
+        wipe()
+        assert CaseStudyPage.objects.count() == 0
+        import_text(tmp_path, first, fmt)
+        assert CaseStudyPage.objects.count() == 3
+        second = export(fmt)
+        assert second == first
 
-def test_the_export_lists_what_the_import_reads(rich_cases):
-    rows = export().splitlines()
-    assert rows[0] == (
-        "key,locale,title,summary,city,country,continent,policy_areas,measure_types,start_date,end_date,"
-        "body,outcomes,source_urls,contact_email,evidence,inspired_by,cost_amount,cost_currency,cost_year,"
-        "staff,launch_days,legal_basis,legal_basis_url,partners,technology,prerequisites"
-    )
-    text = export()
-    assert "3 | Minutes per test \\| swab | 30 | 2020-02-20 | 10 | 2020-03-02 | https://en.yna.co.kr/" in text
-    assert "draft | same tents\\; fewer staff" in text
-    assert ",1500000.5,KRW,2020," in text
-    assert "quarantine; smart-city" in text
-    assert "Masks\\; gloves; Testing" in text
-    assert (
-        "[Yonhap\\; 2 March](https://en.yna.co.kr/view/AEN20200302007000320); https://example.org/plain"
-        in text
-    )
-    import csv
+    def test_export_then_import_into_the_same_site_changes_nothing(self, rich_cases, tmp_path):
+        from wagtail.models import Revision
 
-    rows = {(r["key"], r["locale"]): r for r in csv.DictReader(io.StringIO(text))}
-    body = rows[("drive-through", "en")]["body"]
-    assert "| Sites \\| stations | 12 |" in body
-    assert "![A clinic](image:" in body and '"Photo \\"Seoul\\"")' in body
-    assert (
-        "\n\n## What # was done\n\n- first\n- second with **bold**\n\n1. one\n2. two\n\n### Details" in body
-    )
-    assert "> Testing must be fast.\n> And free.\n> — Health bureau" in body
-    assert "1\\. Not a list. - Not a bullet. # Not a heading." in body
-    assert "[page](page:" in body and "and\\\na break." in body
+        text = export()
+        revisions = Revision.objects.count()
+        out = import_text(tmp_path, text)
+        assert "0 created, 0 updated, 0 published, 3 unchanged" in out
+        assert Revision.objects.count() == revisions
+        # Published as well: the same rows, now live, still round-trip.
+        import_text(tmp_path, text, "csv", "--publish")
+        assert export() == text
+        assert export("csv", "--live") == text
 
+    def test_translations_stay_translations(self, rich_cases, tmp_path):
+        text = export()
+        wipe()
+        import_text(tmp_path, text)
+        en = CaseStudyPage.objects.get(slug="drive-through", locale__language_code="en")
+        ko = CaseStudyPage.objects.get(locale__language_code="ko")
+        assert en.translation_key == ko.translation_key
 
-def test_revision_content_rows_match_page_rows(rich_cases):
-    """The exporter reads drafts from revision content directly; it must agree with the page objects."""
-    from casestudies.exporter import Lookups
+    def test_the_export_lists_what_the_import_reads(self, rich_cases):
+        rows = export().splitlines()
+        assert rows[0] == (
+            "key,locale,title,summary,city,country,continent,policy_areas,measure_types,start_date,end_date,"
+            "body,outcomes,source_urls,contact_email,evidence,inspired_by,cost_amount,cost_currency,cost_year,"
+            "staff,launch_days,legal_basis,legal_basis_url,partners,technology,prerequisites"
+        )
+        text = export()
+        assert (
+            "3 | Minutes per test \\| swab | 30 | 2020-02-20 | 10 | 2020-03-02 | https://en.yna.co.kr/"
+            in text
+        )
+        assert "draft | same tents\\; fewer staff" in text
+        assert ",1500000.5,KRW,2020," in text
+        assert "quarantine; smart-city" in text
+        assert "Masks\\; gloves; Testing" in text
+        assert (
+            "[Yonhap\\; 2 March](https://en.yna.co.kr/view/AEN20200302007000320); https://example.org/plain"
+            in text
+        )
+        import csv
 
-    lookups = Lookups()
-    for page in CaseStudyPage.objects.all():
-        revision = page.latest_revision
-        assert content_to_row(revision.content, "k", lookups) == page_to_row(revision.as_object(), "k")
+        rows = {(r["key"], r["locale"]): r for r in csv.DictReader(io.StringIO(text))}
+        body = rows[("drive-through", "en")]["body"]
+        assert "| Sites \\| stations | 12 |" in body
+        assert "![A clinic](image:" in body and '"Photo \\"Seoul\\"")' in body
+        assert (
+            "\n\n## What # was done\n\n- first\n- second with **bold**\n\n1. one\n2. two\n\n### Details"
+            in body
+        )
+        assert "> Testing must be fast.\n> And free.\n> — Health bureau" in body
+        assert "1\\. Not a list. - Not a bullet. # Not a heading." in body
+        assert "[page](page:" in body and "and\\\na break." in body
+
+    def test_revision_content_rows_match_page_rows(self, rich_cases):
+        """The exporter reads drafts from revision content directly; it must agree with the page objects."""
+        from casestudies.exporter import Lookups
+
+        lookups = Lookups()
+        for page in CaseStudyPage.objects.all():
+            revision = page.latest_revision
+            assert content_to_row(revision.content, "k", lookups) == page_to_row(revision.as_object(), "k")
 
 
 def _build_demo_cases() -> None:
