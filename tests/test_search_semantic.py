@@ -157,7 +157,8 @@ def test_a_real_worker_process_fills_the_vectors(tmp_path):
     # A copy of the migrated database an earlier SQLite run saved, when there is one (it saves the
     # ~20 s of migrating an empty file); migrate runs either way and applies whatever is missing.
     # Then the case index the import writes into (factory_boy is a test requirement, installed
-    # here). Both in one process: the preparation, not the subject (a process starts in ~1.5 s).
+    # here), then the import, all in one process: the worker's own process is the subject, not the
+    # import's (a process starts in ~1.5 s).
     template = migrated_sqlite_file()
     if template is not None:
         shutil.copyfile(template, tmp_path / "worker.sqlite3")
@@ -167,10 +168,10 @@ def test_a_real_worker_process_fills_the_vectors(tmp_path):
         "-c",
         "from django.core.management import call_command; "
         "call_command('migrate', interactive=False, verbosity=0); "
-        "from casestudies.factories import index_page; index_page('en')",
+        "from casestudies.factories import index_page; index_page('en'); "
+        f"call_command('import_casestudies', {str(data)!r}, '--publish', '--no-progress')",
     )
     # The import does not wait for vectors: the worker (run below) computes them.
-    manage("import_casestudies", str(data), "--publish", "--no-progress")
     assert vectors_stored() == 0
     manage("db_worker", "--batch", "--queue-name", "*", "--no-reload", "--no-startup-delay")
     assert vectors_stored() == 1

@@ -157,6 +157,10 @@ def test_a_failing_batch_takes_the_committed_ones_back(en_index, ko_index, monke
     assert _snapshot() == before
 
 
+# The import's length: enough batches for a visitor to write between, not the 20,000 rows of the report.
+ROWS = 200
+
+
 @sqlite_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_visitor_writes_while_an_import_runs(en_index, ko_index, tmp_path):
@@ -172,7 +176,7 @@ def test_a_visitor_writes_while_an_import_runs(en_index, ko_index, tmp_path):
     with sqlite3.connect(database) as copy:  # the migrated test database, as a file
         connection.connection.backup(copy)
     source = tmp_path / "cases.csv"
-    source.write_bytes(csv_bytes(rows(600)))
+    source.write_bytes(csv_bytes(rows(ROWS)))
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cac_platform.settings.dev",
@@ -180,9 +184,11 @@ def test_a_visitor_writes_while_an_import_runs(en_index, ko_index, tmp_path):
     }
     env.pop("CACHE_URL", None)
     visitor = sqlite3.connect(database, timeout=10, isolation_level=None)
-    # Batches of 25 rows, so that the visitor sees many of them on a busy machine too.
+    # Twenty batches of ten rows, so that the visitor sees many of them on a busy machine too (the
+    # number of batches, not of rows, is what the visitor can slip between).
     code = (
-        "import sys, django; django.setup(); from casestudies.imports import writing; writing.BULK_BATCH = 25; "
+        "import sys, django; django.setup(); from casestudies.imports import writing; "
+        f"writing.BULK_BATCH = {ROWS // 20}; "
         "from django.core.management import call_command; "
         "call_command('import_casestudies', sys.argv[1], '--publish')"
     )
@@ -221,8 +227,8 @@ def test_a_visitor_writes_while_an_import_runs(en_index, ko_index, tmp_path):
     assert importing.returncode == 0, err
     assert errors == []
     # The visitor wrote while the import was half-way: it saw some of the import's batches.
-    assert any(0 < count < 600 for count in seen_counts), (sorted(seen_counts), writes, out[-2000:])
+    assert any(0 < count < ROWS for count in seen_counts), (sorted(seen_counts), writes, out[-2000:])
     assert writes > 0
     with sqlite3.connect(database) as check:
-        assert check.execute("SELECT count(*) FROM casestudies_casestudypage").fetchone()[0] == 600
+        assert check.execute("SELECT count(*) FROM casestudies_casestudypage").fetchone()[0] == ROWS
         assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # set by the site's settings
