@@ -39,6 +39,8 @@ COLUMNS = (
     "note",
 )
 MAX_LIMIT = 500
+# The largest id a page can have (SQLite INTEGER, PostgreSQL bigint).
+MAX_PAGE_ID = 2**63 - 1
 
 
 class BadParameter(ValueError):
@@ -68,6 +70,8 @@ def relation_rows(request, language: str, case: str = "") -> list[dict]:
     if case:
         if not (case.isascii() and case.isdigit()):
             raise BadParameter(_("case must be the id of a case study."))
+        if len(case) > 19 or int(case) > MAX_PAGE_ID:  # no page has it, and the database refuses it
+            raise BadParameter(_("No public case study has this id."))
         keys = _spread_keys(int(case))
         links = links.filter(page__translation_key__in=keys)
     pairs: dict = {}

@@ -285,15 +285,24 @@ def test_relation_downloads_as_csv_and_through_the_api(client, en_index):
     assert data["items"][0]["inspired_by_title"] == "Origin"
 
 
+# Past the largest database integer (2**63 - 1), SQLite refused the id with an OverflowError: a 500.
+TOO_LARGE = [str(2**63), "9" * 30]
+
+
 @pytest.mark.parametrize(
-    "query", [{"case": "abc"}, {"case": "999999"}, {"limit": "0"}, {"bogus": "1"}, {"locale": "fr"}]
+    "query",
+    [{"case": "abc"}, {"case": "999999"}, {"limit": "0"}, {"bogus": "1"}, {"locale": "fr"}]
+    + [{"case": number} for number in TOO_LARGE],
 )
 def test_relation_api_bad_parameters_are_400(client, en_index, query):
     assert client.get("/api/v2/inspirations/", query).status_code == 400
 
 
-def test_relation_csv_bad_case_is_400(client, en_index):
-    assert client.get("/en/data/inspirations.csv?case=x").status_code == 400
+@pytest.mark.parametrize("case", ["x", *TOO_LARGE])
+def test_relation_csv_bad_case_is_400(client, en_index, case):
+    response = client.get(f"/ko/data/inspirations.csv?case={case}")
+    assert response.status_code == 400
+    assert response.json()["error"]
 
 
 # ---------------------------------------------------------------------------------------------
