@@ -395,6 +395,21 @@ def test_the_bad_rows_file_writes_nothing_and_names_every_problem(site):
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("number", [str(2**63), "9" * 30, "9" * 5000])
+def test_a_link_to_a_page_id_past_any_database_integer_is_a_line_error(site, tmp_path, number):
+    """SQLite refused to compare such an id (OverflowError): the import stopped with a traceback."""
+    before = snapshot()
+    body = f"See [the other case](page:{number}) and ![a chart](image:{number})."
+    path = write_csv(tmp_path, [row(body=body)])
+    with pytest.raises(ImportFailed) as failure:
+        prepare(path.read_bytes(), "csv")
+    places = {(error.line, error.column) for error in failure.value.errors}
+    assert places == {(2, "body")}, failure.value.errors
+    with pytest.raises(CommandError, match=r"error\(s\): nothing was imported"):
+        run(path)
+    assert snapshot() == before
+
+
 def test_one_bad_row_among_good_ones_writes_nothing(site, tmp_path):
     rows = [row(key=f"good-{n}") for n in range(5)] + [row(key="bad", end_date="2019-01-01")]
     before = snapshot()

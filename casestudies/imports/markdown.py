@@ -30,6 +30,18 @@ _HEADING_RE = re.compile(r"^(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*$")
 _BULLET_RE = re.compile(r"^[-*+]\s+(.*)$")
 _ORDERED_RE = re.compile(r"^\d{1,9}[.)]\s+(.*)$")
 _TABLE_SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
+# A row id has at most 19 digits (SQLite INTEGER, PostgreSQL bigint): longer is no id, and past
+# 4,300 digits Python refuses to read it as a number.
+_MAX_ID_DIGITS = 19
+
+
+def _reference_id(digits: str, target: str) -> int:
+    """The id a link, image or document names, or a MarkupError for digits that cannot be one."""
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > _MAX_ID_DIGITS:
+        raise MarkupError(_("“%(url)s” is not a valid link.") % {"url": target[:60]})
+    return int(digits)
+
+
 _IMAGE_RE = re.compile(r'^!\[((?:[^\]\\]|\\.)*)\]\(image:(\d+)(?:\s+"((?:[^"\\]|\\.)*)")?\)$')
 _DOCUMENT_RE = re.compile(r"^\[((?:[^\]\\]|\\.)*)\]\(document:(\d+)\)$")
 _ATTRIBUTION_RE = re.compile(r"^(?:—|--|―)\s+(.*)$")
@@ -88,7 +100,7 @@ class InlineParser:
         target = target.strip()
         kind, _sep, ident = target.partition(":")
         if kind in ("page", "document") and ident.isdigit():
-            (self.refs.pages if kind == "page" else self.refs.documents).add(int(ident))
+            (self.refs.pages if kind == "page" else self.refs.documents).add(_reference_id(ident, target))
             return f'<a linktype="{kind}" id="{ident}">{inner}</a>'
         if target.startswith("/") or re.match(r"^(https?|mailto|tel):", target, re.IGNORECASE):
             if target.lower().startswith(("http:", "https:")):
@@ -220,12 +232,13 @@ def markdown_to_blocks(text: str, refs: Refs, rich_only: bool = False) -> list[t
         image = _IMAGE_RE.match(line)
         if image and (i + 1 >= n or not lines[i + 1].strip()):
             forbid(_("images"))
-            refs.images.add(int(image.group(2)))
+            image_id = _reference_id(image.group(2), line)
+            refs.images.add(image_id)
             blocks.append(
                 (
                     "image",
                     {
-                        "image": int(image.group(2)),
+                        "image": image_id,
                         "caption": unescape(image.group(1)),
                         "attribution": unescape(image.group(3) or ""),
                     },
@@ -235,10 +248,9 @@ def markdown_to_blocks(text: str, refs: Refs, rich_only: bool = False) -> list[t
             continue
         document = _DOCUMENT_RE.match(line)
         if document and (i + 1 >= n or not lines[i + 1].strip()) and not rich_only:
-            refs.documents.add(int(document.group(2)))
-            blocks.append(
-                ("document", {"document": int(document.group(2)), "title": unescape(document.group(1))})
-            )
+            document_id = _reference_id(document.group(2), line)
+            refs.documents.add(document_id)
+            blocks.append(("document", {"document": document_id, "title": unescape(document.group(1))}))
             i += 1
             continue
         bullet, ordered = _BULLET_RE.match(line), _ORDERED_RE.match(line)

@@ -749,6 +749,10 @@ def _check_inspirations(validator: _Validator, rows: list[CleanRow], translation
             row.resolved_inspirations = kept
 
 
+# The largest id a row can have (SQLite INTEGER, PostgreSQL bigint).
+MAX_ID = 2**63 - 1
+
+
 def _check_refs(validator: _Validator, line: int, refs: Refs, row: CleanRow) -> None:
     checks = (
         (refs.pages, Page, _("page")),
@@ -758,7 +762,9 @@ def _check_refs(validator: _Validator, line: int, refs: Refs, row: CleanRow) -> 
     for ids, model, label in checks:
         if not ids:
             continue
-        found = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        # An id past the largest database integer names nothing, and SQLite refuses to compare it.
+        possible = {pk for pk in ids if pk <= MAX_ID}
+        found = set(model.objects.filter(pk__in=possible).values_list("pk", flat=True)) if possible else set()
         for missing in sorted(ids - found):
             validator.error(
                 line, "body", _("there is no %(kind)s with id %(id)d.") % {"kind": label, "id": missing}
