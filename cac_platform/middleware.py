@@ -15,10 +15,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, JsonResponse, QueryDict
 from django.utils.translation import gettext as _
 
+from ops.ids import MAX_INTEGER, is_database_id
 from ops.text import clean_querydict
-
-# A database integer (SQLite INTEGER, PostgreSQL bigint) holds at most 2**63 - 1.
-MAX_INTEGER = 2**63 - 1
 
 
 def clean_query_dict(query: QueryDict) -> QueryDict:
@@ -33,7 +31,7 @@ def _out_of_range(value) -> bool:
     if isinstance(value, int):
         return not -MAX_INTEGER <= value <= MAX_INTEGER
     if isinstance(value, str) and value.isascii() and value.isdigit():
-        return len(value) > 19 or int(value) > MAX_INTEGER
+        return not is_database_id(value)
     return False
 
 

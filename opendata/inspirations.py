@@ -20,6 +20,7 @@ from casestudies.models import CaseInspiration, CaseStudyPage
 from casestudies.visibility import public_now
 from opendata.rows import LICENCE_NAME, LICENCE_URL, case_url, licence_statement
 from ops.i18n import current_language
+from ops.ids import is_database_id
 from ops.ratelimit import limited
 from ops.spreadsheet import neutralise_row
 
@@ -39,8 +40,6 @@ COLUMNS = (
     "note",
 )
 MAX_LIMIT = 500
-# The largest id a page can have (SQLite INTEGER, PostgreSQL bigint).
-MAX_PAGE_ID = 2**63 - 1
 
 
 class BadParameter(ValueError):
@@ -70,7 +69,7 @@ def relation_rows(request, language: str, case: str = "") -> list[dict]:
     if case:
         if not (case.isascii() and case.isdigit()):
             raise BadParameter(_("case must be the id of a case study."))
-        if len(case) > 19 or int(case) > MAX_PAGE_ID:  # no page has it, and the database refuses it
+        if not is_database_id(case):  # no page has it, and the database refuses it
             raise BadParameter(_("No public case study has this id."))
         keys = _spread_keys(int(case))
         links = links.filter(page__translation_key__in=keys)

@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
+from ops.ids import MAX_DIGITS
+
 
 class MarkupError(ValueError):
     pass
@@ -30,14 +32,12 @@ _HEADING_RE = re.compile(r"^(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*$")
 _BULLET_RE = re.compile(r"^[-*+]\s+(.*)$")
 _ORDERED_RE = re.compile(r"^\d{1,9}[.)]\s+(.*)$")
 _TABLE_SEPARATOR_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
-# A row id has at most 19 digits (SQLite INTEGER, PostgreSQL bigint): longer is no id, and past
-# 4,300 digits Python refuses to read it as a number.
-_MAX_ID_DIGITS = 19
 
 
 def _reference_id(digits: str, target: str) -> int:
-    """The id a link, image or document names, or a MarkupError for digits that cannot be one."""
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > _MAX_ID_DIGITS:
+    """The id a link, image or document names, or a MarkupError for digits that cannot be one (an
+    id of 19 digits past the largest is left to the check that the row exists)."""
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_DIGITS:
         raise MarkupError(_("“%(url)s” is not a valid link.") % {"url": target[:60]})
     return int(digits)
 

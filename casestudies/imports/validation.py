@@ -34,6 +34,7 @@ from casestudies.models import (
     MeasureType,
     PolicyArea,
 )
+from ops.ids import MAX_INTEGER
 
 from ..evidence import inspiration_graph, loop_through, outcome_problems
 from ..exporter import (
@@ -749,10 +750,6 @@ def _check_inspirations(validator: _Validator, rows: list[CleanRow], translation
             row.resolved_inspirations = kept
 
 
-# The largest id a row can have (SQLite INTEGER, PostgreSQL bigint).
-MAX_ID = 2**63 - 1
-
-
 def _check_refs(validator: _Validator, line: int, refs: Refs, row: CleanRow) -> None:
     checks = (
         (refs.pages, Page, _("page")),
@@ -763,7 +760,7 @@ def _check_refs(validator: _Validator, line: int, refs: Refs, row: CleanRow) -> 
         if not ids:
             continue
         # An id past the largest database integer names nothing, and SQLite refuses to compare it.
-        possible = {pk for pk in ids if pk <= MAX_ID}
+        possible = {pk for pk in ids if pk <= MAX_INTEGER}
         found = set(model.objects.filter(pk__in=possible).values_list("pk", flat=True)) if possible else set()
         for missing in sorted(ids - found):
             validator.error(
